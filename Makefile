@@ -1,0 +1,30 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SCENARIO ?= scenarios/us_china_2023.yaml
+ARGS ?=
+
+.PHONY: run test lint bench clean
+
+$(BIN)/visitsim: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+run: $(BIN)/visitsim
+	$(BIN)/visitsim run $(SCENARIO) $(ARGS)
+
+test: $(BIN)/visitsim
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/visitsim
+	$(BIN)/ruff check .
+
+bench: $(BIN)/visitsim
+	$(BIN)/python bench/bench_replications.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,53 @@
+"""One error hierarchy: every failure a user can cause is a `SimulatorError`."""
+
+from __future__ import annotations
+
+
+class SimulatorError(Exception):
+    """Base class of errors the command line reports without a traceback."""
+
+    exit_code = 1
+
+
+class InputError(SimulatorError):
+    """Bad input from the user (scenario, option, override): exit status 2."""
+
+    exit_code = 2
+
+
+class ScenarioError(InputError):
+    """A scenario file or override that does not validate.
+
+    Carries where the problem is (file, line, dotted field path) and what is wrong,
+    so that the message alone lets the user fix it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.field = field
+        self.detail = message
+        super().__init__(self.format())
+
+    def format(self) -> str:
+        """Render as `file:line: field: message`, leaving out what is unknown."""
+        where = ""
+        if self.file is not None:
+            where = self.file if self.line is None else f"{self.file}:{self.line}"
+        parts = [p for p in (where, self.field) if p]
+        return ": ".join([*parts, self.detail])
+
+
+class ScenarioErrors(InputError):
+    """Several validation problems found at once, reported together."""
+
+    def __init__(self, errors: list[ScenarioError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(e.format() for e in errors))

@@ -1,0 +1,393 @@
+"""The scenario format: typed, validated, immutable.
+
+These pydantic models are the only description of what a scenario file may say. The
+loader (`scenario.py`) turns YAML into them; everything downstream reads only these
+objects. Cross-references (visitor ids in constraints and effects, gate ids, metric
+names in the objective) are checked by `Scenario` itself so that a bad name is reported
+at the field that holds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from .distributions import Distribution
+
+Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+Real = Annotated[float, Field(allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
+
+MAX_VISITORS = 8
+MAX_ATTEMPTS = 20
+
+
+def _non_negative_duration(dist: Distribution) -> Distribution:
+    if dist.lower < 0:
+        raise ValueError(
+            f"a duration cannot be negative, but this {dist.dist} distribution reaches "
+            f"{dist.lower:g}; bound it below at 0 (for example `low: 0`)"
+        )
+    return dist
+
+
+Duration = Annotated[Distribution, AfterValidator(_non_negative_duration)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class AgendaItem(_Model):
+    """Something a visit can achieve, worth `value` if it succeeds."""
+
+    id: Identifier
+    value: NonNegative = Field(description="Value of achieving the item (before discounting).")
+    success: Probability = Field(
+        description="Chance of success at a neutral climate (0) with no sequence boosts."
+    )
+    climate_weight: Real = Field(
+        default=1.0, description="Logit change of the success chance per unit of climate."
+    )
+    quote: str | None = Field(default=None, description="The source sentence it rests on.")
+
+
+class Visitor(_Model):
+    """A candidate visitor: an agent who asks the host, prepares, and travels."""
+
+    id: Identifier
+    name: str = Field(min_length=1, max_length=80)
+    role: str = Field(default="", max_length=120)
+    track: Identifier = Field(description="Policy track, e.g. economic, security, climate.")
+    invited: bool = Field(default=False, description="Already holds an invitation.")
+    earliest_day: NonNegative = Field(default=0.0, description="No request before this day.")
+    preparation: Duration = Field(description="Days from acceptance to travel.")
+    visit_days: Duration = Field(default=2.0, description="Length of the visit in days.")
+    gates: tuple[Identifier, ...] = Field(default=(), description="Gates that block them.")
+    agenda: tuple[AgendaItem, ...] = ()
+
+    @model_validator(mode="after")
+    def _unique_items(self) -> Visitor:
+        _check_unique([item.id for item in self.agenda], "agenda item")
+        return self
+
+
+class Crisis(_Model):
+    """A chance that the gate stays closed past its deadline, and for how long."""
+
+    probability: Probability
+    extension: Duration = Field(description="Days past the deadline the gate stays closed.")
+
+
+class WindowGate(_Model):
+    """A fixed window in which those it blocks cannot travel (e.g. a summit)."""
+
+    id: Identifier
+    kind: Literal["window"]
+    start_day: NonNegative
+    end_day: NonNegative
+    tracks: tuple[Identifier, ...] = Field(default=(), description="Tracks it blocks.")
+    quote: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowGate:
+        if not self.start_day < self.end_day:
+            raise ValueError(
+                f"needs start_day < end_day (got {self.start_day:g} and {self.end_day:g})"
+            )
+        return self
+
+
+class UntilGate(_Model):
+    """A condition closed until an uncertain day (e.g. a debt-ceiling deal).
+
+    The opening day is drawn from `opens`. With probability `crisis.probability` the
+    deadline passes without a deal, and the gate opens only at
+    max(opening, deadline) + extension.
+    """
+
+    id: Identifier
+    kind: Literal["until"]
+    opens: Duration = Field(description="Day the gate opens.")
+    deadline: NonNegative | None = None
+    crisis: Crisis | None = None
+    tracks: tuple[Identifier, ...] = Field(default=(), description="Tracks it blocks.")
+    quote: str | None = None
+
+    @model_validator(mode="after")
+    def _crisis_needs_deadline(self) -> UntilGate:
+        if self.crisis is not None and self.deadline is None:
+            raise ValueError("a crisis needs a deadline it extends")
+        return self
+
+
+Gate = Annotated[WindowGate | UntilGate, Field(discriminator="kind")]
+
+
+class Preference(_Model):
+    """The host's sequencing preference: which track it wants to engage first."""
+
+    first_track: Identifier | None = None
+    bonus: Real = Field(
+        default=0.0,
+        description="Logit bonus for a first-track visit while none has happened yet.",
+    )
+    penalty: NonNegative = Field(
+        default=0.0,
+        description="Logit penalty for another track's visit before the first-track one.",
+    )
+
+
+class Host(_Model):
+    """The host, who has a vote: answers each request after a delay."""
+
+    name: str = "Host"
+    acceptance: Probability = Field(
+        default=0.5, description="Chance of accepting at a neutral climate with no bonuses."
+    )
+    climate_weight: Real = Field(default=2.0, description="Logit change per unit of climate.")
+    track_bonus: dict[Identifier, Real] = Field(default_factory=dict)
+    invitation_bonus: Real = Field(default=0.0, description="Logit bonus for invited visitors.")
+    preference: Preference = Preference()
+    response_delay: Duration = Field(default=0.0, description="Days to answer a request.")
+    retry_delay: Duration = Field(default=14.0, description="Days before asking again.")
+    max_attempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
+
+
+class Climate(_Model):
+    """The relationship climate, a number within `bounds`."""
+
+    initial: Distribution = 0.0
+    visit_gain: dict[Identifier, Real] = Field(
+        default_factory=dict, description="Climate gain of a completed visit, by track."
+    )
+    item_gain: Real = Field(default=0.0, description="Extra gain per agenda item achieved.")
+    bounds: tuple[Real, Real] = (-1.0, 1.0)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Climate:
+        low, high = self.bounds
+        if not low < high:
+            raise ValueError(f"bounds need low < high (got {list(self.bounds)})")
+        if self.initial.lower < low or self.initial.upper > high:
+            raise ValueError(f"initial must lie within bounds {list(self.bounds)}")
+        return self
+
+
+class Shocks(_Model):
+    """Incidents: a Poisson process with random severity in [0, 1]."""
+
+    rate_per_day: NonNegative = 0.0
+    severity: Distribution = Field(default=0.5, description="Severity, within [0, 1].")
+    climate_hit: NonNegative = Field(default=0.0, description="Climate loss per unit severity.")
+    postpone_days: NonNegative = Field(
+        default=0.0, description="Preparation delay per unit severity."
+    )
+    cancel_threshold: Probability = Field(
+        default=1.0, description="Severity at or above which a planned visit is cancelled."
+    )
+
+    @model_validator(mode="after")
+    def _severity_unit(self) -> Shocks:
+        if self.severity.lower < 0 or self.severity.upper > 1:
+            raise ValueError("severity must lie within [0, 1]; use uniform, beta or fixed")
+        return self
+
+
+class AgendaBoost(_Model):
+    """A visitor's agenda item succeeds more often after given earlier visits."""
+
+    visitor: Identifier
+    item: Identifier
+    after_visitor: Identifier | None = None
+    after_track: Identifier | None = None
+    logit: Real = Field(description="Logit added to the item's success chance.")
+
+    @model_validator(mode="after")
+    def _one_condition(self) -> AgendaBoost:
+        if (self.after_visitor is None) == (self.after_track is None):
+            raise ValueError("give exactly one of after_visitor or after_track")
+        return self
+
+
+class PrecedenceCost(_Model):
+    """A cost incurred when `earlier` visits while `later` has not yet visited."""
+
+    earlier: Identifier
+    later: Identifier
+    cost: Real
+    quote: str | None = None
+
+
+class Effects(_Model):
+    """Sequence effects, declared rather than coded per person."""
+
+    agenda_boosts: tuple[AgendaBoost, ...] = ()
+    precedence_costs: tuple[PrecedenceCost, ...] = ()
+    discount_per_day: NonNegative = Field(
+        default=0.0, description="Agenda value lands discounted by exp(-rate * day)."
+    )
+
+
+class Policy(_Model):
+    """How the plan (the ordering) is followed."""
+
+    mode: Literal["strict", "opportunistic"] = "strict"
+    min_gap_days: NonNegative = 0.0
+    patience_days: NonNegative = 30.0
+
+
+class Constraint(_Model):
+    """An ordering constraint: exactly one of before, first, last."""
+
+    before: tuple[Identifier, Identifier] | None = None
+    first: Identifier | None = None
+    last: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Constraint:
+        given = [k for k in ("before", "first", "last") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of before: [a, b], first: a or last: a")
+        return self
+
+
+# Metrics the objective may weigh; per-visitor metrics are derived in `metric_names`.
+OBJECTIVE_METRICS = (
+    "agenda_value",
+    "items_achieved",
+    "visits_completed",
+    "days_to_first_visit",
+    "final_climate",
+    "precedence_cost",
+    "realized_equals_plan",
+)
+
+
+class Experiment(_Model):
+    """Defaults for a run; the command line can override them."""
+
+    replications: int = Field(default=1000, ge=2, le=10_000_000)
+    seed: int = Field(default=0, ge=0, lt=2**63)
+
+
+class Scenario(_Model):
+    """A whole scenario: who may visit, what blocks them, the host, and the objective."""
+
+    name: Identifier
+    description: str = ""
+    start: dt.date
+    horizon_days: float = Field(gt=0, le=3650, allow_inf_nan=False)
+    visitors: tuple[Visitor, ...] = Field(min_length=1, max_length=MAX_VISITORS)
+    gates: tuple[Gate, ...] = ()
+    host: Host = Host()
+    climate: Climate = Climate()
+    shocks: Shocks = Shocks()
+    effects: Effects = Effects()
+    policy: Policy = Policy()
+    constraints: tuple[Constraint, ...] = ()
+    objective: dict[str, Real] = Field(min_length=1)
+    experiment: Experiment = Experiment()
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        _check_unique([v.id for v in self.visitors], "visitor")
+        _check_unique([g.id for g in self.gates], "gate")
+        visitors = {v.id: v for v in self.visitors}
+        tracks = {v.track for v in self.visitors}
+        gates = {g.id for g in self.gates}
+        for i, v in enumerate(self.visitors):
+            for j, g in enumerate(v.gates):
+                _known(g, gates, "gate", ("visitors", i, "gates", j))
+        for i, gate in enumerate(self.gates):
+            for j, t in enumerate(gate.tracks):
+                _known(t, tracks, "track", ("gates", i, "tracks", j))
+        for t in self.host.track_bonus:
+            _known(t, tracks, "track", ("host", "track_bonus", t))
+        if self.host.preference.first_track is not None:
+            _known(self.host.preference.first_track, tracks, "track",
+                   ("host", "preference", "first_track"))
+        for t in self.climate.visit_gain:
+            _known(t, tracks, "track", ("climate", "visit_gain", t))
+        for i, b in enumerate(self.effects.agenda_boosts):
+            loc = ("effects", "agenda_boosts", i)
+            _known(b.visitor, visitors, "visitor", (*loc, "visitor"))
+            items = {item.id for item in visitors[b.visitor].agenda}
+            _known(b.item, items, f"agenda item of {b.visitor}", (*loc, "item"))
+            if b.after_visitor is not None:
+                _known(b.after_visitor, visitors, "visitor", (*loc, "after_visitor"))
+            if b.after_track is not None:
+                _known(b.after_track, tracks, "track", (*loc, "after_track"))
+        for i, p in enumerate(self.effects.precedence_costs):
+            loc = ("effects", "precedence_costs", i)
+            _known(p.earlier, visitors, "visitor", (*loc, "earlier"))
+            _known(p.later, visitors, "visitor", (*loc, "later"))
+        for i, c in enumerate(self.constraints):
+            for key in ("first", "last"):
+                name = getattr(c, key)
+                if name is not None:
+                    _known(name, visitors, "visitor", ("constraints", i, key))
+            if c.before is not None:
+                for j, name in enumerate(c.before):
+                    _known(name, visitors, "visitor", ("constraints", i, "before", j))
+        allowed = objective_metrics(self)
+        for key in self.objective:
+            _known(key, allowed, "metric", ("objective", key))
+        return self
+
+    def visitor(self, visitor_id: str) -> Visitor:
+        """The visitor with this id."""
+        for v in self.visitors:
+            if v.id == visitor_id:
+                return v
+        raise KeyError(visitor_id)
+
+
+class FieldError(ValueError):
+    """A problem found by a model-level check, carrying the offending field's location.
+
+    The loader reads `loc` (relative to the model that raised it) to point the user at
+    the right line instead of at the whole model.
+    """
+
+    def __init__(self, message: str, loc: tuple[str | int, ...]) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _check_unique(ids: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for i in ids:
+        if i in seen:
+            raise ValueError(f"{what} id {i!r} is used twice; ids must be unique")
+        seen.add(i)
+
+
+def _known(name: str, allowed: object, what: str, loc: tuple[str | int, ...]) -> None:
+    names = sorted(allowed)  # type: ignore[call-overload]
+    if name not in names:
+        raise FieldError(
+            f"unknown {what} {name!r}; known: {', '.join(map(str, names)) or '(none)'}", loc
+        )
+
+
+def item_metrics(scenario: Scenario) -> tuple[str, ...]:
+    """One 0/1 metric per agenda item: `item.<visitor>.<item>`."""
+    return tuple(f"item.{v.id}.{item.id}" for v in scenario.visitors for item in v.agenda)
+
+
+def objective_metrics(scenario: Scenario) -> tuple[str, ...]:
+    """Metrics the objective may weigh (all defined in every replication)."""
+    return OBJECTIVE_METRICS + item_metrics(scenario)
+
+
+def metric_names(scenario: Scenario) -> tuple[str, ...]:
+    """Names of the outcome record's fields, in record order.
+
+    `day.<visitor>` is the day the visitor's visit starts (NaN if it never happens).
+    """
+    days = tuple(f"day.{v.id}" for v in scenario.visitors)
+    return ("utility", *OBJECTIVE_METRICS, "plan_order_kept", *days, *item_metrics(scenario))
