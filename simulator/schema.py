@@ -10,6 +10,7 @@ at the field that holds it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -71,7 +72,7 @@ class Visitor(_Model):
 
     @model_validator(mode="after")
     def _unique_items(self) -> Visitor:
-        _check_unique([item.id for item in self.agenda], "agenda item")
+        _check_unique([item.id for item in self.agenda], "agenda item", "agenda")
         return self
 
 
@@ -252,6 +253,8 @@ class Constraint(_Model):
         given = [k for k in ("before", "first", "last") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of before: [a, b], first: a or last: a")
+        if self.before is not None and self.before[0] == self.before[1]:
+            raise ValueError(f"before needs two different visitors (got {list(self.before)})")
         return self
 
 
@@ -294,8 +297,8 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        _check_unique([v.id for v in self.visitors], "visitor")
-        _check_unique([g.id for g in self.gates], "gate")
+        _check_unique([v.id for v in self.visitors], "visitor", "visitors")
+        _check_unique([g.id for g in self.gates], "gate", "gates")
         visitors = {v.id: v for v in self.visitors}
         tracks = {v.track for v in self.visitors}
         gates = {g.id for g in self.gates}
@@ -308,15 +311,19 @@ class Scenario(_Model):
         for t in self.host.track_bonus:
             _known(t, tracks, "track", ("host", "track_bonus", t))
         if self.host.preference.first_track is not None:
-            _known(self.host.preference.first_track, tracks, "track",
-                   ("host", "preference", "first_track"))
+            _known(
+                self.host.preference.first_track,
+                tracks,
+                "track",
+                ("host", "preference", "first_track"),
+            )
         for t in self.climate.visit_gain:
             _known(t, tracks, "track", ("climate", "visit_gain", t))
         for i, b in enumerate(self.effects.agenda_boosts):
             loc = ("effects", "agenda_boosts", i)
             _known(b.visitor, visitors, "visitor", (*loc, "visitor"))
             items = {item.id for item in visitors[b.visitor].agenda}
-            _known(b.item, items, f"agenda item of {b.visitor}", (*loc, "item"))
+            _known(b.item, items, f"agenda item of visitor {b.visitor!r}:", (*loc, "item"))
             if b.after_visitor is not None:
                 _known(b.after_visitor, visitors, "visitor", (*loc, "after_visitor"))
             if b.after_track is not None:
@@ -358,16 +365,19 @@ class FieldError(ValueError):
         self.loc = loc
 
 
-def _check_unique(ids: list[str], what: str) -> None:
+def _check_unique(ids: list[str], what: str, field: str) -> None:
+    """Reject a repeated id, pointing at its second occurrence in `field`."""
     seen: set[str] = set()
-    for i in ids:
+    for index, i in enumerate(ids):
         if i in seen:
-            raise ValueError(f"{what} id {i!r} is used twice; ids must be unique")
+            raise FieldError(
+                f"{what} id {i!r} is used twice; ids must be unique", (field, index, "id")
+            )
         seen.add(i)
 
 
-def _known(name: str, allowed: object, what: str, loc: tuple[str | int, ...]) -> None:
-    names = sorted(allowed)  # type: ignore[call-overload]
+def _known(name: str, allowed: Iterable[str], what: str, loc: tuple[str | int, ...]) -> None:
+    names = sorted(allowed)
     if name not in names:
         raise FieldError(
             f"unknown {what} {name!r}; known: {', '.join(map(str, names)) or '(none)'}", loc

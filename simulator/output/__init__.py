@@ -1,0 +1,1 @@
+"""Turning results into files and tables: nothing here computes statistics."""

@@ -1,0 +1,1 @@
+"""Statistics over outcome records: ranking, selection, comparison, sensitivity."""

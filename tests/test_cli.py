@@ -1,0 +1,189 @@
+"""The command line, driven through click's CliRunner: exit codes, output, files."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from simulator.cli import main
+
+SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
+FLAGSHIP = SCENARIOS / "us_china_2023.yaml"
+
+
+def invoke(*args: str | Path) -> Result:
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def run_json(tmp_path: Path, scenario: Path, *extra: str) -> dict:
+    result = invoke(
+        "run",
+        scenario,
+        "-n",
+        "20",
+        "--executor",
+        "serial",
+        "--out",
+        tmp_path,
+        "--format",
+        "json",
+        *extra,
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS.glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs(tmp_path: Path, scenario: Path) -> None:
+    document = run_json(tmp_path, scenario)
+    assert document["ranking"][0]["rank"] == 1
+    assert len(document["ranking"]) >= 1
+    assert Path(document["results"]).is_dir()
+
+
+def test_flagship_ranks_all_24_orderings_and_writes_the_results_directory(tmp_path: Path) -> None:
+    result = invoke("run", FLAGSHIP, "-n", "30", "--executor", "serial", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    assert "P(best)" in result.stdout
+    assert "Results:" in result.stdout
+    [run_dir] = (tmp_path / "us_china_2023").iterdir()
+    names = {p.name for p in run_dir.iterdir()}
+    assert names == {
+        "manifest.json",
+        "scenario.resolved.yaml",
+        "ranking.csv",
+        "summary.json",
+        "replications.csv.gz",
+    }
+    rows = list(csv.DictReader((run_dir / "ranking.csv").read_text().splitlines()))
+    assert len(rows) == 24
+    assert [int(r["rank"]) for r in rows] == list(range(1, 25))
+    means = [float(r["mean_utility"]) for r in rows]
+    assert means == sorted(means, reverse=True)
+    assert sum(float(r["p_best"]) for r in rows) == pytest.approx(1.0)
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert manifest["seed"] == 20230517
+    assert manifest["replications"] == 30
+    assert len(manifest["scenario"]["hash"]) == 64
+    summary = json.loads((run_dir / "summary.json").read_text())
+    metrics = summary["orderings"][0]["metrics"]
+    for visitor in ("blinken", "yellen", "raimondo", "kerry"):
+        assert set(metrics[f"day.{visitor}"]) == {
+            "n",
+            "mean",
+            "sd",
+            "q05",
+            "q25",
+            "q50",
+            "q75",
+            "q95",
+        }
+    with gzip.open(run_dir / "replications.csv.gz", "rt") as handle:
+        records = list(csv.DictReader(handle))
+    assert len(records) == 24 * 30
+
+
+def test_same_seed_gives_byte_identical_results(tmp_path: Path) -> None:
+    first = Path(run_json(tmp_path / "one", FLAGSHIP, "--seed", "7")["results"])
+    second = Path(run_json(tmp_path / "two", FLAGSHIP, "--seed", "7")["results"])
+    other = Path(run_json(tmp_path / "three", FLAGSHIP, "--seed", "8")["results"])
+    for name in ("ranking.csv", "summary.json", "replications.csv.gz"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    assert (first / "ranking.csv").read_bytes() != (other / "ranking.csv").read_bytes()
+
+
+def test_process_executor_gives_the_same_results_as_serial(tmp_path: Path) -> None:
+    args = ("run", FLAGSHIP, "-n", "150", "--seed", "3", "--format", "json")
+    serial = invoke(*args, "--executor", "serial", "--out", tmp_path / "s")
+    process = invoke(*args, "--executor", "process", "--workers", "2", "--out", tmp_path / "p")
+    assert serial.exit_code == 0, serial.output
+    assert process.exit_code == 0, process.output
+    a = Path(json.loads(serial.stdout)["results"])
+    b = Path(json.loads(process.stdout)["results"])
+    for name in ("ranking.csv", "summary.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert json.loads((b / "manifest.json").read_text())["executor"] == "process"
+
+
+def test_set_overrides_reach_the_model_and_the_resolved_scenario(tmp_path: Path) -> None:
+    document = run_json(
+        tmp_path,
+        FLAGSHIP,
+        "--set",
+        "host.preference.penalty=9",
+        "--set",
+        "visitors.kerry.earliest_day=40",
+    )
+    resolved = (Path(document["results"]) / "scenario.resolved.yaml").read_text()
+    assert "penalty: 9" in resolved
+    assert "earliest_day: 40" in resolved
+
+
+def test_json_output_is_one_document_on_stdout(tmp_path: Path) -> None:
+    document = run_json(tmp_path, FLAGSHIP)
+    assert set(document) == {"scenario", "seed", "replications", "design", "results", "ranking"}
+    assert document["ranking"][0]["ordering"][0] in {"blinken", "yellen", "raimondo", "kerry"}
+
+
+def test_validate_prints_a_summary() -> None:
+    result = invoke("validate", FLAGSHIP)
+    assert result.exit_code == 0, result.output
+    assert "candidate orderings: 24" in result.stdout
+    assert "debt_ceiling (until)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("name: x\nstart: a: b\n", "bad.yaml:2"),
+        ("name: x\nstart: 2023-05-17\nhorizon_days: 10\nvisitorz: []\n", "visitorz"),
+        (
+            "name: x\nstart: 2023-05-17\nhorizon_days: ten\nvisitors: []\nobjective: {}\n",
+            "horizon_days",
+        ),
+    ],
+    ids=["malformed", "unknown-key", "wrong-type"],
+)
+def test_bad_scenarios_exit_2_with_one_message(tmp_path: Path, content: str, expected: str) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(content)
+    for command in ("validate", "run"):
+        result = (
+            invoke(command, bad, "--out", tmp_path) if command == "run" else invoke(command, bad)
+        )
+        assert result.exit_code == 2, result.output
+        assert expected in result.stderr
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "x").exists(), "a failed validation must not create a run"
+
+
+def test_bad_set_path_exits_2(tmp_path: Path) -> None:
+    result = invoke("run", FLAGSHIP, "--set", "visitors.nobody.earliest_day=3", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "nobody" in result.stderr
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "option",
+    [["--replications", "1"], ["--seed", "-4"], ["--workers", "0"], ["--executor", "cluster"]],
+)
+def test_bad_options_exit_2(tmp_path: Path, option: list[str]) -> None:
+    result = invoke("run", FLAGSHIP, "--out", tmp_path, *option)
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_python_dash_m_and_help() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for command in ("run", "validate"):
+        assert command in result.stdout
+    assert "--replications" in invoke("run", "--help").stdout
