@@ -119,7 +119,7 @@ def main() -> None:
     show_default=True,
     help="Print a table, or one JSON document on stdout.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
 def run(
     scenario: Path,
     overrides: tuple[str, ...],
@@ -145,7 +145,7 @@ def run(
             executor=pool,
             out=out,
             command=argv(),
-            progress=None if quiet or fmt == "json" else progress,
+            progress=None if quiet else progress,
         )
     if fmt == "json":
         document = {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Protocol
@@ -62,8 +63,19 @@ def _run(block: int, count: int) -> FloatArray:
     return _worker_task(block, count)
 
 
+def _start_method() -> str:
+    """Fork when it is safe (POSIX, no other threads): workers start in milliseconds.
+
+    Otherwise spawn, which re-imports the package in each worker but cannot inherit a
+    lock held by another thread.
+    """
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 class ProcessExecutor:
-    """Runs blocks on local worker processes (spawned, so no state leaks in)."""
+    """Runs blocks on local worker processes."""
 
     name = "process"
 
@@ -73,7 +85,7 @@ class ProcessExecutor:
     def map_blocks(
         self, task: BlockTask, blocks: Sequence[tuple[int, int]]
     ) -> Iterator[FloatArray]:
-        context = multiprocessing.get_context("spawn")
+        context = multiprocessing.get_context(_start_method())
         with ProcessPoolExecutor(
             max_workers=min(self.workers, max(len(blocks), 1)),
             mp_context=context,

@@ -16,6 +16,19 @@ SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 FLAGSHIP = SCENARIOS / "us_china_2023.yaml"
 
 
+TINY = """name: x
+start: 2023-05-17
+horizon_days: 50
+visitors:
+  - id: a
+    name: A
+    track: economic
+    preparation: 3
+    agenda: [{id: x, value: 1, success: 0.5}]
+objective: {agenda_value: 1}
+"""
+
+
 def invoke(*args: str | Path) -> Result:
     return CliRunner().invoke(main, [str(a) for a in args])
 
@@ -147,8 +160,20 @@ def test_validate_prints_a_summary() -> None:
             "name: x\nstart: 2023-05-17\nhorizon_days: ten\nvisitors: []\nobjective: {}\n",
             "horizon_days",
         ),
+        (TINY.replace("success: 0.5", "success: 1.5"), "bad.yaml:9: visitors.a.agenda.x.success"),
+        (TINY + "constraints: [{first: zed}]\n", "bad.yaml:11: constraints[0].first"),
+        (TINY + "extends: bad.yaml\n", "extends cycle"),
+        ("", "empty"),
     ],
-    ids=["malformed", "unknown-key", "wrong-type"],
+    ids=[
+        "malformed",
+        "unknown-key",
+        "wrong-type",
+        "out-of-range",
+        "unknown-visitor",
+        "cycle",
+        "empty",
+    ],
 )
 def test_bad_scenarios_exit_2_with_one_message(tmp_path: Path, content: str, expected: str) -> None:
     bad = tmp_path / "bad.yaml"

@@ -37,4 +37,4 @@ def write_json(path: Path, document: Any) -> None:
 
 def write_gzip(path: Path, text: str) -> None:
     """Atomically write gzip-compressed text, byte-identical for identical text."""
-    write_bytes(path, gzip.compress(text.encode("utf-8"), mtime=0))
+    write_bytes(path, gzip.compress(text.encode("utf-8"), compresslevel=6, mtime=0))

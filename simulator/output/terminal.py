@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn
 from rich.table import Table
@@ -20,11 +21,11 @@ ARROW = " → "
 def ranking_table(ranking: Ranking, title: str, limit: int | None = None) -> Table:
     """The ranking, best first: rank, ordering, mean utility with CI, P(best)."""
     percent = round(ranking.confidence * 100)
-    table = Table(title=title, title_justify="left")
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("rank", justify="right")
-    table.add_column("ordering")
-    table.add_column("mean utility", justify="right")
-    table.add_column(f"{percent}% CI", justify="right")
+    table.add_column("ordering", no_wrap=True)
+    table.add_column("mean", justify="right")
+    table.add_column(f"{percent}% CI", justify="right", no_wrap=True)
     table.add_column("P(best)", justify="right")
     rows = ranking_rows(ranking)
     for row in rows[:limit]:
