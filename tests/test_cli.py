@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -212,3 +214,14 @@ def test_python_dash_m_and_help() -> None:
     for command in ("run", "validate"):
         assert command in result.stdout
     assert "--replications" in invoke("run", "--help").stdout
+
+
+def test_python_dash_m_runs_the_same_command_line() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator", "validate", str(FLAGSHIP)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "candidate orderings: 24" in done.stdout
