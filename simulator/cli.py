@@ -18,9 +18,12 @@ from rich.console import Console
 from .api import run_scenario
 from .errors import SimulatorError
 from .executors import EXECUTORS, make_executor
+from .experiment import AdaptiveSettings
 from .output.rundir import argv
 from .output.terminal import (
     LazyProgress,
+    design_sentence,
+    mcb_sentence,
     ranking_document,
     ranking_table,
     scenario_summary,
@@ -86,15 +89,50 @@ def main() -> None:
     "--replications",
     "-n",
     type=int,
-    help="Replications per ordering (default: the scenario's experiment.replications).",
+    help="Fixed design: replications per ordering (default: the scenario's "
+    "experiment.replications).",
 )
 @click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
 @click.option(
     "--design",
-    type=click.Choice(["fixed"]),
+    type=click.Choice(["fixed", "adaptive"]),
     default="fixed",
     show_default=True,
-    help="Experimental design: the same N replications for every ordering.",
+    help="fixed: the same N replications for every ordering. adaptive: the "
+    "Kim-Nelson procedure eliminates orderings as evidence accumulates and "
+    "stops with a guaranteed selection.",
+)
+@click.option(
+    "--delta",
+    type=float,
+    help="Adaptive: indifference zone δ, the smallest utility difference worth "
+    "detecting (default: 0.05 x the utility's sd in a pilot run).",
+)
+@click.option(
+    "--alpha",
+    type=float,
+    default=0.05,
+    show_default=True,
+    help="Adaptive: 1 - alpha is the probability of a correct selection.",
+)
+@click.option(
+    "--n0",
+    type=int,
+    default=20,
+    show_default=True,
+    help="Adaptive: first-stage replications of every ordering.",
+)
+@click.option(
+    "--batch",
+    type=int,
+    default=50,
+    show_default=True,
+    help="Adaptive: replications simulated between elimination checks.",
+)
+@click.option(
+    "--max-replications",
+    type=int,
+    help="Adaptive: budget per ordering; a run that hits it has no guarantee.",
 )
 @click.option(
     "--executor",
@@ -126,21 +164,33 @@ def run(
     replications: int | None,
     seed: int | None,
     design: str,
+    delta: float | None,
+    alpha: float,
+    n0: int,
+    batch: int,
+    max_replications: int | None,
     executor: str,
     workers: int | None,
     out: Path,
     fmt: str,
     quiet: bool,
 ) -> None:
-    """Simulate every candidate ordering of SCENARIO and rank them."""
+    """Simulate the candidate orderings of SCENARIO and rank them."""
     loaded = load_scenario(scenario, overrides)
     pool = make_executor(executor, workers)
-    err = Console(stderr=True)
-    progress = LazyProgress(err, f"simulating {loaded.name}")
+    adaptive = (
+        AdaptiveSettings(
+            delta=delta, alpha=alpha, n0=n0, batch=batch, max_replications=max_replications
+        )
+        if design == "adaptive"
+        else None
+    )
+    progress = LazyProgress(Console(stderr=True), f"simulating {loaded.name}")
     with progress:
         done = run_scenario(
             loaded,
             replications=replications,
+            adaptive=adaptive,
             seed=seed,
             executor=pool,
             out=out,
@@ -151,22 +201,26 @@ def run(
         document = {
             "scenario": loaded.name,
             "seed": done.result.seed,
-            "replications": done.result.replications,
-            "design": design,
+            "design": {k: v for k, v in done.design.items() if k != "eliminated_at"},
+            "recommendation": done.recommendation,
             "results": str(done.directory),
-            "ranking": ranking_document(done.ranking),
+            "ranking": ranking_document(done.ranking, done.design),
         }
         click.echo(json.dumps(document, indent=2))
         return
     console = Console()
-    title = (
-        f"{loaded.name}: {len(done.result.orderings)} orderings x "
-        f"{done.result.replications} replications (seed {done.result.seed})"
+    size = (
+        f"{done.result.replications} replications each"
+        if adaptive is None
+        else f"adaptive KN, {int(done.result.counts.sum()):,} replications"
     )
-    console.print(ranking_table(done.ranking, title))
-    best = " → ".join(loaded.visitor(v).name for v in done.ranking.best)
-    p_best = done.ranking.p_best[done.ranking.order[0]]
-    console.print(f"Best by mean utility: {best} (P(best) = {p_best:.2f}).")
+    title = (
+        f"{loaded.name}: {len(done.result.orderings)} orderings, {size}, seed {done.result.seed}"
+    )
+    console.print(ranking_table(done.ranking, done.design, title))
+    for line in (done.recommendation, mcb_sentence(done.ranking), design_sentence(done.design)):
+        if line:
+            console.print(line)
     console.print(f"Results: {done.directory}")
 
 

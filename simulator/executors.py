@@ -1,9 +1,10 @@
-"""Executors: map a block task over replication blocks, yielding results in block order.
+"""Executors: run a block task over work items, yielding results in item order.
 
-Results never depend on timing or worker count: each block's output is a pure function
-of (scenario, orderings, seed, block), and the caller consumes them in block order.
-Workers of the process executor receive the task (and with it the scenario) once, via
-the pool initializer, not with every block.
+Results never depend on timing or worker count: each item's output is a pure function
+of (task, item), and callers consume results in the order they asked for them. An
+executor opens a *session* for one task; workers receive the task (and with it the
+scenario) once per session, not with every item, and a session can map many batches
+of items (the adaptive design asks for one batch at a time).
 """
 
 from __future__ import annotations
@@ -13,41 +14,47 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
 from .distributions import FloatArray
 from .errors import InputError
 
-BlockTask = Callable[[int, int], FloatArray]
-"""A picklable callable: (block index, replications used from it) -> results array."""
+WorkItem = tuple[int, int, int, tuple[int, ...] | None]
+"""(block, first replication in the block, end replication, candidate indices or None=all)."""
+
+BlockTask = Callable[[WorkItem], FloatArray]
+"""A picklable callable turning one work item into a results array."""
+
+Mapper = Callable[[Sequence[WorkItem]], Iterator[FloatArray]]
 
 EXECUTORS = ("serial", "process")
 
 
 class Executor(Protocol):
-    """Runs a block task over blocks; yields results in the order of `blocks`."""
+    """Opens sessions that map a task over work items, in order."""
 
     name: str
     workers: int
 
-    def map_blocks(
-        self, task: BlockTask, blocks: Sequence[tuple[int, int]]
-    ) -> Iterator[FloatArray]:
-        """Yield `task(block, count)` for each `(block, count)`, in order."""
+    def session(self, task: BlockTask) -> AbstractContextManager[Mapper]:
+        """A context in which `map(items)` yields `task(item)` for each item, in order."""
         ...
 
 
 class SerialExecutor:
-    """Runs every block in this process: simplest, and best for debugging."""
+    """Runs every item in this process: simplest, and best for debugging."""
 
     name = "serial"
     workers = 1
 
-    def map_blocks(
-        self, task: BlockTask, blocks: Sequence[tuple[int, int]]
-    ) -> Iterator[FloatArray]:
-        for block, count in blocks:
-            yield task(block, count)
+    @contextmanager
+    def session(self, task: BlockTask) -> Iterator[Mapper]:
+        def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
+            for item in items:
+                yield task(item)
+
+        yield run
 
 
 _worker_task: BlockTask | None = None
@@ -58,9 +65,9 @@ def _install(task: BlockTask) -> None:
     _worker_task = task
 
 
-def _run(block: int, count: int) -> FloatArray:
+def _run(item: WorkItem) -> FloatArray:
     assert _worker_task is not None, "worker initializer did not run"
-    return _worker_task(block, count)
+    return _worker_task(item)
 
 
 def _start_method() -> str:
@@ -75,26 +82,28 @@ def _start_method() -> str:
 
 
 class ProcessExecutor:
-    """Runs blocks on local worker processes."""
+    """Runs items on local worker processes, kept for the length of a session."""
 
     name = "process"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
 
-    def map_blocks(
-        self, task: BlockTask, blocks: Sequence[tuple[int, int]]
-    ) -> Iterator[FloatArray]:
-        context = multiprocessing.get_context(_start_method())
+    @contextmanager
+    def session(self, task: BlockTask) -> Iterator[Mapper]:
         with ProcessPoolExecutor(
-            max_workers=min(self.workers, max(len(blocks), 1)),
-            mp_context=context,
+            max_workers=self.workers,
+            mp_context=multiprocessing.get_context(_start_method()),
             initializer=_install,
             initargs=(task,),
         ) as pool:
-            futures = [pool.submit(_run, block, count) for block, count in blocks]
-            for future in futures:
-                yield future.result()
+
+            def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
+                futures = [pool.submit(_run, item) for item in items]
+                for future in futures:
+                    yield future.result()
+
+            yield run
 
 
 def make_executor(name: str, workers: int | None = None) -> Executor:

@@ -72,6 +72,7 @@ def test_flagship_ranks_all_24_orderings_and_writes_the_results_directory(tmp_pa
         "manifest.json",
         "scenario.resolved.yaml",
         "ranking.csv",
+        "rank_probabilities.csv",
         "summary.json",
         "replications.csv.gz",
     }
@@ -81,6 +82,11 @@ def test_flagship_ranks_all_24_orderings_and_writes_the_results_directory(tmp_pa
     means = [float(r["mean_utility"]) for r in rows]
     assert means == sorted(means, reverse=True)
     assert sum(float(r["p_best"]) for r in rows) == pytest.approx(1.0)
+    assert all(float(r["mcb_low"]) <= 0 <= float(r["mcb_high"]) for r in rows)
+    assert {r["eliminated_at"] for r in rows} == {""}
+    probabilities = list(csv.reader((run_dir / "rank_probabilities.csv").read_text().splitlines()))
+    assert probabilities[0] == ["ordering", *(f"rank_{j}" for j in range(1, 25))]
+    assert [row[0] for row in probabilities[1:]] == [r["ordering"] for r in rows]
     manifest = json.loads((run_dir / "manifest.json").read_text())
     assert manifest["status"] == "complete"
     assert manifest["seed"] == 20230517
@@ -142,7 +148,8 @@ def test_set_overrides_reach_the_model_and_the_resolved_scenario(tmp_path: Path)
 
 def test_json_output_is_one_document_on_stdout(tmp_path: Path) -> None:
     document = run_json(tmp_path, FLAGSHIP)
-    assert set(document) == {"scenario", "seed", "replications", "design", "results", "ranking"}
+    assert set(document) == {"scenario", "seed", "design", "recommendation", "results", "ranking"}
+    assert document["design"] == {"design": "fixed", "replications": 20}
     assert document["ranking"][0]["ordering"][0] in {"blinken", "yellen", "raimondo", "kerry"}
 
 

@@ -184,9 +184,11 @@ def test_shocks_lower_the_climate_and_delay_visits(tiny: Scenario) -> None:
 
 
 def test_records_of_an_ordering_do_not_depend_on_the_others(tiny: Scenario) -> None:
-    alone = BlockTask(tiny, (("b", "c", "a"),), seed=9)(0, 50)
-    together = BlockTask(tiny, (("a", "b", "c"), ("b", "c", "a")), seed=9)(0, 50)
+    alone = BlockTask(tiny, (("b", "c", "a"),), seed=9)((0, 0, 50, None))
+    together = BlockTask(tiny, (("a", "b", "c"), ("b", "c", "a")), seed=9)((0, 0, 50, None))
+    subset = BlockTask(tiny, (("a", "b", "c"), ("b", "c", "a")), seed=9)((0, 20, 50, (1,)))
     np.testing.assert_array_equal(alone[0], together[1])
+    np.testing.assert_array_equal(subset[0], together[1, 20:])
 
 
 def test_days_to_first_visit_is_censored_at_the_horizon() -> None:

@@ -17,7 +17,7 @@ def test_a_clearly_better_ordering_is_best_with_probability_one() -> None:
     ranking = rank_orderings(ORDERINGS, utility, seed=1)
     assert ranking.best == ("b", "a")
     assert ranking.p_best.tolist() == [0.0, 1.0, 0.0]
-    assert ranking.order == [1, 2, 0]
+    assert ranking.order == (1, 2, 0)
 
 
 def test_identical_orderings_share_the_probability_of_being_best() -> None:
@@ -69,7 +69,74 @@ def test_confidence_intervals_cover_the_true_mean_at_the_stated_rate() -> None:
 def test_bootstrap_means_are_reproducible_and_centered() -> None:
     rng = np.random.default_rng(6)
     utility = rng.normal(size=(4, 100))
-    first = bootstrap_means(utility, 500, seed=9)
-    np.testing.assert_array_equal(first, bootstrap_means(utility, 500, seed=9))
+    counts = np.full(4, 100)
+    first = bootstrap_means(utility, counts, 500, seed=9)
+    np.testing.assert_array_equal(first, bootstrap_means(utility, counts, 500, seed=9))
     np.testing.assert_allclose(first.mean(axis=0), utility.mean(axis=1), atol=0.03)
     assert best_shares(first).sum() == pytest.approx(1.0)
+
+
+def test_rank_matrix_rows_and_columns_sum_to_one_and_sucra_is_extreme() -> None:
+    rng = np.random.default_rng(7)
+    utility = rng.normal(size=(5, 120)) + np.array([[3.0], [0.0], [0.05], [0.0], [-3.0]])
+    utility[3] = utility[1]  # an exact tie, credit split between two ranks
+    ranking = rank_orderings(tuple((str(i),) for i in range(5)), utility, seed=7)
+    matrix = ranking.rank_probabilities
+    assert matrix is not None
+    np.testing.assert_allclose(matrix.sum(axis=0), 1.0)
+    np.testing.assert_allclose(matrix.sum(axis=1), 1.0)
+    np.testing.assert_allclose(matrix[1], matrix[3])
+    assert matrix[0, 0] == 1.0
+    assert matrix[4, 4] == 1.0
+    assert ranking.sucra[0] == 1.0
+    assert ranking.sucra[4] == 0.0
+    np.testing.assert_allclose(ranking.p_best, matrix[:, 0])
+    # SUCRA from the matrix: mean of the cumulative ranking curve over ranks 1..k-1.
+    cumulative = np.cumsum(matrix, axis=1)[:, :-1]
+    np.testing.assert_allclose(ranking.sucra, cumulative.mean(axis=1))
+
+
+def test_mcb_intervals_cover_the_true_differences_at_the_stated_rate() -> None:
+    # Known means, correlated as common random numbers make them.
+    mu = np.array([0.0, -0.1, -0.15, -0.3, -0.5])
+    truth = np.array([m - np.max(np.delete(mu, i)) for i, m in enumerate(mu)])
+    rng = np.random.default_rng(8)
+    trials, covered = 400, 0
+    for _ in range(trials):
+        shared = rng.normal(size=60)
+        utility = mu[:, None] + 0.7 * shared + 0.7 * rng.normal(size=(5, 60))
+        ranking = rank_orderings(tuple((str(i),) for i in range(5)), utility, seed=0, samples=20)
+        covered += bool(np.all((ranking.mcb_low <= truth) & (truth <= ranking.mcb_high)))
+    se = np.sqrt(0.95 * 0.05 / trials)
+    assert covered / trials >= 0.95 - 3 * se
+
+
+def test_mcb_separates_a_clear_winner() -> None:
+    rng = np.random.default_rng(9)
+    utility = rng.normal(size=(3, 200)) + np.array([[1.0], [0.0], [-1.0]])
+    ranking = rank_orderings(ORDERINGS, utility, seed=9)
+    assert ranking.mcb_low[0] == 0.0  # nothing beats the winner
+    assert ranking.mcb_high[0] > 0.0
+    assert ranking.mcb_high[1] == 0.0  # the others are ruled out as best
+    assert ranking.mcb_high[2] == 0.0
+
+
+def test_unequal_replication_counts_use_each_orderings_own_replications() -> None:
+    rng = np.random.default_rng(10)
+    utility = rng.normal(size=(3, 400)) + np.array([[0.5], [0.0], [-2.0]])
+    counts = np.array([400, 400, 25])
+    padded = utility.copy()
+    padded[2, 25:] = np.nan  # what an eliminated ordering's row looks like
+    ranking = rank_orderings(ORDERINGS, padded, seed=10, counts=counts)
+    assert ranking.mean[2] == pytest.approx(utility[2, :25].mean())
+    assert ranking.replications.tolist() == [400, 400, 25]
+    assert ranking.ci_high[2] - ranking.ci_low[2] > 3 * (ranking.ci_high[0] - ranking.ci_low[0])
+    assert np.isfinite(ranking.mcb_low).all()
+    assert ranking.p_best[0] > 0.99
+
+
+def test_an_ordering_can_be_pinned_first() -> None:
+    rng = np.random.default_rng(11)
+    utility = rng.normal(size=(3, 50)) + np.array([[0.0], [0.1], [-1.0]])
+    ranking = rank_orderings(ORDERINGS, utility, seed=11, first=0)
+    assert ranking.order[0] == 0

@@ -83,12 +83,23 @@ class RunDirectory:
     def save(self) -> None:
         files.write_json(self.path / "manifest.json", self.manifest)
 
-    def write_results(self, result: ExperimentResult, ranking: Ranking) -> None:
+    def write_results(
+        self, result: ExperimentResult, ranking: Ranking, design: dict[str, Any]
+    ) -> None:
         """Write the result tables of a finished experiment."""
-        files.write_text(self.path / "ranking.csv", tables.ranking_csv(ranking))
-        files.write_json(self.path / "summary.json", tables.summary_document(result, ranking))
+        written = {
+            "ranking.csv": tables.ranking_csv(ranking, design.get("eliminated_at")),
+            "rank_probabilities.csv": tables.rank_probabilities_csv(ranking),
+        }
+        for name, text in written.items():
+            if text is not None:
+                files.write_text(self.path / name, text)
+                self.manifest["files"].append(name)
+        files.write_json(
+            self.path / "summary.json", tables.summary_document(result, ranking, design)
+        )
         files.write_gzip(self.path / "replications.csv.gz", tables.replications_csv(result))
-        self.manifest["files"] += ["ranking.csv", "summary.json", "replications.csv.gz"]
+        self.manifest["files"] += ["summary.json", "replications.csv.gz"]
 
     def finish(self, status: str, error: str | None = None) -> None:
         """Record how the run ended."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,14 @@ def _cell(x: float) -> str:
     return "" if math.isnan(x) else repr(float(x))
 
 
-def ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
-    """One row per ordering, best first, with the ranking's statistics."""
+def ranking_rows(
+    ranking: Ranking, eliminated_at: Sequence[int | None] | None = None
+) -> list[dict[str, Any]]:
+    """One row per ordering, best first, with the ranking's statistics.
+
+    `eliminated_at` (adaptive design) is the replication count at which the selection
+    procedure dropped each ordering, None for those it kept.
+    """
     return [
         {
             "rank": position + 1,
@@ -46,20 +53,38 @@ def ranking_rows(ranking: Ranking) -> list[dict[str, Any]]:
             "ci_low": float(ranking.ci_low[k]),
             "ci_high": float(ranking.ci_high[k]),
             "p_best": float(ranking.p_best[k]),
+            "sucra": float(ranking.sucra[k]),
+            "mcb_low": _num(float(ranking.mcb_low[k])),
+            "mcb_high": _num(float(ranking.mcb_high[k])),
+            "eliminated_at": None if eliminated_at is None else eliminated_at[k],
         }
         for position, k in enumerate(ranking.order)
     ]
 
 
-def ranking_csv(ranking: Ranking) -> str:
-    """ranking.csv: one row per candidate ordering, best first."""
-    rows = ranking_rows(ranking)
+def _csv(header: list[str], rows: list[list[Any]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(rows[0]), lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
     for row in rows:
-        writer.writerow({k: repr(v) if isinstance(v, float) else v for k, v in row.items()})
+        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
     return out.getvalue()
+
+
+def ranking_csv(ranking: Ranking, eliminated_at: Sequence[int | None] | None = None) -> str:
+    """ranking.csv: one row per candidate ordering, best first."""
+    rows = ranking_rows(ranking, eliminated_at)
+    return _csv(list(rows[0]), [list(row.values()) for row in rows])
+
+
+def rank_probabilities_csv(ranking: Ranking) -> str | None:
+    """rank_probabilities.csv: P(ordering has rank j), orderings best first."""
+    matrix = ranking.rank_probabilities
+    if matrix is None:
+        return None
+    header = ["ordering", *(f"rank_{j + 1}" for j in range(matrix.shape[1]))]
+    rows = [[ordering_text(ranking.orderings[k]), *map(float, matrix[k])] for k in ranking.order]
+    return _csv(header, rows)
 
 
 def _describe(values: FloatArray) -> dict[str, float | int | None]:
@@ -76,25 +101,31 @@ def _describe(values: FloatArray) -> dict[str, float | int | None]:
     return stats
 
 
-def summary_document(result: ExperimentResult, ranking: Ranking) -> dict[str, Any]:
-    """summary.json: per ordering (best first), per metric: n, mean, sd, quantiles."""
+def summary_document(
+    result: ExperimentResult, ranking: Ranking, design: dict[str, Any]
+) -> dict[str, Any]:
+    """summary.json: the design, then per ordering (best first) its ranking statistics
+    and, per outcome metric, n, mean, sd and quantiles."""
+    rows = ranking_rows(ranking, design.get("eliminated_at"))
     return {
         "scenario": result.scenario.name,
         "seed": result.seed,
-        "replications": result.replications,
         "confidence": ranking.confidence,
+        "design": {k: v for k, v in design.items() if k != "eliminated_at"},
         "best": list(ranking.best),
         "orderings": [
             {
+                **row,
                 "ordering": list(result.orderings[k]),
-                "rank": position + 1,
-                "p_best": float(ranking.p_best[k]),
+                "rank_probabilities": None
+                if ranking.rank_probabilities is None
+                else [float(p) for p in ranking.rank_probabilities[k]],
                 "metrics": {
-                    name: _describe(result.records[k, :, m])
+                    name: _describe(result.records[k, : result.counts[k], m])
                     for m, name in enumerate(result.metrics)
                 },
             }
-            for position, k in enumerate(ranking.order)
+            for row, k in zip(rows, ranking.order, strict=True)
         ],
     }
 
@@ -105,7 +136,7 @@ def replications_csv(result: ExperimentResult) -> str:
     out.write(",".join(["ordering", "replication", *result.metrics]) + "\n")
     for k, ordering in enumerate(result.orderings):
         label = '"' + ordering_text(ordering) + '"'
-        for r in range(result.replications):
+        for r in range(result.counts[k]):
             cells = ",".join(_cell(x) for x in result.records[k, r])
             out.write(f"{label},{r},{cells}\n")
     return out.getvalue()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import numpy as np
 from rich import box
 from rich.console import Console
 from rich.progress import Progress, TaskID, TextColumn
@@ -15,36 +16,78 @@ from ..schema import Scenario, UntilGate, WindowGate
 from ..stats.ranking import Ranking
 from .tables import ranking_rows
 
-ARROW = " → "
+ARROW = "→"
 
 
-def ranking_table(ranking: Ranking, title: str, limit: int | None = None) -> Table:
-    """The ranking, best first: rank, ordering, mean utility with CI, P(best)."""
+def ranking_table(
+    ranking: Ranking, design: dict[str, Any], title: str, limit: int | None = None
+) -> Table:
+    """The ranking, best first: mean utility with CI, P(best), SUCRA; and for the
+    adaptive design, replications and the replication at which each was eliminated
+    ("out"). Compact enough for an 80-column terminal with four visitors."""
     percent = round(ranking.confidence * 100)
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    adaptive = design["design"] == "adaptive"
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0)
+    )
     table.add_column("rank", justify="right")
     table.add_column("ordering", no_wrap=True)
-    table.add_column("mean", justify="right")
-    table.add_column(f"{percent}% CI", justify="right", no_wrap=True)
+    table.add_column(f"mean ± {percent}% CI", justify="right", no_wrap=True)
     table.add_column("P(best)", justify="right")
-    rows = ranking_rows(ranking)
+    table.add_column("SUCRA", justify="right")
+    if adaptive:
+        table.add_column("reps", justify="right")
+        table.add_column("out", justify="right")
+    rows = ranking_rows(ranking, design.get("eliminated_at"))
     for row in rows[:limit]:
-        table.add_row(
+        cells = [
             str(row["rank"]),
             row["ordering"].replace(",", ARROW),
-            f"{row['mean_utility']:.3f}",
-            f"[{row['ci_low']:.3f}, {row['ci_high']:.3f}]",
+            f"{row['mean_utility']:.3f} ± {(row['ci_high'] - row['ci_low']) / 2:.3f}",
             f"{row['p_best']:.3f}",
-            style="bold green" if row["rank"] == 1 else None,
-        )
+            f"{row['sucra']:.2f}",
+        ]
+        if adaptive:
+            out_at = row["eliminated_at"]
+            cells += [str(row["replications"]), "" if out_at is None else str(out_at)]
+        table.add_row(*cells, style="bold green" if row["rank"] == 1 else None)
     if limit is not None and len(rows) > limit:
         table.caption = f"{len(rows) - limit} more orderings in ranking.csv"
     return table
 
 
-def ranking_document(ranking: Ranking) -> list[dict[str, Any]]:
+def mcb_sentence(ranking: Ranking) -> str:
+    """Hsu's MCB in one line: how many orderings are ruled out as best."""
+    if np.isnan(ranking.mcb_high).any():
+        return ""
+    contenders = [k for k in ranking.order if ranking.mcb_high[k] > 0]
+    percent = round(ranking.confidence * 100)
+    names = ", ".join(ARROW.join(ranking.orderings[k]) for k in contenders[:3])
+    more = f" and {len(contenders) - 3} more" if len(contenders) > 3 else ""
+    return (
+        f"MCB ({percent}% simultaneous): {len(ranking.orderings) - len(contenders)} of "
+        f"{len(ranking.orderings)} orderings are ruled out as best; still in contention: "
+        f"{names}{more}."
+    )
+
+
+def design_sentence(design: dict[str, Any]) -> str:
+    """What the adaptive design spent, against a fixed design of equal guarantee."""
+    if design["design"] != "adaptive":
+        return ""
+    return (
+        f"KN spent {design['replications_total']:,} replications in all; a fixed "
+        f"(Rinott) design with the same δ = {design['delta']:.4g} and α = {design['alpha']:g} "
+        f"would need about {design['rinott_total']:,}. δ: {design['delta_source']}."
+    )
+
+
+def ranking_document(ranking: Ranking, design: dict[str, Any]) -> list[dict[str, Any]]:
     """The ranking as JSON-ready rows, ordering as a list of visitor ids."""
-    return [row | {"ordering": row["ordering"].split(",")} for row in ranking_rows(ranking)]
+    return [
+        row | {"ordering": row["ordering"].split(",")}
+        for row in ranking_rows(ranking, design.get("eliminated_at"))
+    ]
 
 
 def scenario_summary(scenario: Scenario) -> dict[str, Any]:
@@ -93,20 +136,20 @@ class LazyProgress:
         self.bar: Progress | None = None
         self.task: TaskID | None = None
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None, status: str) -> None:
         if self.bar is None:
-            if time.monotonic() - self.started < self.delay or done >= total:
+            if time.monotonic() - self.started < self.delay or done == total:
                 return
             self.bar = Progress(
                 *Progress.get_default_columns(),
-                TextColumn("{task.completed}/{task.total} replications"),
+                TextColumn("{task.completed} replications {task.fields[status]}"),
                 console=self.console,
                 transient=True,
             )
             self.bar.start()
-            self.task = self.bar.add_task(self.description, total=total)
+            self.task = self.bar.add_task(self.description, total=total, status=status)
         assert self.task is not None
-        self.bar.update(self.task, completed=done)
+        self.bar.update(self.task, completed=done, total=total, status=status)
 
     def __enter__(self) -> LazyProgress:
         return self

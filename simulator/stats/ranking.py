@@ -1,11 +1,25 @@
 """Ranking of orderings by mean utility, with honest uncertainty.
 
-Confidence intervals are Student-t intervals on each ordering's mean. The probability
-of being best is estimated by a paired bootstrap over replication indices: a bootstrap
-world resamples replication indices once and applies them to every ordering, which
-keeps the correlation that common random numbers create. P(best) is about the means:
-the share of bootstrap worlds in which an ordering has the highest mean utility (ties
-share the credit), not how often it wins a single replication.
+Input is a utility matrix of shape (orderings, replications) on common worlds, where
+ordering k has `counts[k]` replications (0..counts[k]-1; the rest of its row is
+ignored). Under the fixed design every count is equal; under the adaptive design an
+eliminated ordering stops early, and every statistic below uses what it has.
+
+* Confidence intervals: Student-t intervals on each ordering's mean.
+* P(best) and the rank-probability matrix: a **paired Poisson bootstrap** over
+  replication indices. Each bootstrap world gives replication index r a Poisson(1)
+  weight, shared by every ordering, which keeps the correlation that common random
+  numbers create and handles unequal replication counts exactly (an ordering's
+  bootstrap mean weighs its own replications only). P(best) is about the *means*: the
+  share of bootstrap worlds in which an ordering has the highest mean utility (ties
+  share the credit), not how often it wins a single replication.
+* SUCRA, the surface under the cumulative ranking curve: (k - E[rank]) / (k - 1),
+  1 for an ordering always ranked first and 0 for one always last.
+* Hsu's multiple comparisons with the best (MCB), with common random numbers through
+  pairwise-difference variances and a Bonferroni split over the k - 1 comparisons with
+  the best (Nelson & Matejcik 1995): simultaneous intervals for mu_i - max_{l != i} mu_l.
+  An interval whose upper end is 0 rules the ordering out as best; one whose lower end
+  is 0 rules out that any other ordering is better.
 """
 
 from __future__ import annotations
@@ -13,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import stats
 
 from ..distributions import FloatArray
@@ -20,7 +35,10 @@ from ..streams import stream
 from ..types import Ordering
 
 BOOTSTRAP_SAMPLES = 2000
-_BOOTSTRAP_CHUNK = 250
+RANK_MATRIX_LIMIT = 2000
+"""Largest candidate count for which the k x k rank matrix and MCB are computed."""
+
+IntArray = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -28,37 +46,47 @@ class Ranking:
     """Per-ordering statistics, in candidate order; `order` lists indices best first."""
 
     orderings: tuple[Ordering, ...]
-    replications: FloatArray
+    replications: IntArray
     mean: FloatArray
     sd: FloatArray
     ci_low: FloatArray
     ci_high: FloatArray
     p_best: FloatArray
+    sucra: FloatArray
+    mcb_low: FloatArray
+    mcb_high: FloatArray
+    rank_probabilities: FloatArray | None  # (orderings, ranks); None above the limit
+    order: tuple[int, ...]
     confidence: float
 
     @property
-    def order(self) -> list[int]:
-        """Candidate indices sorted by mean utility, best first (ties by candidate order)."""
-        return sorted(range(len(self.orderings)), key=lambda k: (-self.mean[k], k))
-
-    @property
     def best(self) -> Ordering:
+        """The top-ranked ordering."""
         return self.orderings[self.order[0]]
 
 
-def bootstrap_means(utility: FloatArray, samples: int, seed: int) -> FloatArray:
-    """Paired-bootstrap means, shape (samples, orderings).
+def _chunk(replications: int, samples: int) -> int:
+    """Bootstrap samples per chunk, keeping the weight matrix to about 4 million cells."""
+    return max(1, min(samples, 4_000_000 // max(replications, 1)))
 
-    Each bootstrap sample draws multinomial weights over the N replication indices and
-    applies the same weights to every ordering (rows of `utility`).
-    """
+
+def bootstrap_means(utility: FloatArray, counts: IntArray, samples: int, seed: int) -> FloatArray:
+    """Paired Poisson-bootstrap means, shape (samples, orderings)."""
     k, n = utility.shape
     rng = stream(seed, "stats:bootstrap")
+    mask = np.arange(n)[None, :] < counts[:, None]
+    values = np.where(mask, utility, 0.0)
     out = np.empty((samples, k))
-    for start in range(0, samples, _BOOTSTRAP_CHUNK):
-        size = min(_BOOTSTRAP_CHUNK, samples - start)
-        weights = rng.multinomial(n, np.full(n, 1.0 / n), size=size)
-        out[start : start + size] = weights @ utility.T / n
+    step = _chunk(n, samples)
+    for start in range(0, samples, step):
+        size = min(step, samples - start)
+        weights = rng.poisson(1.0, size=(size, n)).astype(np.float64)
+        total = weights @ mask.T
+        sums = weights @ values.T
+        # A bootstrap world that gives an ordering no weight at all (chance e^-n) falls
+        # back to the plain mean rather than dividing by zero.
+        plain = values.sum(axis=1) / counts
+        out[start : start + size] = np.where(total > 0, sums / np.maximum(total, 1), plain)
     return out
 
 
@@ -68,26 +96,121 @@ def best_shares(means: FloatArray) -> FloatArray:
     return (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
 
 
+def rank_bounds(means: FloatArray) -> tuple[IntArray, IntArray]:
+    """Per row and column: best and worst 0-based rank (equal unless tied)."""
+    ascending = np.sort(means, axis=1)
+    k = means.shape[1]
+    low = np.empty(means.shape, dtype=np.int64)
+    high = np.empty(means.shape, dtype=np.int64)
+    for b in range(means.shape[0]):
+        low[b] = k - np.searchsorted(ascending[b], means[b], side="right")
+        high[b] = k - 1 - np.searchsorted(ascending[b], means[b], side="left")
+    return low, high
+
+
+def rank_matrix(low: IntArray, high: IntArray) -> FloatArray:
+    """P(ordering i has rank j), tied rows spreading their credit evenly over ranks."""
+    samples, k = low.shape
+    matrix = np.zeros((k, k))
+    columns = np.broadcast_to(np.arange(k), low.shape)
+    untied = low == high
+    np.add.at(matrix, (columns[untied], low[untied]), 1.0)
+    for b, i in zip(*np.nonzero(~untied), strict=True):
+        span = high[b, i] - low[b, i] + 1
+        matrix[i, low[b, i] : high[b, i] + 1] += 1.0 / span
+    return matrix / samples
+
+
+def sucra(low: IntArray, high: IntArray) -> FloatArray:
+    """Surface under the cumulative ranking curve, from the expected rank."""
+    k = low.shape[1]
+    if k == 1:
+        return np.ones(1)
+    expected = ((low + high) / 2.0).mean(axis=0)
+    return (k - 1 - expected) / (k - 1)
+
+
+def _pairwise(utility: FloatArray, counts: IntArray) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Mean and variance of X_i - X_l over the replications the pair shares."""
+    k = utility.shape[0]
+    diff_mean = np.zeros((k, k))
+    diff_var = np.zeros((k, k))
+    shared = np.minimum(counts[:, None], counts[None, :])
+    for n in np.unique(counts):
+        members = np.nonzero(counts >= n)[0]
+        block = utility[members, :n]
+        means = block.mean(axis=1)
+        cov = np.atleast_2d(np.cov(block, ddof=1))
+        var = np.diag(cov)
+        pairs = shared[np.ix_(members, members)] == n
+        d_mean = means[:, None] - means[None, :]
+        d_var = var[:, None] + var[None, :] - 2.0 * cov
+        rows, cols = members[:, None], members[None, :]
+        diff_mean[rows, cols] = np.where(pairs, d_mean, diff_mean[rows, cols])
+        diff_var[rows, cols] = np.where(pairs, d_var, diff_var[rows, cols])
+    return diff_mean, np.maximum(diff_var, 0.0), shared
+
+
+def mcb_intervals(
+    utility: FloatArray, counts: IntArray, confidence: float
+) -> tuple[FloatArray, FloatArray]:
+    """Hsu's MCB intervals for mu_i - max_{l != i} mu_l (Bonferroni, paired)."""
+    k = utility.shape[0]
+    if k == 1:
+        return np.zeros(1), np.zeros(1)
+    diff_mean, diff_var, shared = _pairwise(utility, counts)
+    quantile = stats.t.ppf(1.0 - (1.0 - confidence) / (k - 1), shared - 1)
+    width = quantile * np.sqrt(diff_var / shared)
+    off = ~np.eye(k, dtype=bool)
+    lower = np.where(off, diff_mean - width, np.inf).min(axis=1)
+    upper = np.where(off, diff_mean + width, np.inf).min(axis=1)
+    return np.minimum(lower, 0.0), np.maximum(upper, 0.0)
+
+
 def rank_orderings(
     orderings: tuple[Ordering, ...],
     utility: FloatArray,
     *,
     seed: int,
+    counts: IntArray | None = None,
+    first: int | None = None,
     confidence: float = 0.95,
     samples: int = BOOTSTRAP_SAMPLES,
 ) -> Ranking:
-    """Rank orderings given utilities of shape (orderings, replications) on common worlds."""
+    """Rank orderings from utilities of shape (orderings, replications).
+
+    `counts` gives each ordering's replications (default: all columns). `first` pins
+    an ordering to rank 1 (the one a selection procedure chose); the rest are sorted
+    by mean utility, ties by candidate order.
+    """
     k, n = utility.shape
-    mean = utility.mean(axis=1)
-    sd = utility.std(axis=1, ddof=1)
-    half = stats.t.ppf(0.5 + confidence / 2, n - 1) * sd / np.sqrt(n)
+    counts = np.full(k, n, dtype=np.int64) if counts is None else np.asarray(counts, np.int64)
+    if counts.min() < 2:
+        raise ValueError("every ordering needs at least 2 replications to be ranked")
+    mask = np.arange(n)[None, :] < counts[:, None]
+    mean = np.where(mask, utility, 0.0).sum(axis=1) / counts
+    sd = np.sqrt(np.where(mask, (utility - mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1))
+    half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * sd / np.sqrt(counts)
+    boot = bootstrap_means(utility, counts, samples, seed)
+    low, high = rank_bounds(boot)
+    small = k <= RANK_MATRIX_LIMIT
+    if small:
+        mcb_low, mcb_high = mcb_intervals(utility, counts, confidence)
+    else:
+        mcb_low = mcb_high = np.full(k, np.nan)
+    order = sorted(range(k), key=lambda i: (i != first, -mean[i], i))
     return Ranking(
         orderings=orderings,
-        replications=np.full(k, float(n)),
+        replications=counts,
         mean=mean,
         sd=sd,
         ci_low=mean - half,
         ci_high=mean + half,
-        p_best=best_shares(bootstrap_means(utility, samples, seed)),
+        p_best=best_shares(boot),
+        sucra=sucra(low, high),
+        mcb_low=mcb_low,
+        mcb_high=mcb_high,
+        rank_probabilities=rank_matrix(low, high) if small else None,
+        order=tuple(order),
         confidence=confidence,
     )
