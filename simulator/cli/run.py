@@ -1,86 +1,27 @@
-"""The `visitsim` command line: parse options, call the Python API, print.
-
-Errors a user can cause (`SimulatorError`) print one message and exit with status 2
-(bad input) or 1; `--debug` shows the traceback instead.
-"""
+"""`visitsim run`: simulate a scenario's candidate orderings and rank them."""
 
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 from rich.console import Console
 
-from .api import run_scenario
-from .errors import SimulatorError
-from .executors import EXECUTORS, make_executor
-from .experiment import AdaptiveSettings
-from .output.rundir import argv
-from .output.terminal import (
+from ..api import run_scenario
+from ..executors import make_executor
+from ..experiment import AdaptiveSettings
+from ..output.rundir import argv
+from ..output.terminal import (
     LazyProgress,
     design_sentence,
     mcb_sentence,
     ranking_document,
     ranking_table,
-    scenario_summary,
-    scenario_summary_text,
 )
-from .scenario import load_scenario
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class _Group(click.Group):
-    """Turns `SimulatorError` into a one-line message and its exit status."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except SimulatorError as error:
-            if ctx.meta.get("debug"):
-                raise
-            click.echo(f"error: {error}", err=True)
-            ctx.exit(error.exit_code)
-
-
-def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
-    ctx.meta["debug"] = value
-    return value
-
-
-def scenario_options(command: F) -> F:
-    """The options every command that reads a scenario shares."""
-    command = click.option(
-        "--set",
-        "overrides",
-        multiple=True,
-        metavar="PATH=VALUE",
-        help="Override a scenario value, e.g. host.preference.penalty=2 "
-        "(repeatable; list items by id: visitors.kerry.earliest_day=30).",
-    )(command)
-    return click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))(command)
-
-
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="visitsim")
-@click.option(
-    "--debug",
-    is_flag=True,
-    expose_value=False,
-    callback=_debug,
-    is_eager=True,
-    help="Show tracebacks instead of one-line errors.",
-)
-def main() -> None:
-    """visitsim: in which order should these visits happen, and how sure are we?
-
-    Simulates every candidate ordering of a scenario's visitors many times on common
-    random worlds and ranks the orderings with honest statistics.
-    """
+from ..scenario import load_scenario
+from .main import main
+from .options import executor_options, out_option, scenario_options
 
 
 @main.command()
@@ -134,21 +75,8 @@ def main() -> None:
     type=int,
     help="Adaptive: budget per ordering; a run that hits it has no guarantee.",
 )
-@click.option(
-    "--executor",
-    type=click.Choice(EXECUTORS),
-    default="process",
-    show_default=True,
-    help="Where replications run: this process, or local worker processes.",
-)
-@click.option("--workers", type=int, help="Worker processes (default: all cores).")
-@click.option(
-    "--out",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("results"),
-    show_default=True,
-    help="Root folder of results directories.",
-)
+@executor_options
+@out_option
 @click.option(
     "--format",
     "fmt",
@@ -222,26 +150,3 @@ def run(
         if line:
             console.print(line)
     console.print(f"Results: {done.directory}")
-
-
-@main.command()
-@scenario_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Print a summary, or one JSON document on stdout.",
-)
-def validate(scenario: Path, overrides: tuple[str, ...], fmt: str) -> None:
-    """Check SCENARIO: print its errors (file:line: field: problem) or a summary."""
-    summary = scenario_summary(load_scenario(scenario, overrides))
-    if fmt == "json":
-        click.echo(json.dumps(summary, indent=2))
-    else:
-        click.echo(scenario_summary_text(summary))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
