@@ -65,28 +65,82 @@ class Ranking:
         return self.orderings[self.order[0]]
 
 
+def reference(counts: IntArray, first: int | None) -> int:
+    """The ordering the others are measured against: the most replicated one
+    (`first` if it is among them, else the earliest in candidate order)."""
+    most = np.nonzero(counts == counts.max())[0]
+    return first if first is not None and first in most else int(most[0])
+
+
+def _differences(utility: FloatArray, counts: IntArray, ref: int) -> tuple[FloatArray, FloatArray]:
+    """The replication mask and X_i - X_ref on each ordering's own replications (else 0)."""
+    mask = np.arange(utility.shape[1])[None, :] < counts[:, None]
+    return mask, np.where(mask, utility - utility[ref], 0.0)
+
+
+def paired_means(utility: FloatArray, counts: IntArray, ref: int) -> tuple[FloatArray, FloatArray]:
+    """Means and their variances, borrowing strength from the reference ordering.
+
+    With unequal replication counts, ordering i's mean is estimated as the reference's
+    mean over all its replications plus the mean paired difference over i's own:
+    mean_ref + mean(X_i - X_ref). Under common random numbers the difference is far
+    less noisy than X_i itself, so an ordering the adaptive design stopped early is
+    still placed precisely relative to the others. With equal counts this is exactly
+    the plain mean.
+    """
+    n_ref = counts[ref]
+    mask, diff = _differences(utility, counts, ref)
+    x_ref = utility[ref, :n_ref]
+    mean = x_ref.mean() + diff.sum(axis=1) / counts
+    # Per-replication contributions c_r = X_ref,r / n_ref + D_i,r / n_i (r < n_i) and
+    # X_ref,r / n_ref (n_i <= r < n_ref); replications are independent, so variances add.
+    width = utility.shape[1]
+    ref_row = np.zeros(width)
+    ref_row[:n_ref] = x_ref
+    c = np.where(mask, ref_row / n_ref + diff / counts[:, None], 0.0)
+    c_mean = c.sum(axis=1) / counts
+    c_var = np.where(mask, (c - c_mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1)
+    variance = counts * c_var + (n_ref - counts) * x_ref.var(ddof=1) / n_ref**2
+    return mean, variance
+
+
 def _chunk(replications: int, samples: int) -> int:
     """Bootstrap samples per chunk, keeping the weight matrix to about 4 million cells."""
     return max(1, min(samples, 4_000_000 // max(replications, 1)))
 
 
-def bootstrap_means(utility: FloatArray, counts: IntArray, samples: int, seed: int) -> FloatArray:
-    """Paired Poisson-bootstrap means, shape (samples, orderings)."""
+def bootstrap_means(
+    utility: FloatArray, counts: IntArray, samples: int, seed: int, ref: int = 0
+) -> FloatArray:
+    """Paired Poisson-bootstrap means, shape (samples, orderings).
+
+    Each bootstrap world weighs replication index r by a Poisson(1) draw shared by
+    every ordering, and recomputes the `paired_means` estimator with those weights.
+    """
     k, n = utility.shape
     rng = stream(seed, "stats:bootstrap")
-    mask = np.arange(n)[None, :] < counts[:, None]
-    values = np.where(mask, utility, 0.0)
+    n_ref = counts[ref]
+    mask, diff = _differences(utility, counts, ref)
+    ref_values = np.zeros(n)
+    ref_values[:n_ref] = utility[ref, :n_ref]
     out = np.empty((samples, k))
     step = _chunk(n, samples)
     for start in range(0, samples, step):
         size = min(step, samples - start)
         weights = rng.poisson(1.0, size=(size, n)).astype(np.float64)
+        ref_weight = weights[:, :n_ref].sum(axis=1)
         total = weights @ mask.T
-        sums = weights @ values.T
-        # A bootstrap world that gives an ordering no weight at all (chance e^-n) falls
-        # back to the plain mean rather than dividing by zero.
-        plain = values.sum(axis=1) / counts
-        out[start : start + size] = np.where(total > 0, sums / np.maximum(total, 1), plain)
+        # A bootstrap world that gives an ordering no weight at all (chance e^-n) keeps
+        # the plain estimate rather than dividing by zero.
+        ref_mean = np.where(
+            ref_weight > 0,
+            weights @ ref_values / np.maximum(ref_weight, 1),
+            ref_values[:n_ref].mean(),
+        )
+        diff_mean = np.where(
+            total > 0, (weights @ diff.T) / np.maximum(total, 1), diff.sum(axis=1) / counts
+        )
+        out[start : start + size] = ref_mean[:, None] + diff_mean
     return out
 
 
@@ -188,10 +242,15 @@ def rank_orderings(
     if counts.min() < 2:
         raise ValueError("every ordering needs at least 2 replications to be ranked")
     mask = np.arange(n)[None, :] < counts[:, None]
-    mean = np.where(mask, utility, 0.0).sum(axis=1) / counts
-    sd = np.sqrt(np.where(mask, (utility - mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1))
-    half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * sd / np.sqrt(counts)
-    boot = bootstrap_means(utility, counts, samples, seed)
+    own_mean = np.where(mask, utility, 0.0).sum(axis=1) / counts
+    sd = np.sqrt(np.where(mask, (utility - own_mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1))
+    ref = reference(counts, first)
+    if (counts == counts[ref]).all():
+        mean, variance = own_mean, sd**2 / counts
+    else:
+        mean, variance = paired_means(utility, counts, ref)
+    half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
+    boot = bootstrap_means(utility, counts, samples, seed, ref)
     low, high = rank_bounds(boot)
     small = k <= RANK_MATRIX_LIMIT
     if small:
