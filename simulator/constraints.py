@@ -1,32 +1,57 @@
-"""Candidate orderings: permutations of the visitors that satisfy the constraints."""
+"""Candidate orderings: permutations of the visitors that satisfy the constraints.
+
+Orderings are built position by position and a branch is cut as soon as it breaks a
+constraint (`first`, `last`, `before`), so constraints that rule out most of the n!
+permutations are never paid for in full.
+"""
 
 from __future__ import annotations
 
-from itertools import permutations
+from collections.abc import Iterator
 
-from .schema import Constraint, Scenario
-from .types import Ordering
+from .schema import Scenario
+from .types import Ordering, VisitorId
 
 
-def _satisfies(ordering: Ordering, constraint: Constraint) -> bool:
-    if constraint.first is not None:
-        return ordering[0] == constraint.first
-    if constraint.last is not None:
-        return ordering[-1] == constraint.last
-    assert constraint.before is not None
-    earlier, later = constraint.before
-    return ordering.index(earlier) < ordering.index(later)
+def iter_orderings(scenario: Scenario) -> Iterator[Ordering]:
+    """Allowed orderings in lexicographic order of the scenario's visitor order."""
+    ids = tuple(v.id for v in scenario.visitors)
+    first = {c.first for c in scenario.constraints if c.first is not None}
+    last = {c.last for c in scenario.constraints if c.last is not None}
+    must_follow: dict[VisitorId, set[VisitorId]] = {v: set() for v in ids}
+    for c in scenario.constraints:
+        if c.before is not None:
+            must_follow[c.before[1]].add(c.before[0])
+    if len(first) > 1 or len(last) > 1:
+        return  # two different visitors cannot both be first (or last)
+    n = len(ids)
+
+    def allowed(visitor: VisitorId, position: int, placed: set[VisitorId]) -> bool:
+        if first and (position == 0) != (visitor in first):
+            return False
+        if last and (position == n - 1) != (visitor in last):
+            return False
+        return must_follow[visitor] <= placed
+
+    def extend(prefix: list[VisitorId], placed: set[VisitorId]) -> Iterator[Ordering]:
+        if len(prefix) == n:
+            yield tuple(prefix)
+            return
+        for visitor in ids:
+            if visitor not in placed and allowed(visitor, len(prefix), placed):
+                prefix.append(visitor)
+                placed.add(visitor)
+                yield from extend(prefix, placed)
+                placed.remove(visitor)
+                prefix.pop()
+
+    yield from extend([], set())
 
 
 def candidate_orderings(scenario: Scenario) -> tuple[Ordering, ...]:
     """All orderings of the visitors allowed by the scenario's constraints.
 
-    Permutations come in lexicographic order of the scenario's visitor order, so the
-    candidate list (and every table indexed by it) is deterministic.
+    The order is deterministic (lexicographic in the scenario's visitor order), so
+    every table indexed by candidates is too.
     """
-    ids = tuple(v.id for v in scenario.visitors)
-    return tuple(
-        ordering
-        for ordering in permutations(ids)
-        if all(_satisfies(ordering, c) for c in scenario.constraints)
-    )
+    return tuple(iter_orderings(scenario))
