@@ -12,13 +12,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
-from typing import Protocol
+from typing import Any, Protocol
 
 from .distributions import FloatArray
-from .errors import InputError
+from .errors import InputError, SimulatorError
 
 WorkItem = tuple[int, int, int, tuple[int, ...] | None]
 """(block, first replication in the block, end replication, candidate indices or None=all)."""
@@ -28,7 +30,7 @@ BlockTask = Callable[[WorkItem], FloatArray]
 
 Mapper = Callable[[Sequence[WorkItem]], Iterator[FloatArray]]
 
-EXECUTORS = ("serial", "process")
+EXECUTORS = ("serial", "process", "dask")
 
 
 class Executor(Protocol):
@@ -81,37 +83,157 @@ def _start_method() -> str:
     return "spawn"
 
 
+class WorkerLost(SimulatorError):
+    """Workers kept dying: the run stops rather than drop replications."""
+
+
+MAX_RESTARTS = 2
+"""Fresh pools a process session may start after workers die, before giving up."""
+
+
 class ProcessExecutor:
-    """Runs items on local worker processes, kept for the length of a session."""
+    """Runs items on local worker processes, kept for the length of a session.
+
+    If a worker dies (killed, out of memory), the pool is replaced and every item
+    whose result had not arrived is run again: results are pure functions of the item,
+    so a re-run gives the same numbers and nothing is dropped. After MAX_RESTARTS
+    replacements the run fails with `WorkerLost`.
+    """
 
     name = "process"
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
 
-    @contextmanager
-    def session(self, task: BlockTask) -> Iterator[Mapper]:
-        with ProcessPoolExecutor(
+    def _pool(self, task: BlockTask) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context(_start_method()),
             initializer=_install,
             initargs=(task,),
-        ) as pool:
+        )
 
-            def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
-                futures = [pool.submit(_run, item) for item in items]
-                for future in futures:
-                    yield future.result()
+    @contextmanager
+    def session(self, task: BlockTask) -> Iterator[Mapper]:
+        pools = [self._pool(task)]
 
+        def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
+            done = 0
+            restarts = 0
+            while done < len(items):
+                futures = [pools[-1].submit(_run, item) for item in items[done:]]
+                try:
+                    for future in futures:
+                        yield future.result()
+                        done += 1
+                except BrokenProcessPool as error:
+                    pools[-1].shutdown(wait=False, cancel_futures=True)
+                    restarts += 1
+                    if restarts > MAX_RESTARTS:
+                        raise WorkerLost(
+                            f"worker processes died {restarts} times while simulating block "
+                            f"{items[done][0]}; no results were written. Rerun with "
+                            "--executor serial to see the error in this process."
+                        ) from error
+                    pools.append(self._pool(task))
+
+        try:
             yield run
+        finally:
+            for pool in pools:
+                pool.shutdown(wait=True, cancel_futures=True)
 
 
-def make_executor(name: str, workers: int | None = None) -> Executor:
+def _call(task: BlockTask, item: WorkItem) -> FloatArray:
+    return task(item)
+
+
+class DaskExecutor:
+    """Runs items on a Dask `distributed` cluster: a local one, or `scheduler`'s.
+
+    The task (with the scenario) is scattered to every worker once per session. Dask
+    re-runs the items of a worker that dies on another worker; when it gives up on an
+    item (`KilledWorker`), the run fails with `WorkerLost`. The local cluster starts on
+    first use and stops when the executor is closed (or the process exits).
+    """
+
+    name = "dask"
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self.scheduler = scheduler
+        self._client: Any = None
+        self._cluster: Any = None
+
+    def _connect(self) -> Any:
+        if self._client is None:
+            try:
+                from distributed import Client, LocalCluster  # noqa: PLC0415 - optional extra
+            except ImportError as error:
+                raise InputError(
+                    "--executor dask needs the dask extra: pip install 'visitsim[dask]'"
+                ) from error
+            if self.scheduler is None:
+                self._cluster = LocalCluster(
+                    n_workers=self.workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                )
+                self._client = Client(self._cluster)
+            else:
+                try:
+                    self._client = Client(self.scheduler, timeout="10s")
+                except OSError as error:
+                    raise InputError(
+                        f"cannot reach the Dask scheduler at {self.scheduler}: {error}"
+                    ) from error
+            weakref.finalize(self, _close, self._client, self._cluster)
+        return self._client
+
+    @contextmanager
+    def session(self, task: BlockTask) -> Iterator[Mapper]:
+        from distributed import KilledWorker  # noqa: PLC0415 - optional extra
+
+        client = self._connect()
+        remote = client.scatter(task, broadcast=True, hash=False)
+
+        def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
+            futures = [client.submit(_call, remote, item, pure=False) for item in items]
+            for item, future in zip(items, futures, strict=True):
+                try:
+                    yield future.result()
+                except KilledWorker as error:
+                    raise WorkerLost(
+                        f"Dask workers kept dying while simulating block {item[0]}; "
+                        "no results were written"
+                    ) from error
+
+        yield run
+
+    def close(self) -> None:
+        """Stop the client (and the local cluster, if this executor started one)."""
+        _close(self._client, self._cluster)
+        self._client = self._cluster = None
+
+
+def _close(client: Any, cluster: Any) -> None:
+    if client is not None:
+        client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """The executor called `name` (one of EXECUTORS)."""
     if workers is not None and workers < 1:
         raise InputError(f"--workers must be at least 1 (got {workers})")
+    if scheduler is not None and name != "dask":
+        raise InputError("--scheduler needs --executor dask")
     if name == "serial":
         return SerialExecutor()
     if name == "process":
         return ProcessExecutor(workers)
+    if name == "dask":
+        return DaskExecutor(workers, scheduler)
     raise InputError(f"unknown executor {name!r}; choose one of {', '.join(EXECUTORS)}")

@@ -1,0 +1,117 @@
+"""Executors: identical results whatever runs them, and no replication lost to a dead worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from simulator.errors import InputError
+from simulator.executors import (
+    DaskExecutor,
+    Executor,
+    ProcessExecutor,
+    SerialExecutor,
+    WorkerLost,
+    WorkItem,
+    make_executor,
+)
+from simulator.experiment import BlockTask, RecordStore, run_fixed
+from simulator.schema import Scenario, metric_names
+
+from .conftest import make_scenario
+
+SCENARIO = make_scenario(
+    shocks={
+        "rate_per_day": 0.02,
+        "severity": {"dist": "uniform", "low": 0, "high": 1},
+        "postpone_days": 10,
+        "cancel_threshold": 0.8,
+    },
+    host={"acceptance": 0.6, "response_delay": {"dist": "uniform", "low": 1, "high": 5}},
+)
+
+
+@dataclass(frozen=True)
+class KillOnce:
+    """A block task whose worker process dies the first time it meets `block`."""
+
+    inner: BlockTask
+    marker: Path
+    block: int
+    always: bool = False
+
+    def __call__(self, item: WorkItem) -> np.ndarray:
+        if item[0] == self.block and (self.always or not self.marker.exists()):
+            self.marker.touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.inner(item)
+
+
+def collect(executor: Executor, task: object, scenario: Scenario, n: int) -> np.ndarray:
+    store = RecordStore(len(task.inner.orderings), len(metric_names(scenario)))  # type: ignore[attr-defined]
+    with executor.session(task) as run:  # type: ignore[arg-type]
+        store.collect(run, 0, n)
+    return store.records
+
+
+@pytest.mark.parametrize(
+    "executor",
+    [ProcessExecutor(1), ProcessExecutor(2), pytest.param("dask", marks=pytest.mark.slow)],
+    ids=["process-1", "process-2", "dask-2"],
+)
+def test_every_executor_gives_identical_records(executor: Executor | str) -> None:
+    reference = run_fixed(SCENARIO, replications=250, seed=3, executor=SerialExecutor())
+    pool = DaskExecutor(2) if executor == "dask" else executor
+    try:
+        other = run_fixed(SCENARIO, replications=250, seed=3, executor=pool)  # type: ignore[arg-type]
+    finally:
+        if isinstance(pool, DaskExecutor):
+            pool.close()
+    assert np.array_equal(reference.records, other.records, equal_nan=True)
+
+
+def test_a_dead_process_worker_is_replaced_and_its_blocks_rerun(tmp_path: Path) -> None:
+    inner = BlockTask(SCENARIO, (("a", "b", "c"), ("c", "b", "a")), seed=4)
+    task = KillOnce(inner, tmp_path / "killed", block=1)
+    records = collect(ProcessExecutor(2), task, SCENARIO, 300)
+    assert (tmp_path / "killed").exists(), "the worker was never killed"
+    expected = collect(
+        SerialExecutor(), KillOnce(inner, tmp_path / "unused", block=-1), SCENARIO, 300
+    )
+    assert np.array_equal(records, expected, equal_nan=True)
+
+
+def test_workers_that_keep_dying_fail_the_run_clearly(tmp_path: Path) -> None:
+    inner = BlockTask(SCENARIO, (("a", "b", "c"),), seed=4)
+    task = KillOnce(inner, tmp_path / "killed", block=0, always=True)
+    with pytest.raises(WorkerLost, match="block 0"):
+        collect(ProcessExecutor(2), task, SCENARIO, 150)
+
+
+@pytest.mark.slow
+def test_a_dead_dask_worker_is_replaced_and_its_blocks_rerun(tmp_path: Path) -> None:
+    inner = BlockTask(SCENARIO, (("a", "b", "c"), ("c", "b", "a")), seed=4)
+    pool = DaskExecutor(2)
+    try:
+        records = collect(pool, KillOnce(inner, tmp_path / "killed", block=1), SCENARIO, 300)
+    finally:
+        pool.close()
+    assert (tmp_path / "killed").exists()
+    expected = collect(
+        SerialExecutor(), KillOnce(inner, tmp_path / "unused", block=-1), SCENARIO, 300
+    )
+    assert np.array_equal(records, expected, equal_nan=True)
+
+
+def test_executor_options_are_checked() -> None:
+    with pytest.raises(InputError, match="--workers"):
+        make_executor("process", 0)
+    with pytest.raises(InputError, match="--scheduler"):
+        make_executor("process", 2, scheduler="tcp://127.0.0.1:8786")
+    with pytest.raises(InputError, match="unknown executor"):
+        make_executor("cluster")
