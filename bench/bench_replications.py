@@ -1,6 +1,14 @@
-"""Benchmark: how fast the flagship scenario simulates, serial and with worker processes.
+"""Benchmark the replication path on a scenario (default: the flagship).
 
-Prints figures; asserts nothing (timings on shared machines are noisy).
+Prints, and asserts nothing (timings on shared machines are noisy):
+- replications per second (a replication = one world, every ordering simulated in it)
+  and ordering-replications per second, serial;
+- SimPy events per ordering-replication, and the model's cost per replication divided
+  by the cost of bare SimPy processing the same number of events (a plain timeout
+  loop, measured in the same run);
+- wall time with the process executor at 1 and N workers, and the speed-up;
+- peak resident memory of this process and of its workers.
+
 Run: `make bench` or `.venv/bin/python bench/bench_replications.py [--replications N]`.
 """
 
@@ -8,14 +16,76 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from simulator.executors import ProcessExecutor, SerialExecutor
+import simpy
+
+from simulator.executors import Executor, ProcessExecutor, SerialExecutor
 from simulator.experiment import run_fixed
+from simulator.model import Draws, compile_spec, simulate
 from simulator.scenario import load_scenario
+from simulator.schema import Scenario
+from simulator.world import BLOCK_SIZE, draw_block
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"
+
+
+def timed(run: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    run()
+    return time.perf_counter() - start
+
+
+def events_per_simulation(scenario: Scenario, samples: int = 300) -> float:
+    """Average number of events SimPy schedules in one ordering-replication."""
+    spec = compile_spec(scenario)
+    world = draw_block(scenario, 1, 0)
+    plans = [tuple(range(len(spec.ids))), tuple(reversed(range(len(spec.ids))))]
+    count = 0
+    original = simpy.Environment.schedule
+
+    def counting(self: simpy.Environment, *args: Any, **kwargs: Any) -> None:
+        nonlocal count
+        count += 1
+        original(self, *args, **kwargs)
+
+    simpy.Environment.schedule = counting  # type: ignore[method-assign]
+    try:
+        for r in range(samples):
+            simulate(spec, plans[r % 2], Draws.of(world, r % BLOCK_SIZE))
+    finally:
+        simpy.Environment.schedule = original  # type: ignore[method-assign]
+    return count / samples
+
+
+def model_seconds_per_simulation(scenario: Scenario, samples: int = 1000) -> float:
+    spec = compile_spec(scenario)
+    world = draw_block(scenario, 1, 0)
+    draws = [Draws.of(world, r) for r in range(BLOCK_SIZE)]
+    plans = [tuple(range(len(spec.ids))), tuple(reversed(range(len(spec.ids))))]
+    return (
+        timed(lambda: [simulate(spec, plans[r % 2], draws[r % BLOCK_SIZE]) for r in range(samples)])
+        / samples
+    )
+
+
+def bare_simpy_seconds(events: int, samples: int = 1000) -> float:
+    """Seconds for SimPy to process `events` timeouts in a fresh environment."""
+
+    def loop(env: simpy.Environment) -> Any:
+        for _ in range(events):
+            yield env.timeout(1)
+
+    def one() -> None:
+        env = simpy.Environment()
+        env.process(loop(env))
+        env.run()
+
+    return timed(lambda: [one() for _ in range(samples)]) / samples
 
 
 def main() -> None:
@@ -24,21 +94,39 @@ def main() -> None:
     parser.add_argument("--replications", type=int, default=1000)
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
-    executors = [SerialExecutor(), ProcessExecutor(1), ProcessExecutor(os.cpu_count() or 1)]
-    print(f"scenario {scenario.name}, {args.replications} replications per ordering")
-    baseline = None
-    for executor in executors:
+    n = args.replications
+    cores = os.cpu_count() or 1
+    print(f"scenario {scenario.name}: {n} replications, {cores} cores")
+
+    events = events_per_simulation(scenario)
+    model = model_seconds_per_simulation(scenario)
+    bare = bare_simpy_seconds(round(events))
+    print(f"events per ordering-replication: {events:.1f}")
+    print(
+        f"model: {model * 1e6:.0f} µs per ordering-replication; bare SimPy with the same "
+        f"events: {bare * 1e6:.0f} µs; ratio {model / bare:.2f}"
+    )
+
+    runs: list[tuple[str, Executor]] = [
+        ("serial", SerialExecutor()),
+        ("process x1", ProcessExecutor(1)),
+        (f"process x{cores}", ProcessExecutor(cores)),
+    ]
+    seconds: dict[str, float] = {}
+    for label, executor in runs:
         start = time.perf_counter()
-        result = run_fixed(scenario, replications=args.replications, executor=executor)
-        seconds = time.perf_counter() - start
-        simulations = len(result.orderings) * result.replications
-        label = f"{executor.name} x{executor.workers}"
-        baseline = baseline or seconds
+        result = run_fixed(scenario, replications=n, executor=executor)
+        seconds[label] = time.perf_counter() - start
+        simulations = n * len(result.orderings)
         print(
-            f"{label:>10}: {seconds:7.2f} s  {result.replications / seconds:9.1f} replications/s"
-            f"  {simulations / seconds:9.0f} ordering-replications/s"
-            f"  speed-up {baseline / seconds:4.2f}"
+            f"{label:>12}: {seconds[label]:6.2f} s  {n / seconds[label]:8.1f} replications/s  "
+            f"{simulations / seconds[label]:9.0f} ordering-replications/s"
         )
+    speedup = seconds["process x1"] / seconds[f"process x{cores}"]
+    print(f"speed-up with {cores} workers over 1: {speedup:.2f}")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"peak memory: {own:.0f} MiB (this process), {children:.0f} MiB (largest worker)")
 
 
 if __name__ == "__main__":
