@@ -1,4 +1,4 @@
-"""The Python API: load a scenario, run it, rank it, record it.
+"""The Python API: load a scenario, run it, rank it, record it; resume and reproduce runs.
 
 The command line is a thin layer over these functions; a notebook user calls them the
 same way.
@@ -6,23 +6,66 @@ same way.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import platform
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .errors import InputError
 from .executors import Executor, SerialExecutor
 from .experiment import (
     AdaptiveSettings,
     ExperimentResult,
     Progress,
+    ReplicationFailed,
     check_adaptive,
+    check_memory,
     resolve_design,
     run_adaptive,
     run_fixed,
 )
-from .output.rundir import RunDirectory
-from .schema import Scenario
+from .output.rundir import RESULT_TABLES, RunDirectory, package_versions, sha256_file, source_hash
+from .scenario import load_scenario, scenario_hash
+from .schema import Scenario, metric_names
 from .stats.ranking import Ranking, rank_orderings
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT (Ctrl-C) or SIGTERM.
+
+    Raised by the command line's signal handler (with `signum`) and re-raised by the
+    API once the run directory records the stop (with `directory` and progress), so the
+    same cleanup runs for both signals.
+    """
+
+    def __init__(
+        self,
+        signum: int = signal.SIGINT,
+        directory: Path | None = None,
+        completed: int | None = None,
+        total: int | None = None,
+    ) -> None:
+        super().__init__(signum, directory, completed, total)
+        self.signum = signum
+        self.directory = directory
+        self.completed = completed
+        self.total = total
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number: 130 for SIGINT, 143 for SIGTERM."""
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        text = f"stopped by {signal.Signals(self.signum).name}"
+        if self.completed is not None:
+            of = "" if self.total is None else f" of {self.total:,}"
+            text += f" after {self.completed:,}{of} replications"
+        return text
 
 
 @dataclass(frozen=True)
@@ -67,11 +110,21 @@ def run_scenario(
     command: list[str] | None = None,
     progress: Progress | None = None,
 ) -> Run:
-    """Run a design (fixed, or adaptive when `adaptive` is given), rank, and record it."""
+    """Run a design (fixed, or adaptive when `adaptive` is given), rank, and record it.
+
+    Raises `Interrupted` if stopped by a signal (the directory can be resumed with
+    `resume_run`) and `ReplicationFailed` if a replication fails; either way the
+    manifest records how the run ended and no result tables are left behind.
+    """
     executor = executor or SerialExecutor()
-    replications, seed, orderings = resolve_design(scenario, replications, seed)
+    replications, seed, orderings = resolve_design(
+        scenario, replications, seed, fixed=adaptive is None
+    )
     if adaptive is not None:
         check_adaptive(len(orderings), adaptive)
+        if adaptive.max_replications is not None:
+            metrics = len(metric_names(scenario))
+            check_memory(len(orderings), adaptive.max_replications, metrics, "--max-replications")
     settings: dict[str, Any] = {
         "seed": seed,
         "design": "fixed" if adaptive is None else "adaptive",
@@ -89,6 +142,126 @@ def run_scenario(
             "max_replications": adaptive.max_replications,
         }
     run = RunDirectory.start(out, scenario, settings, command or [])
+    return _execute(run, scenario, replications, adaptive, seed, executor, progress)
+
+
+def _settings(run: RunDirectory) -> tuple[int | None, AdaptiveSettings | None, int]:
+    """Replications (fixed design), adaptive settings and seed as the manifest records them."""
+    manifest = run.manifest
+    try:
+        if manifest["design"] == "adaptive":
+            return None, AdaptiveSettings(**manifest["adaptive"]), int(manifest["seed"])
+        return int(manifest["replications"]), None, int(manifest["seed"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(
+            f"{run.path / 'manifest.json'}: cannot read the run's design ({error!r})"
+        ) from None
+
+
+def _scenario_of(run: RunDirectory) -> Scenario:
+    """The run's resolved scenario, checked against the hash in its manifest."""
+    scenario = load_scenario(run.path / "scenario.resolved.yaml")
+    if scenario_hash(scenario) != run.manifest["scenario"].get("hash"):
+        raise InputError(
+            f"{run.path / 'scenario.resolved.yaml'} does not match the scenario hash in "
+            "the manifest: the run directory was modified"
+        )
+    return scenario
+
+
+def resume_run(
+    directory: Path,
+    *,
+    executor: Executor | None = None,
+    command: list[str] | None = None,
+    progress: Progress | None = None,
+) -> Run:
+    """Continue a run that was interrupted (or failed, or killed) from its checkpoint.
+
+    Work items saved in the run's `checkpoint/` are reused and the rest are simulated,
+    so the result tables are byte-identical to those of an uninterrupted run. Refuses a
+    complete run, a run still going, and a run made with other package versions.
+    """
+    executor = executor or SerialExecutor()
+    run = RunDirectory.open(directory)
+    status = run.manifest["status"]
+    if status == "complete":
+        raise InputError(f"{directory} is complete; there is nothing to resume")
+    if status == "running":
+        _check_stopped(directory, run.manifest.get("process"))
+    changed = _changed_versions(run.manifest)
+    if changed:
+        raise InputError(
+            f"{directory} was started with other package versions ({changed}); resuming "
+            "would mix results of different code. Start a new run instead"
+        )
+    scenario = _scenario_of(run)
+    replications, adaptive, seed = _settings(run)
+    replications, seed, _ = resolve_design(scenario, replications, seed, fixed=adaptive is None)
+    run.reopen(command or [], executor.name, executor.workers)
+    return _execute(run, scenario, replications, adaptive, seed, executor, progress)
+
+
+def _check_stopped(directory: Path, process: Any) -> None:
+    """Refuse to resume a `running` run whose process may still be writing it."""
+    if not isinstance(process, dict) or not isinstance(process.get("pid"), int):
+        return
+    if process.get("host") != platform.node():
+        raise InputError(
+            f"{directory} says it is running on host {process.get('host')!r}, and whether "
+            "that process still runs cannot be checked from here; resume it there"
+        )
+    pid = process["pid"]
+    if pid == os.getpid():
+        return
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return
+    except PermissionError:
+        pass
+    raise InputError(f"{directory} is still running (process {pid}); stop it first")
+
+
+def _changed_versions(manifest: dict[str, Any]) -> str:
+    """Package versions that differ from the manifest's, as `numpy 1.26 -> 2.0, ...`."""
+    recorded = manifest.get("versions") or {}
+    current = package_versions()
+    return ", ".join(
+        f"{name} {recorded[name]} -> {current.get(name)}"
+        for name in sorted(recorded)
+        if recorded[name] != current.get(name)
+    )
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM while the manifest records how a run ended.
+
+    A signal that arrives meanwhile is delivered (and handled) right after.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _execute(
+    run: RunDirectory,
+    scenario: Scenario,
+    replications: int,
+    adaptive: AdaptiveSettings | None,
+    seed: int,
+    executor: Executor,
+    progress: Progress | None,
+) -> Run:
+    """Simulate, rank and write the results into `run`, recording how it ended."""
+    checkpoint = run.checkpoint
     try:
         if adaptive is None:
             result = run_fixed(
@@ -97,12 +270,18 @@ def run_scenario(
                 seed=seed,
                 executor=executor,
                 progress=progress,
+                checkpoint=checkpoint,
             )
             design: dict[str, Any] = {"design": "fixed", "replications": replications}
             first = None
         else:
             outcome = run_adaptive(
-                scenario, adaptive, seed=seed, executor=executor, progress=progress
+                scenario,
+                adaptive,
+                seed=seed,
+                executor=executor,
+                progress=progress,
+                checkpoint=checkpoint,
             )
             result, selection = outcome.result, outcome.selection
             first = selection.selected
@@ -131,11 +310,123 @@ def run_scenario(
             first=first,
         )
         run.write_results(result, ranking, design)
-    except KeyboardInterrupt:
-        run.finish("interrupted")
+        with _signals_deferred():
+            run.finish("complete")
+    except KeyboardInterrupt as stop:
+        with _signals_deferred():
+            run.discard_results()
+            completed = checkpoint.completed()
+            run.finish("interrupted", details={"replications_completed": completed})
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        total = replications if adaptive is None else None
+        raise Interrupted(signum, run.path, completed, total) from stop
+    except ReplicationFailed as failure:
+        with _signals_deferred():
+            run.discard_results()
+            failed = {
+                "ordering": None if failure.ordering is None else ",".join(failure.ordering),
+                "replication": failure.replication,
+                "seed": failure.seed,
+                "error": failure.error,
+                "replay": failure.replay,
+                "traceback": failure.details,
+            }
+            run.finish("failed", str(failure), details={"failure": failed})
+        failure.directory = run.path
         raise
     except Exception as error:
-        run.finish("failed", f"{type(error).__name__}: {error}")
+        with _signals_deferred():
+            run.discard_results()
+            run.finish("failed", f"{type(error).__name__}: {error}")
         raise
-    run.finish("complete")
+    checkpoint.remove()
     return Run(run.path, result, ranking, design)
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """One result table of a reproduction: its recorded and its new SHA-256."""
+
+    name: str
+    expected: str | None
+    actual: str | None
+
+    @property
+    def same(self) -> bool:
+        return self.expected is not None and self.expected == self.actual
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """A run made again from another's manifest, and whether its tables are identical."""
+
+    original: Path
+    run: Run
+    checks: tuple[FileCheck, ...]
+    recorded: bool  # False: the original manifest had no hashes; its files were hashed
+    changes: dict[str, tuple[Any, Any]]  # versions or source that differ: (then, now)
+
+    @property
+    def identical(self) -> bool:
+        """Whether every result table, ranking.csv and summary.json included, matches."""
+        names = {c.name for c in self.checks}
+        return {"ranking.csv", "summary.json"} <= names and all(c.same for c in self.checks)
+
+
+def reproduce_run(
+    directory: Path,
+    *,
+    out: Path | None = None,
+    executor: Executor | None = None,
+    command: list[str] | None = None,
+    progress: Progress | None = None,
+) -> Reproduction:
+    """Run a complete run again from its manifest and resolved scenario, into a new run
+    directory (under `out`, by default next to the original), and compare the SHA-256
+    of every result table with the one the original manifest recorded."""
+    original = RunDirectory.open(directory)
+    status = original.manifest["status"]
+    if status != "complete":
+        raise InputError(
+            f"{directory} did not complete (status {status}), so there are no results to "
+            "verify; `visitsim run --resume` finishes an interrupted run"
+        )
+    scenario = _scenario_of(original)
+    replications, adaptive, seed = _settings(original)
+    expected = original.manifest.get("sha256")
+    recorded = isinstance(expected, dict)
+    if not recorded:
+        expected = {
+            name: sha256_file(directory / name)
+            for name in RESULT_TABLES
+            if (directory / name).is_file()
+        }
+    assert isinstance(expected, dict)
+    again = run_scenario(
+        scenario,
+        replications=replications,
+        adaptive=adaptive,
+        seed=seed,
+        executor=executor,
+        out=out if out is not None else directory.parent.parent,
+        command=command,
+        progress=progress,
+    )
+    actual = RunDirectory.open(again.directory).manifest.get("sha256", {})
+    checks = tuple(
+        FileCheck(name, expected.get(name), actual.get(name))
+        for name in RESULT_TABLES
+        if name in expected or name in actual
+    )
+    then = {**original.manifest.get("versions", {}), "source": original.manifest.get("source")}
+    now = {**package_versions(), "source": source_hash()}
+    changes = {k: (then.get(k), now.get(k)) for k in now if then.get(k) != now.get(k)}
+    reproduction = Reproduction(directory, again, checks, recorded, changes)
+    new = RunDirectory.open(again.directory)
+    new.manifest["reproduces"] = {
+        "run": str(directory),
+        "identical": reproduction.identical,
+        "differing": [c.name for c in checks if not c.same],
+    }
+    new.save()
+    return reproduction

@@ -5,30 +5,99 @@ set of orderings: the block's world is drawn once and every ordering is simulate
 it, which is what common random numbers mean in practice. The fixed design runs
 replications 0..N-1 of every candidate; the adaptive design (`selection.py`) asks for
 more replications of the surviving candidates, batch by batch.
+
+A `Checkpoint` keeps each completed work item as it arrives, so that an interrupted
+run resumes from what it finished: a work item's records are a pure function of the
+item, so reusing them gives the same bytes as simulating them again. A replication
+that raises (or yields a non-finite utility) stops the run with `ReplicationFailed`,
+which names the ordering, replication and seed that reproduce it alone
+(`replay_replication`).
 """
 
 from __future__ import annotations
 
 import math
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .constraints import candidate_orderings
 from .distributions import FloatArray
-from .errors import InputError
+from .errors import InputError, SimulatorError
 from .executors import Executor, Mapper, SerialExecutor, WorkItem
-from .model import Draws, compile_spec, simulate
-from .schema import Scenario, metric_names
+from .model import Draws, Trace, TraceEvent, compile_spec, simulate
+from .schema import Scenario, UntilGate, metric_names
 from .stats.selection import Selection, kn_select, rinott_sample_sizes
 from .streams import stream
 from .types import Ordering
-from .world import BLOCK_SIZE, draw_block
+from .world import BLOCK_SIZE, WorldBlock, draw_block
 
 Progress = Callable[[int, int | None, str], None]
 """Called with (replications done, total if known, a short status) as work completes."""
+
+MAX_REPLICATIONS = 10_000_000
+"""Most replications per ordering a run may ask for (as `experiment.replications`)."""
+
+MAX_RECORD_BYTES = 4 << 30
+"""Most memory the outcome records of a run may take (orderings x replications x metrics)."""
+
+
+class ReplicationFailed(SimulatorError):
+    """One replication raised inside the model, or gave a utility that is not finite.
+
+    Carries what reproduces it alone: the ordering, the replication index and the seed
+    (with the scenario). `ordering` is None when drawing the replication's world failed.
+    """
+
+    def __init__(
+        self, ordering: Ordering | None, replication: int, seed: int, error: str, details: str = ""
+    ) -> None:
+        super().__init__(ordering, replication, seed, error, details)
+        self.ordering = ordering
+        self.replication = replication
+        self.seed = seed
+        self.error = error
+        self.details = details
+        self.directory: Path | None = None  # the run directory, once one records the failure
+
+    def __str__(self) -> str:
+        if self.ordering is None:
+            block = self.replication // BLOCK_SIZE
+            first = block * BLOCK_SIZE
+            return (
+                f"drawing the world of replications {first}-{first + BLOCK_SIZE - 1} "
+                f"failed (seed {self.seed}): {self.error}"
+            )
+        return (
+            f"replication {self.replication} of ordering {','.join(self.ordering)} failed "
+            f"(seed {self.seed}): {self.error}"
+        )
+
+    @property
+    def replay(self) -> str | None:
+        """`ORDERING:INDEX`, as `visitsim run --replay` takes it."""
+        return None if self.ordering is None else f"{','.join(self.ordering)}:{self.replication}"
+
+
+def _failure(
+    ordering: Ordering | None, replication: int, seed: int, error: Exception
+) -> ReplicationFailed:
+    details = "".join(traceback.format_exception(error))
+    return ReplicationFailed(
+        ordering, replication, seed, f"{type(error).__name__}: {error}", details
+    )
+
+
+def _draw(scenario: Scenario, seed: int, block: int) -> WorldBlock:
+    """A world block; a duration so long that it overflows is infinite, which the model
+    reads as never, so numpy's overflow warning is silenced."""
+    with np.errstate(over="ignore"):
+        return draw_block(scenario, seed, block)
 
 
 @dataclass(frozen=True)
@@ -40,18 +109,54 @@ class BlockTask:
     seed: int
 
     def __call__(self, item: WorkItem) -> FloatArray:
-        """Records of shape (candidates, stop - start, metrics) for one work item."""
+        """Records of shape (candidates, stop - start, metrics) for one work item.
+
+        Raises ReplicationFailed, naming the first replication that failed.
+        """
         block, start, stop, systems = item
         spec = compile_spec(self.scenario)
         chosen = range(len(self.orderings)) if systems is None else systems
         plans = [spec.index(self.orderings[k]) for k in chosen]
-        world = draw_block(self.scenario, self.seed, block)
+        first = block * BLOCK_SIZE
+        try:
+            world = _draw(self.scenario, self.seed, block)
+        except Exception as error:
+            raise _failure(None, first, self.seed, error) from error
         out = np.empty((len(plans), stop - start, len(spec.metrics)))
         for r in range(start, stop):
             draws = Draws.of(world, r)
             for k, plan in enumerate(plans):
-                out[k, r - start] = simulate(spec, plan, draws)
+                try:
+                    out[k, r - start] = simulate(spec, plan, draws)
+                except Exception as error:
+                    ordering = self.orderings[chosen[k]]
+                    raise _failure(ordering, first + r, self.seed, error) from error
+        bad = np.argwhere(~np.isfinite(out[:, :, 0]))
+        if bad.size:
+            k, r = (int(i) for i in bad[np.lexsort((bad[:, 0], bad[:, 1]))[0]])
+            raise ReplicationFailed(
+                self.orderings[chosen[k]],
+                first + start + r,
+                self.seed,
+                f"the utility is {out[k, r, 0]} (not a finite number)",
+            )
         return out
+
+
+class Checkpoint(Protocol):
+    """Where completed work items are kept while a run goes, to resume it if stopped."""
+
+    def __contains__(self, item: WorkItem) -> bool:
+        """Whether this item's records were saved."""
+        ...
+
+    def load(self, item: WorkItem) -> FloatArray:
+        """The saved records of an item."""
+        ...
+
+    def save(self, item: WorkItem, records: FloatArray) -> None:
+        """Keep an item's records (whole, or not at all)."""
+        ...
 
 
 def work_items(start: int, stop: int, systems: tuple[int, ...] | None) -> list[WorkItem]:
@@ -92,11 +197,16 @@ class ExperimentResult:
 
 
 class RecordStore:
-    """Grows as batches of replications arrive for subsets of the candidates."""
+    """Grows as batches of replications arrive for subsets of the candidates.
 
-    def __init__(self, candidates: int, metrics: int) -> None:
+    With a checkpoint, items it holds are read back instead of simulated, and every
+    simulated item is saved to it as its results arrive.
+    """
+
+    def __init__(self, candidates: int, metrics: int, checkpoint: Checkpoint | None = None) -> None:
         self.records = np.full((candidates, 0, metrics), np.nan)
         self.counts = np.zeros(candidates, dtype=np.int64)
+        self.checkpoint = checkpoint
 
     def collect(
         self,
@@ -119,8 +229,24 @@ class RecordStore:
             self.records = np.concatenate([self.records, grow], axis=1)
         r = start
         items = work_items(start, stop, None if systems is None else chosen)
-        for item, part in zip(items, run(items), strict=True):
+        saved = self.checkpoint
+        kept = [saved is not None and item in saved for item in items]
+        todo = [item for item, was_kept in zip(items, kept, strict=True) if not was_kept]
+        computed = run(todo) if todo else iter(())
+        for item, was_kept in zip(items, kept, strict=True):
             width = item[2] - item[1]
+            if saved is not None and was_kept:
+                part = saved.load(item)
+                if part.shape != (len(chosen), width, self.records.shape[2]):
+                    raise InputError(
+                        f"a checkpoint of replications {item[0] * BLOCK_SIZE + item[1]}-"
+                        f"{item[0] * BLOCK_SIZE + item[2] - 1} has shape {part.shape}, not "
+                        f"{(len(chosen), width, self.records.shape[2])}: it is not this run's"
+                    )
+            else:
+                part = next(computed)
+                if saved is not None:
+                    saved.save(item, part)
             self.records[list(chosen), r : r + width] = part
             r += width
             if done is not None:
@@ -141,19 +267,40 @@ class RecordStore:
 
 
 def resolve_design(
-    scenario: Scenario, replications: int | None, seed: int | None
+    scenario: Scenario, replications: int | None, seed: int | None, *, fixed: bool = True
 ) -> tuple[int, int, tuple[Ordering, ...]]:
-    """Replications, seed and candidates of a run, checked before any work starts."""
+    """Replications, seed and candidates of a run, checked before any work starts.
+
+    For a fixed design (N replications of every candidate) this also checks that the
+    outcome records fit in memory.
+    """
     n = scenario.experiment.replications if replications is None else replications
     seed = scenario.experiment.seed if seed is None else seed
-    if n < 2:
-        raise InputError(f"--replications must be at least 2 (got {n})")
-    if seed < 0:
-        raise InputError(f"--seed must be non-negative (got {seed})")
+    if not 2 <= n <= MAX_REPLICATIONS:
+        raise InputError(f"--replications must be between 2 and {MAX_REPLICATIONS:,} (got {n})")
+    if not 0 <= seed < 2**63:
+        raise InputError(f"--seed must be between 0 and 2**63 - 1 (got {seed})")
     orderings = candidate_orderings(scenario)
     if not orderings:
         raise InputError(f"scenario {scenario.name!r}: the constraints rule out every ordering")
+    if fixed:
+        check_memory(len(orderings), n, len(metric_names(scenario)))
     return n, seed, orderings
+
+
+def check_memory(
+    orderings: int, replications: int, metrics: int, option: str = "--replications"
+) -> None:
+    """Refuse a run whose outcome records would not fit in MAX_RECORD_BYTES."""
+    need = orderings * replications * metrics * 8
+    if need > MAX_RECORD_BYTES:
+        most = MAX_RECORD_BYTES // (orderings * metrics * 8)
+        raise InputError(
+            f"{orderings:,} orderings x {replications:,} replications x {metrics} metrics "
+            f"would need {need / 2**30:,.1f} GiB for the outcome records (limit "
+            f"{MAX_RECORD_BYTES >> 30} GiB); use {option} {most:,} or fewer, or "
+            "constraints that rule out orderings"
+        )
 
 
 def run_fixed(
@@ -163,10 +310,15 @@ def run_fixed(
     seed: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> ExperimentResult:
-    """Run N replications of every candidate ordering on common worlds."""
+    """Run N replications of every candidate ordering on common worlds.
+
+    With a checkpoint, completed work items are saved as they arrive and items already
+    saved are reused: the result is the same as an uninterrupted run's.
+    """
     n, seed, orderings = resolve_design(scenario, replications, seed)
-    store = RecordStore(len(orderings), len(metric_names(scenario)))
+    store = RecordStore(len(orderings), len(metric_names(scenario)), checkpoint)
     executor = executor or SerialExecutor()
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
         store.collect(run, 0, n, done=None if progress is None else lambda r: progress(r, n, ""))
@@ -241,6 +393,13 @@ def check_adaptive(k: int, settings: AdaptiveSettings) -> None:
             f"--max-replications must be at least --n0 = {settings.n0} "
             f"(got {settings.max_replications})"
         )
+    for option, value in (
+        ("--n0", settings.n0),
+        ("--batch", settings.batch),
+        ("--max-replications", settings.max_replications),
+    ):
+        if value is not None and value > MAX_REPLICATIONS:
+            raise InputError(f"{option} must be at most {MAX_REPLICATIONS:,} (got {value})")
 
 
 def run_adaptive(
@@ -250,17 +409,27 @@ def run_adaptive(
     seed: int | None = None,
     executor: Executor | None = None,
     progress: Progress | None = None,
+    checkpoint: Checkpoint | None = None,
 ) -> AdaptiveResult:
-    """Select the best ordering with KN, simulating only what elimination leaves."""
-    _, seed, orderings = resolve_design(scenario, None, seed)
+    """Select the best ordering with KN, simulating only what elimination leaves.
+
+    The procedure is deterministic given its data, so a rerun with a checkpoint asks
+    for the same work items in the same order and reuses those already saved. (The
+    pilot that sets a default δ is small and simply runs again.)
+    """
+    _, seed, orderings = resolve_design(scenario, None, seed, fixed=False)
     k = len(orderings)
     check_adaptive(k, settings)
+    if settings.max_replications is not None:
+        check_memory(
+            k, settings.max_replications, len(metric_names(scenario)), "--max-replications"
+        )
     executor = executor or SerialExecutor()
     if settings.delta is None:
         delta, source = _pilot_delta(scenario, k, seed, settings.n0, executor)
     else:
         delta, source = settings.delta, "given"
-    store = RecordStore(k, len(metric_names(scenario)))
+    store = RecordStore(k, len(metric_names(scenario)), checkpoint)
     utility = metric_names(scenario).index("utility")
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
 
@@ -292,4 +461,105 @@ def run_adaptive(
         delta=delta,
         delta_source=source,
         rinott_total=int(rinott.sum()),
+    )
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One replication of one ordering, run alone: its outcome record and its events.
+
+    If the replication fails, `record` is None, `error` says why and `trace` holds the
+    events up to the failure.
+    """
+
+    ordering: Ordering
+    replication: int
+    seed: int
+    metrics: tuple[str, ...]
+    record: FloatArray | None
+    trace: Trace
+    error: str | None = None
+    details: str = ""
+
+
+def parse_replay(scenario: Scenario, text: str) -> tuple[Ordering, int]:
+    """`ORDERING:INDEX` (visitor ids separated by commas) as an ordering and an index."""
+    ordering_text, sep, index_text = text.rpartition(":")
+    if not sep:
+        ordering_text, index_text = text, "0"
+    ordering = tuple(v.strip() for v in ordering_text.split(",") if v.strip())
+    ids = [v.id for v in scenario.visitors]
+    if sorted(ordering) != sorted(ids):
+        raise InputError(
+            f"--replay {text}: the ordering must name every visitor once, separated by "
+            f"commas (visitors: {', '.join(ids)}), e.g. --replay {','.join(ids)}:0"
+        )
+    if not index_text.strip().isdigit():
+        raise InputError(
+            f"--replay {text}: the replication index after ':' must be a whole number >= 0"
+        )
+    return ordering, int(index_text)
+
+
+def replay_replication(
+    scenario: Scenario, ordering: Ordering, replication: int, seed: int | None = None
+) -> Replay:
+    """Run replication `replication` of `ordering` alone, exactly as a run does, traced.
+
+    The record equals that replication's record in any run of the scenario with this
+    seed. Gate openings and summit windows are added to the model's events.
+    """
+    seed = scenario.experiment.seed if seed is None else seed
+    if not 0 <= seed < 2**63:
+        raise InputError(f"--seed must be between 0 and 2**63 - 1 (got {seed})")
+    block, r = divmod(replication, BLOCK_SIZE)
+    spec = compile_spec(scenario)
+    try:
+        world = _draw(scenario, seed, block)
+    except Exception as error:
+        raise _failure(None, replication, seed, error) from error
+    draws = Draws.of(world, r)
+    plan = spec.index(ordering)
+    events: Trace = [
+        TraceEvent(
+            0.0,
+            "start",
+            None,
+            f"plan {' -> '.join(ordering)}; climate starts at {draws.initial_climate:+.2f}",
+        )
+    ]
+    for g, gate in enumerate(scenario.gates):
+        if isinstance(gate, UntilGate):
+            day = draws.gate_open[g]
+            if day < scenario.horizon_days:
+                events.append(TraceEvent(day, "gate", None, f"gate {gate.id} opens"))
+            else:
+                events.append(
+                    TraceEvent(0.0, "gate", None, f"gate {gate.id} stays closed past the horizon")
+                )
+        else:
+            events.append(TraceEvent(gate.start_day, "gate", None, f"window {gate.id} begins"))
+            events.append(TraceEvent(gate.end_day, "gate", None, f"window {gate.id} ends"))
+    trace: Trace = []
+    record: FloatArray | None = None
+    failure: ReplicationFailed | None = None
+    try:
+        record = simulate(spec, plan, draws, trace)
+    except Exception as error:
+        failure = _failure(ordering, replication, seed, error)
+    if record is not None and not math.isfinite(record[0]):
+        failure = ReplicationFailed(
+            ordering, replication, seed, f"the utility is {record[0]} (not a finite number)"
+        )
+    end = trace[-1].day if failure is not None and trace else scenario.horizon_days
+    timeline = sorted([e for e in events if e.day <= end] + trace, key=lambda e: e.day)
+    return Replay(
+        ordering,
+        replication,
+        seed,
+        spec.metrics,
+        record,
+        timeline,
+        None if failure is None else failure.error,
+        "" if failure is None else failure.details,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import simpy
@@ -22,6 +22,18 @@ from .types import Ordering
 from .world import WorldBlock
 
 Process = Generator[simpy.Event, Any, Any]
+
+
+class TraceEvent(NamedTuple):
+    """One line of a replication's timeline: when, what kind, who (if anyone), and what."""
+
+    day: float
+    kind: str
+    visitor: str | None
+    text: str
+
+
+Trace = list[TraceEvent]
 
 
 def _logit(p: float) -> float:
@@ -179,10 +191,17 @@ class Draws:
 
 
 class _Replication:
-    """The state and processes of one simulated replication."""
+    """The state and processes of one simulated replication.
 
-    def __init__(self, spec: Spec, draws: Draws, plan: tuple[int, ...]) -> None:
+    With a `trace` list, each event point appends a `TraceEvent`; without one (the
+    experiment's hot path) the only cost is an `is not None` test at those points.
+    """
+
+    def __init__(
+        self, spec: Spec, draws: Draws, plan: tuple[int, ...], trace: Trace | None = None
+    ) -> None:
         self.spec = spec
+        self.trace = trace
         self.draws = draws
         self.plan = plan
         self.env = simpy.Environment()
@@ -195,6 +214,13 @@ class _Replication:
         self.precedence_cost = 0.0
         self.first_track_visited = spec.first_track is None
         self.preparing: dict[int, simpy.Process] = {}
+
+    def log(self, kind: str, v: int | None, text: str) -> None:
+        """Add a trace event at the current day (only called when tracing)."""
+        assert self.trace is not None
+        self.trace.append(
+            TraceEvent(self.env.now, kind, None if v is None else self.spec.ids[v], text)
+        )
 
     # -- environment ------------------------------------------------------------------
 
@@ -241,6 +267,10 @@ class _Replication:
                     return
                 if start > self.env.now:
                     yield self.env.timeout(start - self.env.now)
+                if self.trace is not None and v != remaining[0]:
+                    self.log(
+                        "plan", v, f"goes before {self.spec.ids[remaining[0]]}, who is blocked"
+                    )
             remaining.remove(v)
             visited = yield self.env.process(self.turn(v))
             if visited and self.spec.min_gap > 0:
@@ -267,17 +297,33 @@ class _Replication:
 
     def turn(self, v: int) -> Process:
         """One visitor's turn: request, retry, prepare, travel, visit. True if visited."""
-        spec, draws, env = self.spec, self.draws, self.env
+        spec, draws, env, trace = self.spec, self.draws, self.env, self.trace
         remaining_prep = draws.preparation[v]
         for attempt in range(spec.max_attempts):
             ready = self.ready_day(v, env.now)
             if ready >= spec.horizon:
+                if trace is not None:
+                    self.log(
+                        "give_up", v, f"cannot ask before the horizon (ready on day {ready:.1f})"
+                    )
                 return False
             if ready > env.now:
+                if trace is not None:
+                    self.log(
+                        "wait", v, f"waits until day {ready:.1f} to ask (earliest day or a gate)"
+                    )
                 yield env.timeout(ready - env.now)
+            if trace is not None:
+                self.log(
+                    "request", v, f"asks for a visit (request {attempt + 1} of {spec.max_attempts})"
+                )
             answer = env.event()
             yield self.requests.put((v, attempt, answer))
             if not (yield answer):
+                if trace is not None and attempt + 1 < spec.max_attempts:
+                    self.log(
+                        "retry", v, f"will ask again in {draws.retry_delay[v][attempt]:.1f} days"
+                    )
                 yield env.timeout(draws.retry_delay[v][attempt])
                 continue
             remaining_prep = yield from self.prepare(v, remaining_prep)
@@ -285,20 +331,33 @@ class _Replication:
                 continue  # cancelled by a severe shock: ask again
             day = self.travel_day(v, env.now)
             if day >= spec.horizon:
+                if trace is not None:
+                    self.log("give_up", v, f"cannot travel before the horizon (day {day:.1f})")
                 return False
             if day > env.now:
+                if trace is not None:
+                    self.log("wait", v, f"waits for a travel window until day {day:.1f}")
                 yield env.timeout(day - env.now)
             achieved = self.visit(v)
             yield env.timeout(draws.visit_days[v])
+            before = self.climate
             self.adjust_climate(spec.visit_gain[v] + spec.item_gain * achieved)
+            if trace is not None:
+                self.log(
+                    "visit_end", v, f"visit ends; climate {before:+.2f} -> {self.climate:+.2f}"
+                )
             return True
+        if trace is not None:
+            self.log("give_up", v, f"gives up after {spec.max_attempts} requests")
         return False
 
     def prepare(self, v: int, days: float) -> Process:
         """Prepare for `days`; shocks postpone. Returns preparation left if cancelled."""
-        env = self.env
+        env, trace = self.env, self.trace
         end = env.now + days
         self.preparing[v] = env.active_process  # type: ignore[assignment]
+        if trace is not None:
+            self.log("prepare", v, f"accepted; prepares for {days:.1f} days")
         try:
             while env.now < end:
                 try:
@@ -306,8 +365,13 @@ class _Replication:
                 except simpy.Interrupt as stop:
                     severity = float(stop.cause)
                     if severity >= self.spec.cancel_threshold:
+                        if trace is not None:
+                            self.log("cancel", v, "the incident cancels the planned visit")
                         return max(end - env.now, 1e-9)
                     end += self.spec.postpone_days * severity
+                    if trace is not None:
+                        delay = self.spec.postpone_days * severity
+                        self.log("postpone", v, f"preparation postponed by {delay:.1f} days")
             return 0.0
         finally:
             del self.preparing[v]
@@ -326,7 +390,16 @@ class _Replication:
                     logit += spec.pref_bonus
                 else:
                     logit -= spec.pref_penalty
-            answer.succeed(draws.accept_u[v][attempt] < _logistic(logit))
+            chance = _logistic(logit)
+            accepted = draws.accept_u[v][attempt] < chance
+            if self.trace is not None:
+                verdict = "accepts" if accepted else "declines"
+                self.log(
+                    "answer",
+                    v,
+                    f"host {verdict} (chance {chance:.2f} at climate {self.climate:+.2f})",
+                )
+            answer.succeed(accepted)
 
     def shocks(self) -> Process:
         """Incidents: lower the climate, postpone or cancel visits in preparation."""
@@ -335,7 +408,15 @@ class _Replication:
             if math.isinf(t):
                 return
             yield env.timeout(t - env.now)
+            before = self.climate
             self.adjust_climate(-self.spec.climate_hit * severity)
+            if self.trace is not None:
+                self.log(
+                    "shock",
+                    None,
+                    f"incident of severity {severity:.2f}; climate {before:+.2f} -> "
+                    f"{self.climate:+.2f}",
+                )
             for process in list(self.preparing.values()):
                 process.interrupt(severity)
 
@@ -359,11 +440,27 @@ class _Replication:
         for later, cost in spec.precedence[v]:
             if math.isnan(self.day[later]):
                 self.precedence_cost += cost
+        if self.trace is not None:
+            self.log("visit", v, self.visit_text(v))
         self.day[v] = today
         self.realized.append(v)
         if spec.tracks[v] == spec.first_track:
             self.first_track_visited = True
         return achieved
+
+    def visit_text(self, v: int) -> str:
+        """What a visit achieved, for the trace."""
+        spec = self.spec
+        names = spec.metrics[len(spec.metrics) - len(spec.item_value) :]
+        items = [names[i].rsplit(".", 1)[1] for i in spec.items[v] if self.achieved[i]]
+        text = f"visits for {self.draws.visit_days[v]:.1f} days; achieved: "
+        text += ", ".join(items) if items else "nothing"
+        costs = [
+            f"{cost:g} for going before {spec.ids[later]}"
+            for later, cost in spec.precedence[v]
+            if math.isnan(self.day[later])
+        ]
+        return text + (f"; precedence cost {', '.join(costs)}" if costs else "")
 
     def record(self) -> FloatArray:
         """The outcome record, laid out as `spec.metrics`."""
@@ -392,6 +489,11 @@ class _Replication:
         return out
 
 
-def simulate(spec: Spec, plan: tuple[int, ...], draws: Draws) -> FloatArray:
-    """Simulate one replication of the plan (visitor indices) in its world."""
-    return _Replication(spec, draws, plan).run()
+def simulate(
+    spec: Spec, plan: tuple[int, ...], draws: Draws, trace: Trace | None = None
+) -> FloatArray:
+    """Simulate one replication of the plan (visitor indices) in its world.
+
+    Pass a list as `trace` to receive the replication's events; the record is the same.
+    """
+    return _Replication(spec, draws, plan, trace).run()

@@ -16,6 +16,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import math
 import re
 import types
 from collections.abc import Iterator, Mapping, Sequence, Sized
@@ -410,7 +411,7 @@ def _merge(base: Any, over: Any, base_origin: _Origin, over_origin: _Origin) -> 
 def parse_override(text: str) -> tuple[str, object]:
     """Split `dotted.path=value`, parsing the value as YAML (`1.2`, `true`, `[a, b]`)."""
     path, sep, value_text = text.partition("=")
-    source = f"--set {text}"
+    source = f"--set {_printable(text)}"
     if not sep or not path.strip():
         raise ScenarioError("expected PATH=VALUE, for example host.acceptance=0.6", file=source)
     try:
@@ -436,7 +437,7 @@ def _target(data: dict[str, Any], override: Override) -> tuple[FieldPath, object
     """Where an override goes in `data`, the value it sets, and the location to blame."""
     if isinstance(override, str):
         path_text, value = parse_override(override)
-        text = override
+        text = _printable(override)
     else:
         path_text, value = override
         text = f"{path_text}={_show(value)}"
@@ -561,7 +562,14 @@ def _flatten(origin: _Origin, path: FieldPath) -> Iterator[tuple[FieldPath, Loca
 
 
 def validate_raw(data: Mapping[str, Any], lines: LineMap) -> Scenario:
-    """Validate raw data; every problem is reported with its file, line and field."""
+    """Validate raw data; every problem is reported with its file, line and field.
+
+    NaN is refused wherever it is written (no field means anything by it), before the
+    schema could misreport it as, say, a failed `low < high`.
+    """
+    nan = [_nan_error(path, data, lines) for path in _nan_paths(data, ())]
+    if nan:
+        raise nan[0] if len(nan) == 1 else ScenarioErrors(nan)
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -578,6 +586,27 @@ def validate_raw(data: Mapping[str, Any], lines: LineMap) -> Scenario:
             key=lambda e: (e.line is None, e.file or "", e.line or 0, e.field or ""),
         )
         raise (ordered[0] if len(ordered) == 1 else ScenarioErrors(ordered)) from None
+
+
+def _nan_paths(value: Any, path: FieldPath) -> Iterator[FieldPath]:
+    if isinstance(value, float) and math.isnan(value):
+        yield path
+    elif isinstance(value, dict):
+        for key, part in value.items():
+            yield from _nan_paths(part, (*path, key))
+    elif isinstance(value, list):
+        for i, part in enumerate(value):
+            yield from _nan_paths(part, (*path, i))
+
+
+def _nan_error(path: FieldPath, data: Mapping[str, Any], lines: LineMap) -> ScenarioError:
+    where = lines.locate(path)
+    return ScenarioError(
+        "not a finite number (got NaN); allowed: a finite number",
+        file=where.file,
+        line=where.line,
+        field=_display(data, path) or None,
+    )
 
 
 def load_scenario(path: str | Path, overrides: Sequence[Override] = ()) -> Scenario:
@@ -649,6 +678,8 @@ def _explain(err: Any, annotation: Any) -> str:
         return f"missing; allowed: {_expected(annotation)}"
     if bounds:
         return f"out of range (got {got}); allowed: {bounds[0][0]} {_number(bounds[0][1])}"
+    if isinstance(err.get("input"), list | tuple | dict):
+        got = _unit("", len(err["input"]))
     if "min_length" in ctx and "too_short" in kind:
         return f"too short (got {got}); allowed: at least {_unit(kind, ctx['min_length'])}"
     if "max_length" in ctx and "too_long" in kind:
@@ -819,7 +850,14 @@ def _display(data: Any, path: FieldPath) -> str:
             text += f"[{key}]"
         else:
             text += f".{ident or key}"
-    return text.removeprefix(".")
+    return _printable(text.removeprefix("."))
+
+
+def _printable(text: str) -> str:
+    """Text with unprintable characters escaped (`\\n`), so a message stays one line."""
+    return "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
 
 
 def _show(value: Any, limit: int = 80) -> str:

@@ -24,6 +24,12 @@ NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
 MAX_VISITORS = 8
 MAX_ATTEMPTS = 20
+MAX_EXPECTED_SHOCKS = 1000
+"""Most incidents a scenario may expect over its horizon: each replication draws room
+for all of them, so an absurd rate would exhaust memory before simulating anything."""
+MAX_MAGNITUDE = 1e9
+"""Largest size of a number that is summed into the utility or the climate (weights,
+values, costs, climate bounds and changes): sums of larger ones can overflow."""
 
 
 def _non_negative_duration(dist: Distribution) -> Distribution:
@@ -294,6 +300,42 @@ class Scenario(_Model):
     constraints: tuple[Constraint, ...] = ()
     objective: dict[str, Real] = Field(min_length=1)
     experiment: Experiment = Experiment()
+
+    @model_validator(mode="after")
+    def _limits(self) -> Scenario:
+        summed: list[tuple[float, tuple[str | int, ...]]] = [
+            *((w, ("objective", k)) for k, w in self.objective.items()),
+            *(
+                (item.value, ("visitors", i, "agenda", j, "value"))
+                for i, v in enumerate(self.visitors)
+                for j, item in enumerate(v.agenda)
+            ),
+            *(
+                (p.cost, ("effects", "precedence_costs", i, "cost"))
+                for i, p in enumerate(self.effects.precedence_costs)
+            ),
+            *((b, ("climate", "bounds", i)) for i, b in enumerate(self.climate.bounds)),
+            *((g, ("climate", "visit_gain", t)) for t, g in self.climate.visit_gain.items()),
+            (self.climate.item_gain, ("climate", "item_gain")),
+            (self.shocks.climate_hit, ("shocks", "climate_hit")),
+        ]
+        for value, loc in summed:
+            if abs(value) > MAX_MAGNITUDE:
+                raise FieldError(
+                    f"out of range (got {value:g}); allowed: between {-MAX_MAGNITUDE:g} and "
+                    f"{MAX_MAGNITUDE:g} (larger numbers can overflow the utility)",
+                    loc,
+                )
+        expected = self.shocks.rate_per_day * self.horizon_days
+        if expected > MAX_EXPECTED_SHOCKS:
+            raise FieldError(
+                f"too many incidents: {self.shocks.rate_per_day:g} a day over "
+                f"{self.horizon_days:g} days is {expected:,.0f} expected; allowed: at most "
+                f"{MAX_EXPECTED_SHOCKS:,} over the horizon (at most "
+                f"{MAX_EXPECTED_SHOCKS / self.horizon_days:.4g} a day)",
+                ("shocks", "rate_per_day"),
+            )
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:

@@ -1,29 +1,83 @@
-"""The `visitsim` command group and its error handling.
+"""The `visitsim` command group, its error handling and its signal handling.
 
 Errors a user can cause (`SimulatorError`) print one message and exit with status 2
-(bad input) or 1; `--debug` shows the traceback instead.
+(bad input) or 1; `--debug` shows the traceback instead. SIGINT (Ctrl-C) and SIGTERM
+both raise `Interrupted` in the command's process, so a run records the stop in its
+manifest and removes partial results on either; the exit status is 130 or 143.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
 from typing import Any
 
 import click
 
+from ..api import Interrupted
 from ..errors import SimulatorError
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _stop_signals() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into `Interrupted` in this process, for one command.
+
+    Worker processes forked meanwhile inherit the handler: there SIGINT is ignored
+    (Ctrl-C reaches the whole process group, and the parent stops the pool) and SIGTERM
+    ends the worker as usual.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    parent = os.getpid()
+
+    def handler(signum: int, _frame: FrameType | None) -> None:
+        if os.getpid() == parent:
+            raise Interrupted(signum)
+        if signum == signal.SIGTERM:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    previous = {s: signal.signal(s, handler) for s in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for s, action in previous.items():
+            signal.signal(s, action)
 
 
 class _Group(click.Group):
-    """Turns `SimulatorError` into a one-line message and its exit status."""
+    """Turns `SimulatorError` into a one-line message and its exit status, and a stop
+    signal into status 128 + its number."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            with _stop_signals():
+                return super().invoke(ctx)
         except SimulatorError as error:
             if ctx.meta.get("debug"):
                 raise
             click.echo(f"error: {error}", err=True)
             ctx.exit(error.exit_code)
+        except KeyboardInterrupt as stop:
+            if ctx.meta.get("debug"):
+                raise
+            if not isinstance(stop, Interrupted):
+                stop = Interrupted(signal.SIGINT)
+            message = f"interrupted: {stop}"
+            if stop.directory is not None:
+                message += (
+                    f"; the run is recorded in {stop.directory}; continue it with: "
+                    f"visitsim run --resume {stop.directory}"
+                )
+            click.echo(message, err=True)
+            ctx.exit(stop.exit_code)
 
 
 def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

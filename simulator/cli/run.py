@@ -1,16 +1,23 @@
-"""`visitsim run`: simulate a scenario's candidate orderings and rank them."""
+"""`visitsim run`: simulate a scenario's candidate orderings and rank them.
+
+Also `--resume RUN_DIR` (continue an interrupted run) and `--replay`/`--trace` (one
+replication as a timeline, see `replay.py`).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 
-from ..api import run_scenario
+from ..api import Run, resume_run, run_scenario
+from ..errors import InputError
 from ..executors import make_executor
-from ..experiment import AdaptiveSettings
+from ..experiment import AdaptiveSettings, ReplicationFailed
 from ..output.rundir import argv
 from ..output.terminal import (
     LazyProgress,
@@ -22,8 +29,39 @@ from ..output.terminal import (
 from ..scenario import load_scenario
 from .main import main
 from .options import executor_options, out_option, scenario_options
+from .replay import replay as _replay
 
 
+def _optional_scenario(command: click.Command) -> click.Command:
+    """SCENARIO may be left out when --resume names a run directory instead."""
+    for param in command.params:
+        if param.name == "scenario":
+            param.required = False
+    return command
+
+
+def _given(ctx: click.Context, *names: str) -> list[str]:
+    """The options among `names` given on the command line, as the user spells them."""
+    found = []
+    for param in ctx.command.params:
+        if param.name in names and ctx.get_parameter_source(param.name) not in (
+            ParameterSource.DEFAULT,
+            None,
+        ):
+            found.append(param.opts[0] if param.opts[0].startswith("-") else param.name.upper())
+    return found
+
+
+def _refuse(ctx: click.Context, option: str, names: tuple[str, ...], why: str) -> None:
+    given = _given(ctx, *names)
+    if given:
+        raise InputError(f"{option} cannot be combined with {', '.join(given)}: {why}")
+
+
+RUN_OPTIONS = ("replications", "design", "delta", "alpha", "n0", "batch", "max_replications")
+
+
+@_optional_scenario
 @main.command()
 @scenario_options
 @click.option(
@@ -86,8 +124,31 @@ from .options import executor_options, out_option, scenario_options
     help="Print a table, or one JSON document on stdout.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+@click.option(
+    "--resume",
+    type=click.Path(file_okay=False, path_type=Path),
+    metavar="RUN_DIR",
+    help="Continue an interrupted run in RUN_DIR from its checkpoint, with the run's own "
+    "scenario and settings (give no SCENARIO); results are identical to an "
+    "uninterrupted run's.",
+)
+@click.option(
+    "--replay",
+    "replay_which",
+    metavar="ORDERING:INDEX",
+    help="Run only replication INDEX of ORDERING (visitor ids separated by commas, as "
+    "in ranking.csv) and print its event timeline and outcome; no results directory.",
+)
+@click.option(
+    "--trace",
+    is_flag=True,
+    help="Print the event timeline of one replication: the one --replay names, or "
+    "replication 0 of the first candidate ordering.",
+)
+@click.pass_context
 def run(
-    scenario: Path,
+    ctx: click.Context,
+    scenario: Path | None,
     overrides: tuple[str, ...],
     replications: int | None,
     seed: int | None,
@@ -102,9 +163,44 @@ def run(
     out: Path,
     fmt: str,
     quiet: bool,
+    resume: Path | None,
+    replay_which: str | None,
+    trace: bool,
 ) -> None:
-    """Simulate the candidate orderings of SCENARIO and rank them."""
+    """Simulate the candidate orderings of SCENARIO and rank them.
+
+    The run is written to a results directory under --out. If it is interrupted
+    (Ctrl-C, SIGTERM), `visitsim run --resume RUN_DIR` continues it.
+    """
+    if resume is not None:
+        _refuse(
+            ctx,
+            "--resume",
+            ("scenario", "overrides", "seed", "out", "replay_which", "trace", *RUN_OPTIONS),
+            "a resumed run keeps its own scenario, seed, design and results directory",
+        )
+        pool = make_executor(executor, workers)
+        progress = LazyProgress(Console(stderr=True), f"resuming {resume.name}")
+        with progress:
+            done = _report_failure(
+                lambda: resume_run(
+                    resume, executor=pool, command=argv(), progress=None if quiet else progress
+                )
+            )
+        _print_run(done, fmt)
+        return
+    if scenario is None:
+        raise click.UsageError("Missing argument 'SCENARIO' (or give --resume RUN_DIR).")
     loaded = load_scenario(scenario, overrides)
+    if replay_which is not None or trace:
+        _refuse(
+            ctx,
+            "--replay" if replay_which is not None else "--trace",
+            ("out", "executor", "workers", *RUN_OPTIONS),
+            "it runs one replication in this process and writes no results directory",
+        )
+        _replay(loaded, replay_which, seed, fmt)
+        return
     pool = make_executor(executor, workers)
     adaptive = (
         AdaptiveSettings(
@@ -115,16 +211,47 @@ def run(
     )
     progress = LazyProgress(Console(stderr=True), f"simulating {loaded.name}")
     with progress:
-        done = run_scenario(
-            loaded,
-            replications=replications,
-            adaptive=adaptive,
-            seed=seed,
-            executor=pool,
-            out=out,
-            command=argv(),
-            progress=None if quiet else progress,
+        done = _report_failure(
+            lambda: run_scenario(
+                loaded,
+                replications=replications,
+                adaptive=adaptive,
+                seed=seed,
+                executor=pool,
+                out=out,
+                command=argv(),
+                progress=None if quiet else progress,
+            )
         )
+    _print_run(done, fmt)
+
+
+def _report_failure(call: Callable[[], Run]) -> Run:
+    """Run `call`; a failing replication exits 1 with what replays it alone."""
+    try:
+        return call()
+    except ReplicationFailed as failure:
+        if click.get_current_context().meta.get("debug"):
+            raise
+        click.echo(f"error: {failure}", err=True)
+        directory = failure.directory
+        if directory is not None:
+            click.echo(
+                f"  the run is recorded as failed in {directory / 'manifest.json'}", err=True
+            )
+            if failure.replay is not None:
+                click.echo(
+                    f"  replay it alone: visitsim run {directory / 'scenario.resolved.yaml'} "
+                    f"--replay {failure.replay} --seed {failure.seed}",
+                    err=True,
+                )
+        raise click.exceptions.Exit(failure.exit_code) from None
+
+
+def _print_run(done: Run, fmt: str) -> None:
+    """The ranking as a table, or one JSON document."""
+    loaded = done.result.scenario
+    adaptive = done.design["design"] == "adaptive"
     if fmt == "json":
         document = {
             "scenario": loaded.name,
@@ -138,9 +265,9 @@ def run(
         return
     console = Console()
     size = (
-        f"{done.result.replications} replications each"
-        if adaptive is None
-        else f"adaptive KN, {int(done.result.counts.sum()):,} replications"
+        f"adaptive KN, {int(done.result.counts.sum()):,} replications"
+        if adaptive
+        else f"{done.result.replications} replications each"
     )
     title = (
         f"{loaded.name}: {len(done.result.orderings)} orderings, {size}, seed {done.result.seed}"

@@ -1,27 +1,49 @@
 """The results directory of one run (DESIGN §7) and its manifest.
 
 The manifest is written when the run starts (status `running`) and rewritten when it
-ends (`complete`, `failed` with the error, or `interrupted`), so every run leaves its
-provenance, however it ended. Every file is written atomically.
+ends (`complete`, `failed` with the error, or `interrupted` with the replications
+completed), so every run leaves its provenance, however it ended. Every file is
+written atomically. While a run goes, each completed work item is kept in
+`checkpoint/` so that an interrupted run can resume; the folder is removed once the
+run is complete. The result tables appear only together: if a run stops while
+writing them, the ones already written are removed. A complete run's manifest holds
+the SHA-256 of each result table, which `reproduce` verifies.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import io
+import json
+import os
 import platform
+import shutil
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from ..distributions import FloatArray
+from ..errors import InputError
+from ..executors import WorkItem
 from ..experiment import ExperimentResult
 from ..scenario import scenario_hash, scenario_to_yaml
 from ..schema import Scenario
 from ..stats.ranking import Ranking
+from ..world import BLOCK_SIZE
 from . import files, tables
 
 PACKAGES = ("visitsim", "numpy", "scipy", "simpy", "pydantic", "pyyaml", "click", "rich")
+
+RESULT_TABLES = ("ranking.csv", "rank_probabilities.csv", "summary.json", "replications.csv.gz")
+"""The files `write_results` writes, whose hashes the manifest records."""
+
+CHECKPOINT = "checkpoint"
 
 
 def package_versions() -> dict[str, str]:
@@ -35,8 +57,93 @@ def package_versions() -> dict[str, str]:
     return versions
 
 
+def source_hash() -> str:
+    """SHA-256 over the package's Python sources: which code made a run."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    """SHA-256 (hex) of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+def _process() -> dict[str, Any]:
+    return {"pid": os.getpid(), "host": platform.node()}
+
+
+class BlockCheckpoint:
+    """Completed work items of a run, one `.npy` file each (written atomically).
+
+    A full world block for every candidate is `block-000012.npy`; a part of a block
+    adds `-r<start>-<stop>`, a subset of the candidates (adaptive design) `-k<hash>`.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def path(self, item: WorkItem) -> Path:
+        """The file of a work item."""
+        block, start, stop, systems = item
+        name = f"block-{block:06d}"
+        if (start, stop) != (0, BLOCK_SIZE):
+            name += f"-r{start:02d}-{stop:03d}"
+        if systems is not None:
+            name += "-k" + hashlib.sha256(",".join(map(str, systems)).encode()).hexdigest()[:16]
+        return self.folder / f"{name}.npy"
+
+    def __contains__(self, item: WorkItem) -> bool:
+        return self.path(item).is_file()
+
+    def load(self, item: WorkItem) -> FloatArray:
+        path = self.path(item)
+        try:
+            return np.load(path, allow_pickle=False)  # type: ignore[no-any-return]
+        except (OSError, ValueError) as error:
+            raise InputError(
+                f"cannot read the checkpoint {path}: {error}; delete it and resume to "
+                "simulate that block again"
+            ) from None
+
+    def save(self, item: WorkItem, records: FloatArray) -> None:
+        buffer = io.BytesIO()
+        np.save(buffer, records, allow_pickle=False)
+        files.write_bytes(self.path(item), buffer.getvalue())
+
+    def _files(self) -> Iterator[Path]:
+        return self.folder.glob("block-*.npy") if self.folder.is_dir() else iter(())
+
+    def completed(self) -> int:
+        """Replications saved: of every ordering (fixed design), or summed over the
+        orderings (adaptive design, whose items cover subsets of them)."""
+        every = 0
+        summed = 0
+        for path in self._files():
+            if "-" not in path.stem.removeprefix("block-"):
+                every += BLOCK_SIZE  # a whole block of every ordering: no need to open it
+                continue
+            shape = np.load(path, mmap_mode="r").shape
+            if "-k" in path.name:
+                summed += shape[0] * shape[1]
+            else:
+                every += shape[1]
+        return summed or every
+
+    def remove(self) -> None:
+        """Delete the folder (the run is complete, so nothing needs resuming)."""
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def new_run_id(root: Path, seed: int) -> str:
@@ -71,7 +178,9 @@ class RunDirectory:
             "scenario": {"name": scenario.name, "hash": scenario_hash(scenario)},
             **settings,
             "versions": package_versions(),
+            "source": source_hash(),
             "command": command,
+            "process": _process(),
             "started": _now(),
             "ended": None,
             "files": ["manifest.json", "scenario.resolved.yaml"],
@@ -80,33 +189,96 @@ class RunDirectory:
         run.save()
         return run
 
+    @classmethod
+    def open(cls, path: Path) -> RunDirectory:
+        """An existing run directory, with its manifest."""
+        try:
+            manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{path} is not a run directory (it has no manifest.json)") from None
+        except (OSError, ValueError) as error:
+            raise InputError(f"cannot read {path / 'manifest.json'}: {error}") from None
+        needed = ("status", "scenario", "seed", "design")
+        if not isinstance(manifest, dict) or any(k not in manifest for k in needed):
+            raise InputError(
+                f"{path / 'manifest.json'} is not a visitsim manifest (it needs the keys "
+                f"{', '.join(needed)})"
+            )
+        return cls(path, manifest)
+
+    @property
+    def checkpoint(self) -> BlockCheckpoint:
+        """The run's saved work items."""
+        return BlockCheckpoint(self.path / CHECKPOINT)
+
     def save(self) -> None:
         files.write_json(self.path / "manifest.json", self.manifest)
+
+    def reopen(self, command: list[str], executor: str, workers: int) -> None:
+        """Mark a stopped run as running again (resume), and clear what it left half done.
+
+        Temporary files of writes that never completed (the process was killed) and any
+        result tables are removed; the checkpoint is kept.
+        """
+        for folder in (self.path, self.path / CHECKPOINT):
+            for stale in folder.glob(".*.tmp"):
+                stale.unlink(missing_ok=True)
+        self.discard_results()
+        self.manifest["status"] = "running"
+        self.manifest["ended"] = None
+        self.manifest["process"] = _process()
+        for key in ("error", "failure", "replications_completed"):
+            self.manifest.pop(key, None)
+        self.manifest.setdefault("resumed", []).append(
+            {"at": _now(), "command": command, "executor": executor, "workers": workers}
+        )
+        self.save()
 
     def write_results(
         self, result: ExperimentResult, ranking: Ranking, design: dict[str, Any]
     ) -> None:
-        """Write the result tables of a finished experiment."""
-        written = {
+        """Write the result tables of a finished experiment, all of them or none."""
+        documents: dict[str, Any] = {
             "ranking.csv": tables.ranking_csv(ranking, design.get("eliminated_at")),
             "rank_probabilities.csv": tables.rank_probabilities_csv(ranking),
+            "summary.json": tables.summary_document(result, ranking, design),
+            "replications.csv.gz": tables.replications_csv(result),
         }
-        for name, text in written.items():
-            if text is not None:
-                files.write_text(self.path / name, text)
-                self.manifest["files"].append(name)
-        files.write_json(
-            self.path / "summary.json", tables.summary_document(result, ranking, design)
-        )
-        files.write_gzip(self.path / "replications.csv.gz", tables.replications_csv(result))
-        self.manifest["files"] += ["summary.json", "replications.csv.gz"]
+        written: list[str] = []
+        try:
+            for name, document in documents.items():
+                if document is None:
+                    continue
+                target = self.path / name
+                written.append(name)
+                if name.endswith(".json"):
+                    files.write_json(target, document)
+                elif name.endswith(".gz"):
+                    files.write_gzip(target, document)
+                else:
+                    files.write_text(target, document)
+        except BaseException:
+            self.discard_results()
+            raise
+        self.manifest["files"] += written
+        self.manifest["sha256"] = {name: sha256_file(self.path / name) for name in written}
 
-    def finish(self, status: str, error: str | None = None) -> None:
-        """Record how the run ended."""
+    def discard_results(self) -> None:
+        """Remove any result tables (a run that did not complete leaves none)."""
+        for name in RESULT_TABLES:
+            (self.path / name).unlink(missing_ok=True)
+        self.manifest["files"] = [n for n in self.manifest["files"] if n not in RESULT_TABLES]
+        self.manifest.pop("sha256", None)
+
+    def finish(
+        self, status: str, error: str | None = None, *, details: dict[str, Any] | None = None
+    ) -> None:
+        """Record how the run ended (with `details` such as a failing replication)."""
         self.manifest["status"] = status
         self.manifest["ended"] = _now()
         if error is not None:
             self.manifest["error"] = error
+        self.manifest.update(details or {})
         self.save()
 
 
