@@ -1,0 +1,413 @@
+"""report.html: one self-contained page that answers the scenario's question.
+
+Built from the files of a results directory (through `runfiles.RunFiles`), never from a
+simulation, with a jinja2 template (`templates/report.html.j2`). Figures are embedded
+as base64 data URIs and the styles are inline, so the single file renders offline and
+can be sent as it is. The page holds the question, the recommendation and how sure it
+is, the ranking, the figures, the key assumptions with their source quotes, and the
+provenance of the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import shlex
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from ..distributions import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
+from ..schema import Scenario, UntilGate, WindowGate
+from ..types import Ordering
+from . import files
+from .figures import FIGURES, TOP, blocking_gates, opening_quantiles
+from .plotting import color
+from .runfiles import RankingRow, RunFiles
+
+RANKING_ROWS = 50
+"""Rows of the ranking table in the report; the rest are in ranking.csv."""
+
+
+def _g(x: float) -> str:
+    """A number as written in a scenario (no trailing zeros)."""
+    return f"{x:g}"
+
+
+def describe_distribution(dist: Any) -> str:
+    """A distribution in words, with its mean when it is not a constant."""
+    if isinstance(dist, Fixed):
+        return _g(dist.value)
+    if isinstance(dist, Uniform):
+        text = f"uniform {_g(dist.low)} to {_g(dist.high)}"
+    elif isinstance(dist, Triangular):
+        text = f"triangular {_g(dist.low)} / {_g(dist.mode)} / {_g(dist.high)} (low / mode / high)"
+    elif isinstance(dist, Normal):
+        text = f"normal, mean {_g(dist.mu)}, sd {_g(dist.sd)}"
+        if dist.low > -float("inf") or dist.high < float("inf"):
+            text += f", truncated to [{_g(dist.low)}, {_g(dist.high)}]"
+    elif isinstance(dist, LogNormal):
+        text = f"lognormal, median {_g(dist.median)}, sigma {_g(dist.sigma)}"
+    elif isinstance(dist, Exponential):
+        text = f"exponential, mean {_g(dist.mu)}"
+    elif isinstance(dist, Beta):
+        text = f"beta({_g(dist.a)}, {_g(dist.b)}) on [{_g(dist.low)}, {_g(dist.high)}]"
+    else:
+        return str(dist)
+    return f"{text}; mean {dist.mean:.3g}"
+
+
+def _date(scenario: Scenario, day: float) -> str:
+    return f"{scenario.start + dt.timedelta(days=day):%d %b %Y}"
+
+
+def _names(scenario: Scenario, ordering: Ordering) -> str:
+    return " → ".join(scenario.visitor(v).name for v in ordering)
+
+
+def _num(x: float | None, digits: int = 3) -> str:
+    return "" if x is None else f"{x:.{digits}f}"
+
+
+# --- the answer ----------------------------------------------------------------------
+
+
+def recommendation(run: RunFiles) -> str:
+    """The recommendation and how sure it is, in one sentence (two for adaptive runs)."""
+    best = run.ranking[0]
+    names = _names(run.scenario, best.ordering)
+    if run.design.get("design") == "adaptive":
+        return f"Selected: {names}. {run.design.get('guarantee', '')}".strip()
+    p_best = "" if best.p_best is None else f"P(best) = {best.p_best:.2f}, "
+    return (
+        f"Best by mean utility: {names} ({p_best}over {best.replications:,} replications "
+        "of every ordering on common random numbers)."
+    )
+
+
+def _mcb_sentence(run: RunFiles) -> str:
+    rows = run.ranking
+    if any(r.mcb_high is None for r in rows):
+        return ""
+    percent = round(100 * run.summary.get("confidence", 0.95))
+    contenders = [r for r in rows if (r.mcb_high or 0.0) > 0]
+    ruled_out = len(rows) - len(contenders)
+    sentence = (
+        f"Multiple comparisons with the best ({percent}% simultaneous): {ruled_out} of "
+        f"{len(rows)} orderings are ruled out as best"
+    )
+    if len(contenders) == 1:
+        return sentence + "; only the recommended one remains."
+    return sentence + f"; {len(contenders)} remain in contention."
+
+
+def _design_sentence(run: RunFiles) -> str:
+    design = run.design
+    if design.get("design") != "adaptive":
+        return ""
+    total = design.get("replications_total")
+    rinott = design.get("rinott_total")
+    text = (
+        f"The adaptive procedure ({design.get('procedure', 'KN')}; δ = "
+        f"{design.get('delta', float('nan')):.4g}, α = {design.get('alpha')}) spent "
+        f"{total:,} replications in all"
+    )
+    if rinott:
+        text += f", where a fixed two-stage design (Rinott) would need about {rinott:,}"
+    return text + "."
+
+
+GLANCE = (
+    ("utility", "mean", "Utility (mean)"),
+    ("visits_completed", "mean", "Visits completed (mean)"),
+    ("items_achieved", "mean", "Agenda items achieved (mean)"),
+    ("days_to_first_visit", "q50", "Days to the first visit (median)"),
+    ("final_climate", "mean", "Final climate (mean)"),
+    ("precedence_cost", "mean", "Precedence cost (mean)"),
+)
+
+
+def _glance(run: RunFiles) -> list[dict[str, str]]:
+    """The main outcome numbers of the best ordering (with a 5–95% range)."""
+    ordering = run.ranking[0].ordering
+    rows = []
+    for metric, stat, label in GLANCE:
+        s = run.metric_summary(ordering, metric)
+        if s.get(stat) is None:
+            continue
+        spread = "" if s.get("q05") is None else f"{s['q05']:.3g} to {s['q95']:.3g}"
+        rows.append({"label": label, "value": f"{s[stat]:.3g}", "range": spread})
+    kept = run.metric_summary(ordering, "realized_equals_plan")["mean"]
+    if kept is not None:
+        rows.append({"label": "Visits in the planned order", "value": f"{kept:.0%}", "range": ""})
+    return rows
+
+
+def _ranking_table(run: RunFiles, top: int) -> list[dict[str, Any]]:
+    def mcb(row: RankingRow) -> str:
+        if row.mcb_low is None or row.mcb_high is None:
+            return ""
+        return f"[{row.mcb_low:.3f}, {row.mcb_high:.3f}]"
+
+    return [
+        {
+            "rank": row.rank,
+            "ordering": _names(run.scenario, row.ordering),
+            "ids": ",".join(row.ordering),
+            "mean": f"{row.mean:.3f}",
+            "ci": f"[{row.ci_low:.3f}, {row.ci_high:.3f}]",
+            "p_best": _num(row.p_best),
+            "sucra": _num(row.sucra, 2),
+            "mcb": mcb(row),
+            "replications": f"{row.replications:,}",
+            "eliminated_at": "" if row.eliminated_at is None else f"{row.eliminated_at:,}",
+            "swatch": _hex(position) if position < top else None,
+        }
+        for position, row in enumerate(run.ranking[:RANKING_ROWS])
+    ]
+
+
+def _hex(position: int) -> str:
+    """The ordering colour of the figures, as CSS."""
+    return "#" + "".join(f"{round(255 * c):02x}" for c in color(position))
+
+
+# --- the assumptions -----------------------------------------------------------------
+
+
+def _gate_when(scenario: Scenario, gate: WindowGate | UntilGate) -> str:
+    if isinstance(gate, WindowGate):
+        return (
+            f"no travel from day {_g(gate.start_day)} ({_date(scenario, gate.start_day)}) "
+            f"until day {_g(gate.end_day)} ({_date(scenario, gate.end_day)})"
+        )
+    text = f"no requests until it opens: {describe_distribution(gate.opens)}"
+    if gate.deadline is not None:
+        text += f"; deadline day {_g(gate.deadline)} ({_date(scenario, gate.deadline)})"
+    if gate.crisis is not None:
+        text += (
+            f"; crisis with probability {gate.crisis.probability:g}, then closed "
+            f"{describe_distribution(gate.crisis.extension)} days past the deadline"
+        )
+    median, q95 = (float(x) for x in opening_quantiles(gate, (0.5, 0.95)))
+    return text + (
+        f". Median opening {_date(scenario, median)}, 95% open by {_date(scenario, q95)}."
+    )
+
+
+def _assumptions(scenario: Scenario) -> dict[str, Any]:
+    """The scenario's key assumptions as table rows, with their source quotes."""
+    visitors = [
+        {
+            "name": v.name,
+            "role": v.role,
+            "track": v.track,
+            "invited": "yes" if v.invited else "no",
+            "earliest": f"day {_g(v.earliest_day)} ({_date(scenario, v.earliest_day)})",
+            "preparation": describe_distribution(v.preparation),
+            "visit_days": describe_distribution(v.visit_days),
+            "gates": ", ".join(g.id for g in blocking_gates(scenario, v)) or "none",
+        }
+        for v in scenario.visitors
+    ]
+    agenda = [
+        {
+            "visitor": v.name,
+            "item": item.id,
+            "value": _g(item.value),
+            "success": f"{item.success:.0%}",
+            "climate_weight": _g(item.climate_weight),
+            "quote": item.quote,
+        }
+        for v in scenario.visitors
+        for item in v.agenda
+    ]
+    gates = [
+        {
+            "id": g.id,
+            "kind": g.kind,
+            "when": _gate_when(scenario, g),
+            "tracks": ", ".join(g.tracks) or "—",
+            "quote": g.quote,
+        }
+        for g in scenario.gates
+    ]
+    costs = [
+        {
+            "earlier": scenario.visitor(p.earlier).name,
+            "later": scenario.visitor(p.later).name,
+            "cost": _g(p.cost),
+            "quote": p.quote,
+        }
+        for p in scenario.effects.precedence_costs
+    ]
+    boosts = [
+        {
+            "item": f"{scenario.visitor(b.visitor).name}: {b.item}",
+            "after": (
+                scenario.visitor(b.after_visitor).name
+                if b.after_visitor is not None
+                else f"any {b.after_track} visit"
+            ),
+            "logit": f"{b.logit:+g}",
+        }
+        for b in scenario.effects.agenda_boosts
+    ]
+    return {
+        "visitors": visitors,
+        "agenda": agenda,
+        "gates": gates,
+        "costs": costs,
+        "boosts": boosts,
+        "numbers": _main_numbers(scenario),
+    }
+
+
+def _mapping(values: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:+g}" for k, v in values.items()) or "none"
+
+
+def _main_numbers(scenario: Scenario) -> list[tuple[str, str]]:
+    """The scenario's main numbers, one line each, in words."""
+    host, climate, shocks, policy = (
+        scenario.host,
+        scenario.climate,
+        scenario.shocks,
+        scenario.policy,
+    )
+    end = _date(scenario, scenario.horizon_days)
+    preference = host.preference
+    prefers = (
+        "none"
+        if preference.first_track is None
+        else f"{preference.first_track} first: bonus {preference.bonus:+g}, "
+        f"penalty {-preference.penalty:+g} (logits) until the first {preference.first_track} visit"
+    )
+    objective = " ".join(
+        f"{'−' if w < 0 else '+'} {abs(w):g} × {metric}" for metric, w in scenario.objective.items()
+    ).lstrip("+ ")
+    constraints = [
+        f"{c.before[0]} before {c.before[1]}"
+        if c.before is not None
+        else f"{c.first} first"
+        if c.first is not None
+        else f"{c.last} last"
+        for c in scenario.constraints
+    ]
+    expected_shocks = shocks.rate_per_day * scenario.horizon_days
+    return [
+        (
+            "Horizon",
+            f"{_g(scenario.horizon_days)} days, {_date(scenario, 0)} to {end}",
+        ),
+        ("Host", host.name),
+        ("Host acceptance at neutral climate", f"{host.acceptance:.0%}"),
+        ("Host climate weight (logit per unit)", _g(host.climate_weight)),
+        ("Host track bonus (logit)", _mapping(host.track_bonus)),
+        ("Host invitation bonus (logit)", f"{host.invitation_bonus:+g}"),
+        ("Host sequencing preference", prefers),
+        ("Host response delay (days)", describe_distribution(host.response_delay)),
+        ("Retry delay after a refusal (days)", describe_distribution(host.retry_delay)),
+        ("Requests per visitor", str(host.max_attempts)),
+        ("Initial climate", describe_distribution(climate.initial)),
+        ("Climate gain per visit, by track", _mapping(climate.visit_gain)),
+        ("Climate gain per agenda item", f"{climate.item_gain:+g}"),
+        (
+            "Incidents",
+            f"{shocks.rate_per_day:g} per day (about {expected_shocks:.2g} over the horizon)",
+        ),
+        ("Incident severity", describe_distribution(shocks.severity)),
+        ("Climate loss per unit severity", _g(shocks.climate_hit)),
+        ("Postponement per unit severity (days)", _g(shocks.postpone_days)),
+        ("Severity that cancels a planned visit", _g(shocks.cancel_threshold)),
+        ("Discount of agenda value per day", _g(scenario.effects.discount_per_day)),
+        (
+            "Policy",
+            f"{policy.mode}, at least {_g(policy.min_gap_days)} days between visits"
+            + (f", patience {_g(policy.patience_days)} days" if policy.mode != "strict" else ""),
+        ),
+        ("Ordering constraints", ", ".join(constraints) or "none"),
+        ("Objective (utility)", objective),
+    ]
+
+
+# --- provenance and rendering --------------------------------------------------------
+
+
+def _provenance(run: RunFiles) -> dict[str, Any]:
+    m = run.manifest
+    command = m.get("command") or []
+    design = m.get("design", run.design.get("design", ""))
+    if design == "adaptive":
+        settings = m.get("adaptive") or {}
+        size = ", ".join(f"{k} {v}" for k, v in settings.items() if v is not None)
+    else:
+        size = f"{m.get('replications', run.ranking[0].replications):,} per ordering"
+    rows = [
+        ("Run folder", run.path.name),
+        ("Status", str(m.get("status", "unknown"))),
+        ("Scenario", f"{run.scenario.name} (hash {m.get('scenario', {}).get('hash', '?')})"),
+        ("Seed", str(m.get("seed", run.summary.get("seed", "")))),
+        ("Design", f"{design}: {size}"),
+        ("Executor", f"{m.get('executor', '')} ({m.get('workers', '')} workers)"),
+        ("Started", str(m.get("started", ""))),
+        ("Ended", str(m.get("ended") or "")),
+        ("Command", shlex.join(str(c) for c in command)),
+    ]
+    return {"rows": rows, "versions": sorted((m.get("versions") or {}).items())}
+
+
+def _figures(run: RunFiles) -> list[dict[str, str]]:
+    out = []
+    for spec in FIGURES:
+        path = run.path / "figures" / spec.name
+        if path.is_file():
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            out.append(
+                {
+                    "id": spec.name.removesuffix(".png"),
+                    "title": spec.title,
+                    "caption": spec.caption,
+                    "src": f"data:image/png;base64,{data}",
+                }
+            )
+    return out
+
+
+def render_report(run: RunFiles, *, top: int = TOP) -> str:
+    """The report page of a run, as HTML text."""
+    environment = Environment(
+        loader=PackageLoader("simulator.output", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    template = environment.get_template("report.html.j2")
+    scenario = run.scenario
+    return template.render(
+        scenario=scenario,
+        size_text=run.size_text,
+        adaptive=run.design.get("design") == "adaptive",
+        recommendation=recommendation(run),
+        details=[s for s in (_mcb_sentence(run), _design_sentence(run)) if s],
+        glance=_glance(run),
+        ranking=_ranking_table(run, top),
+        more=max(0, len(run.ranking) - RANKING_ROWS),
+        confidence=round(100 * run.summary.get("confidence", 0.95)),
+        figures=_figures(run),
+        assumptions=_assumptions(scenario),
+        provenance=_provenance(run),
+        run_dir=str(run.path),
+    )
+
+
+def write_report(run_dir: Path, *, top: int = TOP) -> Path:
+    """Write report.html into a run directory from its files (and its figures/, if
+    drawn); return its path."""
+    run = RunFiles.read(run_dir)
+    path = run.path / "report.html"
+    files.write_text(path, render_report(run, top=top))
+    return path

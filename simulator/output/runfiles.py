@@ -1,0 +1,199 @@
+"""Reading a finished run's results directory back, checked.
+
+The figures, the report and `visitsim report RUN_DIR` all read a run through
+`RunFiles`, never from memory, so a rebuilt report is the report the run produced.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..distributions import FloatArray
+from ..errors import InputError
+from ..scenario import load_scenario
+from ..schema import Scenario
+from ..types import Ordering
+
+RESULT_FILES = ("summary.json", "ranking.csv", "replications.csv.gz")
+RANKING_COLUMNS = ("rank", "ordering", "replications", "mean_utility", "ci_low", "ci_high")
+
+
+@dataclass(frozen=True)
+class RankingRow:
+    """One row of ranking.csv."""
+
+    rank: int
+    ordering: Ordering
+    replications: int
+    mean: float
+    ci_low: float
+    ci_high: float
+    p_best: float | None
+    sucra: float | None
+    mcb_low: float | None
+    mcb_high: float | None
+    eliminated_at: int | None
+
+
+def _number(text: str | None) -> float | None:
+    return None if text in (None, "") else float(text)
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise InputError(f"{path}:{error.lineno}: not valid JSON ({error.msg})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read it ({error})") from None
+
+
+def _read_csv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"{path}: cannot read it ({error})") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    missing = [c for c in required if not rows or c not in rows[0]]
+    if missing:
+        raise InputError(f"{path}: no rows, or missing column(s) {', '.join(missing)}")
+    return rows
+
+
+def _ranking_rows(path: Path) -> tuple[RankingRow, ...]:
+    try:
+        return tuple(
+            RankingRow(
+                rank=int(row["rank"]),
+                ordering=tuple(row["ordering"].split(",")),
+                replications=int(row["replications"]),
+                mean=float(row["mean_utility"]),
+                ci_low=float(row["ci_low"]),
+                ci_high=float(row["ci_high"]),
+                p_best=_number(row.get("p_best")),
+                sucra=_number(row.get("sucra")),
+                mcb_low=_number(row.get("mcb_low")),
+                mcb_high=_number(row.get("mcb_high")),
+                eliminated_at=None if not row.get("eliminated_at") else int(row["eliminated_at"]),
+            )
+            for row in _read_csv(path, RANKING_COLUMNS)
+        )
+    except ValueError as error:
+        raise InputError(f"{path}: not a ranking table ({error})") from None
+
+
+def _rank_matrix(path: Path, ranking: tuple[RankingRow, ...]) -> FloatArray | None:
+    """rank_probabilities.csv as a matrix whose rows follow the ranking (absent: None)."""
+    if not path.is_file():
+        return None
+    rows = _read_csv(path, ("ordering",))
+    try:
+        by_ordering = {
+            tuple(row["ordering"].split(",")): [float(v) for k, v in row.items() if k != "ordering"]
+            for row in rows
+        }
+        return np.array([by_ordering[row.ordering] for row in ranking], dtype=np.float64)
+    except (KeyError, ValueError) as error:
+        raise InputError(f"{path}: does not match ranking.csv ({error})") from None
+
+
+@dataclass(frozen=True)
+class RunFiles:
+    """What a finished run wrote, read back and checked."""
+
+    path: Path
+    manifest: dict[str, Any]
+    scenario: Scenario
+    summary: dict[str, Any]
+    ranking: tuple[RankingRow, ...]
+    rank_probabilities: FloatArray | None
+
+    @classmethod
+    def read(cls, path: Path) -> RunFiles:
+        """Read a results directory; a missing or unreadable part is an `InputError`."""
+        path = Path(path)
+        if not path.is_dir():
+            raise InputError(f"{path}: no such results directory")
+        if not (path / "manifest.json").is_file():
+            raise InputError(
+                f"{path}: not a results directory (no manifest.json); give a run's "
+                "folder, e.g. results/<scenario>/<run-id>"
+            )
+        manifest = _read_json(path / "manifest.json")
+        if not isinstance(manifest, dict):
+            raise InputError(f"{path / 'manifest.json'}: not a run manifest")
+        missing = [name for name in RESULT_FILES if not (path / name).is_file()]
+        if missing:
+            status = manifest.get("status", "unknown")
+            why = f": {manifest['error']}" if manifest.get("error") else ""
+            raise InputError(
+                f"{path}: no results to draw (missing {', '.join(missing)}; the run's "
+                f"status is {status!r}{why})"
+            )
+        summary = _read_json(path / "summary.json")
+        if not isinstance(summary, dict) or "orderings" not in summary:
+            raise InputError(f"{path / 'summary.json'}: not a run summary (no orderings)")
+        ranking = _ranking_rows(path / "ranking.csv")
+        return cls(
+            path=path,
+            manifest=manifest,
+            scenario=load_scenario(path / "scenario.resolved.yaml"),
+            summary=summary,
+            ranking=ranking,
+            rank_probabilities=_rank_matrix(path / "rank_probabilities.csv", ranking),
+        )
+
+    @property
+    def design(self) -> dict[str, Any]:
+        """The design block of summary.json (`design`: fixed or adaptive, and its settings)."""
+        design: dict[str, Any] = self.summary.get("design", {})
+        return design
+
+    @property
+    def size_text(self) -> str:
+        """How many replications, in words, with the seed."""
+        seed = self.summary.get("seed", self.manifest.get("seed"))
+        if self.design.get("design") == "adaptive":
+            total = sum(row.replications for row in self.ranking)
+            return f"adaptive design (KN), {total:,} replications in all, seed {seed}"
+        n = self.ranking[0].replications
+        return f"{n:,} replications per ordering, seed {seed}"
+
+    def metric_summary(self, ordering: Ordering, metric: str) -> dict[str, Any]:
+        """summary.json's statistics (n, mean, sd, q05…q95) of one metric of one ordering."""
+        for entry in self.summary.get("orderings", []):
+            if tuple(entry["ordering"]) == ordering:
+                stats: dict[str, Any] = entry["metrics"][metric]
+                return stats
+        raise InputError(f"{self.path / 'summary.json'}: no entry for {','.join(ordering)}")
+
+    def replications(
+        self, orderings: Iterable[Ordering], metrics: Sequence[str]
+    ) -> dict[Ordering, FloatArray]:
+        """These metrics of these orderings from replications.csv.gz: (replications, metrics)."""
+        wanted = {",".join(o): o for o in orderings}
+        path = self.path / "replications.csv.gz"
+        rows: dict[Ordering, list[list[float]]] = {o: [] for o in wanted.values()}
+        try:
+            with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+                reader = csv.reader(handle)
+                header = next(reader)
+                columns = [header.index(m) for m in metrics]
+                for row in reader:
+                    ordering = wanted.get(row[0])
+                    if ordering is not None:
+                        rows[ordering].append(
+                            [float(row[c]) if row[c] else np.nan for c in columns]
+                        )
+        except (OSError, EOFError, StopIteration, ValueError, IndexError) as error:
+            raise InputError(f"{path}: not a readable replication table ({error})") from None
+        return {o: np.array(v, dtype=np.float64).reshape(-1, len(metrics)) for o, v in rows.items()}

@@ -1,0 +1,166 @@
+"""Figures drawn from a run directory's files: valid, stable PNGs and honest gate bands."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+from typing import Any
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from simulator.api import run_scenario
+from simulator.errors import InputError
+from simulator.output.figures import (
+    FIGURES,
+    ecdf_figure,
+    opening_quantiles,
+    utility_figure,
+    write_figures,
+)
+from simulator.output.plotting import color
+from simulator.output.runfiles import RunFiles
+from simulator.schema import Scenario, UntilGate
+
+from .conftest import make_scenario
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+GATES: list[dict[str, Any]] = [
+    {"id": "summit", "kind": "window", "start_day": 2, "end_day": 6, "tracks": ["economic"]},
+    {
+        "id": "deal",
+        "kind": "until",
+        "opens": {"dist": "triangular", "low": 5, "mode": 10, "high": 30},
+        "deadline": 12,
+        "crisis": {"probability": 0.2, "extension": 10},
+        "tracks": ["security"],
+        "quote": "the teams are tied up until the deal",
+    },
+]
+
+
+def gated_scenario() -> Scenario:
+    """The tiny scenario with a window, an uncertain gate and a quoted precedence cost."""
+    return make_scenario(
+        gates=GATES,
+        effects={
+            "precedence_costs": [
+                {"earlier": "c", "later": "b", "cost": 1.0, "quote": "b should go first"}
+            ]
+        },
+        objective={"agenda_value": 1.0, "visits_completed": 0.1, "precedence_cost": -1.0},
+    )
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs")
+    return run_scenario(gated_scenario(), replications=40, seed=5, out=out).directory
+
+
+def test_every_figure_is_a_valid_png(run_dir: Path) -> None:
+    written = write_figures(run_dir)
+    assert written == [f"figures/{spec.name}" for spec in FIGURES]
+    for name in written:
+        data = (run_dir / name).read_bytes()
+        assert data.startswith(PNG_SIGNATURE)
+        image = matplotlib.image.imread(run_dir / name)
+        assert image.ndim == 3
+        assert image.shape[0] > 200
+        assert image.shape[1] > 200
+        assert float(image[..., :3].std()) > 0.01  # not a blank canvas
+
+
+def test_figures_are_byte_identical_when_redrawn(run_dir: Path) -> None:
+    first = {n: (run_dir / n).read_bytes() for n in write_figures(run_dir)}
+    second = {n: (run_dir / n).read_bytes() for n in write_figures(run_dir)}
+    assert first == second
+
+
+def test_orderings_keep_their_ranking_colour_in_every_figure(run_dir: Path) -> None:
+    run = RunFiles.read(run_dir)
+    utility = utility_figure(run, top=3)
+    labels = utility.axes[0].get_yticklabels()
+    assert labels[0].get_text().startswith("1. ")
+    assert [t.get_color() for t in labels] == [color(i) for i in range(3)]
+    ecdf = ecdf_figure(run, top=3)
+    for ax in ecdf.axes[:2]:
+        assert [line.get_color() for line in ax.get_lines()] == [color(i) for i in range(3)]
+    assert "40 replications per ordering" in (utility.get_suptitle() or "")
+
+
+def test_without_rank_probabilities_the_heatmap_is_skipped(run_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    (copy / "rank_probabilities.csv").unlink()
+    assert "figures/rank_probabilities.png" not in write_figures(copy)
+
+
+def gate(**changes: Any) -> UntilGate:
+    return UntilGate.model_validate({"id": "g", "kind": "until", **changes})
+
+
+def test_opening_quantiles_without_a_crisis_are_the_distribution_quantiles() -> None:
+    g = gate(opens={"dist": "triangular", "low": 7, "mode": 16, "high": 35})
+    median, q95 = opening_quantiles(g, (0.5, 0.95))
+    assert median == pytest.approx(35 - math.sqrt(0.5 * 28 * 19))  # mode left of the median
+    assert q95 == pytest.approx(35 - math.sqrt(0.05 * 28 * 19))
+
+
+def test_opening_quantiles_mix_in_the_crisis_extension() -> None:
+    # Opens on day 10; with probability 0.3 a breached deadline (15) adds 5 to 15 days.
+    g = gate(
+        opens=10,
+        deadline=15,
+        crisis={"probability": 0.3, "extension": {"dist": "uniform", "low": 5, "high": 15}},
+    )
+    median, q80, q95 = opening_quantiles(g, (0.5, 0.8, 0.95))
+    assert median == 10.0
+    # P(open <= x) = 0.7 + 0.3 * (x - 20) / 10 for x in [20, 30].
+    assert q80 == pytest.approx(20 + 10 / 3, abs=0.1)
+    assert q95 == pytest.approx(20 + 25 / 3, abs=0.1)
+    certain = gate(opens=10, deadline=15, crisis={"probability": 1.0, "extension": 5})
+    assert list(opening_quantiles(certain, (0.05, 0.95))) == [20.0, 20.0]
+
+
+def test_missing_run_directory_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such results directory"):
+        write_figures(tmp_path / "nowhere")
+    with pytest.raises(InputError, match=r"not a results directory \(no manifest.json\)"):
+        write_figures(tmp_path)
+
+
+def test_a_failed_run_has_no_results_to_draw(tmp_path: Path) -> None:
+    manifest = {"status": "failed", "error": "KeyboardInterrupt: "}
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match=r"missing summary\.json.*status is 'failed'"):
+        write_figures(tmp_path)
+
+
+def test_a_corrupt_result_file_names_the_file(run_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "run"
+    shutil.copytree(run_dir, copy)
+    (copy / "summary.json").write_text('{"design": \n')
+    with pytest.raises(InputError, match=r"summary.json:2: not valid JSON"):
+        write_figures(copy)
+    (copy / "summary.json").write_bytes((run_dir / "summary.json").read_bytes())
+    (copy / "ranking.csv").write_text("rank,ordering\n1,a\n")
+    with pytest.raises(InputError, match=r"ranking.csv: no rows, or missing column\(s\)"):
+        write_figures(copy)
+
+
+def test_top_must_be_positive(run_dir: Path) -> None:
+    with pytest.raises(InputError, match="top must be at least 1"):
+        write_figures(run_dir, top=0)
+
+
+def test_replications_are_read_back_exactly(run_dir: Path) -> None:
+    run = RunFiles.read(run_dir)
+    best = run.ranking[0]
+    utility = run.replications([best.ordering], ("utility",))[best.ordering][:, 0]
+    assert utility.shape == (40,)
+    assert float(np.mean(utility)) == pytest.approx(best.mean, rel=1e-12)
