@@ -6,7 +6,18 @@ calls one API function and prints. Importing the modules registers the commands.
 
 from __future__ import annotations
 
-from . import run, validate
+from . import compare, report, reproduce, robustness, run, schema, sensitivity, sweep, validate
 from .main import main
 
-__all__ = ["main", "run", "validate"]
+__all__ = [
+    "compare",
+    "main",
+    "report",
+    "reproduce",
+    "robustness",
+    "run",
+    "schema",
+    "sensitivity",
+    "sweep",
+    "validate",
+]

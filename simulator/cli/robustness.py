@@ -1,0 +1,139 @@
+"""`visitsim robustness`: which ordering holds up across plausible assumptions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..executors import make_executor
+from ..experiment import resolve_design
+from ..output.rundir import argv
+from ..output.tuning_files import (
+    recorded,
+    robustness_sentence,
+    start_directory,
+    write_robustness,
+)
+from ..tuning import Base, parse_param, run_robustness
+from ..tuning.robustness import DEFAULT_SAMPLES, check_robustness
+from .main import main
+from .options import executor_options, out_option, scenario_options
+from .sweep import DEFAULT_REPLICATIONS, format_option, settings_bar
+
+ROWS = 10
+"""Orderings shown in the terminal table (all are in robustness.csv)."""
+
+
+@main.command()
+@scenario_options
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=LOW:HIGH",
+    help="A contested assumption and its plausible range, e.g. host.preference.bonus=0:2 "
+    "(repeatable).",
+)
+@click.option(
+    "--samples",
+    type=int,
+    default=DEFAULT_SAMPLES,
+    show_default=True,
+    help="Settings sampled by Latin hypercube over the ranges.",
+)
+@click.option(
+    "--replications",
+    "-n",
+    type=int,
+    default=DEFAULT_REPLICATIONS,
+    show_default=True,
+    help="Replications per ordering in each setting.",
+)
+@click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
+@executor_options
+@out_option
+@format_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+def robustness(
+    scenario: Path,
+    overrides: tuple[str, ...],
+    params: tuple[str, ...],
+    samples: int,
+    replications: int,
+    seed: int | None,
+    executor: str,
+    workers: int | None,
+    out: Path,
+    fmt: str,
+    quiet: bool,
+) -> None:
+    """Run every ordering of SCENARIO under sampled settings of the contested
+    assumptions; report mean utility, worst case, regret and how often each is best."""
+    base = Base.load(scenario, overrides)
+    assumptions, samples = check_robustness(base, [parse_param(p) for p in params], samples)
+    replications, seed, _ = resolve_design(base.scenario, replications, seed)
+    pool = make_executor(executor, workers)
+    settings = {
+        "seed": seed,
+        "replications": replications,
+        "samples": samples,
+        "params": list(params),
+        "overrides": list(overrides),
+        "executor": pool.name,
+        "workers": pool.workers,
+    }
+    with settings_bar(f"robustness of {base.scenario.name}", replications, quiet) as bar:
+        directory = start_directory(out, "robustness", base.scenario, settings, argv())
+        with recorded(directory):
+            done = run_robustness(
+                base,
+                list(assumptions),
+                samples=samples,
+                replications=replications,
+                seed=seed,
+                executor=pool,
+                progress=bar,
+            )
+            document = write_robustness(directory, done)
+    if fmt == "json":
+        click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
+        return
+    console = Console()
+    table = Table(
+        title=f"{base.scenario.name}: {len(done.orderings)} orderings in {len(done.settings)} "
+        f"settings x {done.replications} replications (seed {done.seed})",
+        title_justify="left",
+        caption="mean, worst: mean utility across settings and in the worst one. regret: "
+        "shortfall from the best ordering of each setting (mean, 90th percentile, max). "
+        "best: share of settings where it is best.",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    table.add_column("rank", justify="right")
+    table.add_column("ordering", no_wrap=True)
+    for name in ("mean", "worst", "regret", "p90", "max", "best"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in document["orderings"][:ROWS]:
+        table.add_row(
+            str(row["rank"]),
+            "→".join(row["ordering"]),
+            f"{row['mean_utility']:.2f}",
+            f"{row['worst']:.2f}",
+            f"{row['regret_mean']:.3f}",
+            f"{row['regret_p90']:.3f}",
+            f"{row['regret_max']:.3f}",
+            f"{row['share_best']:.0%}",
+        )
+    if len(done.orderings) > ROWS:
+        table.caption += f" {len(done.orderings) - ROWS} more orderings in robustness.csv."
+    console.print(table)
+    console.print(robustness_sentence(done))
+    console.print(f"Results: {directory.path}")

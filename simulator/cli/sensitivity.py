@@ -1,0 +1,185 @@
+"""`visitsim sensitivity`: which assumptions move the recommendation (Morris, Sobol)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..executors import make_executor
+from ..experiment import resolve_design
+from ..output.rundir import argv
+from ..output.tuning_figures import write_sensitivity_figures
+from ..output.tuning_files import recorded, start_directory, write_sensitivity
+from ..tuning import Base, parse_ordering, parse_param, run_sensitivity
+from ..tuning.sensitivity import DEFAULT_SAMPLES, METHODS, check_sensitivity
+from .main import main
+from .options import executor_options, out_option, scenario_options
+from .sweep import format_option, settings_bar
+
+
+def _f(x: float | None) -> str:
+    return "–" if x is None else f"{x:.3g}"
+
+
+def _caption(method: str) -> str:
+    what = (
+        "mu*: mean absolute change of the margin per full range of the assumption; mu: "
+        "signed; sigma: spread (non-linearity, interactions)."
+        if method == "morris"
+        else "ST: share of the margin's variance due to the assumption with its "
+        "interactions; S1: alone."
+    )
+    return f"{what} at LOW/HIGH: the margin with that assumption at its bound, others as given."
+
+
+DEFAULT_REPLICATIONS = 100
+"""Per setting: a design has many settings, and a world block (100) is one work item."""
+
+
+@main.command()
+@scenario_options
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    required=True,
+    metavar="PATH=LOW:HIGH",
+    help="An assumption and its plausible range, e.g. host.preference.penalty=0:2 (repeatable).",
+)
+@click.option(
+    "--method",
+    type=click.Choice(METHODS),
+    default="morris",
+    show_default=True,
+    help="morris: elementary effects (screening); sobol: variance-based indices.",
+)
+@click.option(
+    "--samples",
+    type=int,
+    help=f"Morris trajectories (default {DEFAULT_SAMPLES['morris']}) or Sobol base points, "
+    f"a power of 2 (default {DEFAULT_SAMPLES['sobol']}).",
+)
+@click.option(
+    "--ordering",
+    metavar="V1,V2,...",
+    help="The ordering whose margin is analysed, e.g. the one `visitsim run` recommends "
+    "(default: the best in the scenario as given, with these replications).",
+)
+@click.option(
+    "--top",
+    type=int,
+    default=3,
+    show_default=True,
+    help="Top orderings whose mean utility is analysed too.",
+)
+@click.option(
+    "--replications",
+    "-n",
+    type=int,
+    default=DEFAULT_REPLICATIONS,
+    show_default=True,
+    help="Replications per ordering at each setting.",
+)
+@click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
+@executor_options
+@out_option
+@format_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+def sensitivity(
+    scenario: Path,
+    overrides: tuple[str, ...],
+    params: tuple[str, ...],
+    method: str,
+    samples: int | None,
+    top: int,
+    ordering: str | None,
+    replications: int,
+    seed: int | None,
+    executor: str,
+    workers: int | None,
+    out: Path,
+    fmt: str,
+    quiet: bool,
+) -> None:
+    """How much each assumption of SCENARIO moves the selected ordering's margin over
+    the runner-up, and the top orderings' mean utilities."""
+    base = Base.load(scenario, overrides)
+    checked, n = check_sensitivity(base, [parse_param(p) for p in params], method, samples, top)
+    tracked = None if ordering is None else parse_ordering(ordering, base.scenario)
+    replications, seed, _ = resolve_design(base.scenario, replications, seed)
+    pool = make_executor(executor, workers)
+    settings = {
+        "seed": seed,
+        "replications": replications,
+        "method": method,
+        "samples": n,
+        "top": top,
+        "ordering": ordering,
+        "params": list(params),
+        "overrides": list(overrides),
+        "executor": pool.name,
+        "workers": pool.workers,
+    }
+    with settings_bar(f"sensitivity of {base.scenario.name}", replications, quiet) as bar:
+        directory = start_directory(out, "sensitivity", base.scenario, settings, argv())
+        with recorded(directory):
+            done = run_sensitivity(
+                base,
+                list(checked),
+                method=method,
+                samples=n,
+                top=top,
+                ordering=tracked,
+                replications=replications,
+                seed=seed,
+                executor=pool,
+                progress=bar,
+            )
+            document = write_sensitivity(directory, done)
+            write_sensitivity_figures(directory, done)
+    if fmt == "json":
+        click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
+        return
+    console = Console()
+    selected = " → ".join(document["selected"])
+    margin = done.outputs[0]
+    console.print(
+        f"{base.scenario.name}: {method}, {done.settings} settings x {done.replications} "
+        f"replications (seed {done.seed})\nSelected ordering: {selected}; its margin over "
+        f"the best other ordering is {margin.base:.3g} in the scenario as given."
+    )
+    table = Table(
+        title="Influence on the selected ordering's margin (most influential first)",
+        title_justify="left",
+        caption=_caption(method),
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
+    )
+    table.add_column("assumption", no_wrap=True)
+    headers = ("mu*", "mu", "sigma") if method == "morris" else ("ST [95% CI]", "S1")
+    for h in (*headers, "at LOW", "at HIGH"):
+        table.add_column(h, justify="right", no_wrap=True)
+    for row in (r for r in document["indices"] if r["output"] == "margin"):
+        if method == "morris":
+            cells = [_f(row["mu_star"]), _f(row["mu"]), _f(row["sigma"])]
+        else:
+            ci = f"[{_f(row['total_ci_low'])}, {_f(row['total_ci_high'])}]"
+            cells = [f"{_f(row['total'])} {ci}", _f(row["first"])]
+        table.add_row(row["parameter"], *cells, _f(row["at_low"]), _f(row["at_high"]))
+    console.print(table)
+    measure = "mu*" if method == "morris" else "ST"
+    for out_indices in done.outputs[1:]:
+        ranked = out_indices.ranked()
+        listing = ", ".join(
+            f"{done.assumptions[i].path} {out_indices.influence[i]:.3g}" for i in ranked
+        )
+        ordering = out_indices.output.removeprefix("mean:").replace(",", "→")
+        console.print(f"Mean utility of {ordering}: {measure} {listing}")
+    console.print(f"Results: {directory.path}")

@@ -1,0 +1,153 @@
+"""`visitsim sweep`: vary one or two assumptions; find where the best ordering flips."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich import box
+from rich.console import Console
+from rich.table import Table
+
+from ..executors import make_executor
+from ..experiment import resolve_design
+from ..output.rundir import argv
+from ..output.tables import ordering_text
+from ..output.terminal import LazyProgress
+from ..output.tuning_figures import write_sweep_figures
+from ..output.tuning_files import recorded, start_directory, tipping_sentence, write_sweep
+from ..tuning import Base, parse_vary, run_sweep
+from ..tuning.sweep import check_sweep
+from .main import main
+from .options import executor_options, out_option, scenario_options
+
+DEFAULT_REPLICATIONS = 200
+
+
+def settings_bar(description: str, replications: int, quiet: bool) -> LazyProgress:
+    """Progress over settings (each run with `replications` replications) on stderr."""
+    return LazyProgress(
+        Console(stderr=True),
+        description,
+        unit=f"settings of {replications} replications",
+        quiet=quiet,
+    )
+
+
+def format_option(command: Callable[..., None]) -> Callable[..., None]:
+    """--format table|json."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="Print tables, or one JSON document on stdout.",
+    )(command)
+
+
+@main.command()
+@scenario_options
+@click.option(
+    "--vary",
+    "varies",
+    multiple=True,
+    required=True,
+    metavar="PATH=START:STOP:N",
+    help="A numeric scenario field and its grid, e.g. host.preference.bonus=0:2:9 (once or twice).",
+)
+@click.option(
+    "--tolerance",
+    "tolerances",
+    multiple=True,
+    type=float,
+    help="Width to which tipping points are located, in the field's units (once, or "
+    "once per --vary; default: an eighth of the grid step).",
+)
+@click.option(
+    "--replications",
+    "-n",
+    type=int,
+    default=DEFAULT_REPLICATIONS,
+    show_default=True,
+    help="Replications per ordering at each point.",
+)
+@click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
+@executor_options
+@out_option
+@format_option
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+def sweep(
+    scenario: Path,
+    overrides: tuple[str, ...],
+    varies: tuple[str, ...],
+    tolerances: tuple[float, ...],
+    replications: int,
+    seed: int | None,
+    executor: str,
+    workers: int | None,
+    out: Path,
+    fmt: str,
+    quiet: bool,
+) -> None:
+    """Rank every ordering at each point of a grid over one or two assumptions of
+    SCENARIO, and locate the tipping points where the best ordering changes."""
+    base = Base.load(scenario, overrides)
+    checked, tols = check_sweep(base, [parse_vary(v) for v in varies], tolerances)
+    replications, seed, _ = resolve_design(base.scenario, replications, seed)
+    pool = make_executor(executor, workers)
+    settings = {
+        "seed": seed,
+        "replications": replications,
+        "vary": list(varies),
+        "tolerances": list(tols),
+        "overrides": list(overrides),
+        "executor": pool.name,
+        "workers": pool.workers,
+    }
+    with settings_bar(f"sweeping {base.scenario.name}", replications, quiet) as bar:
+        directory = start_directory(out, "sweep", base.scenario, settings, argv())
+        with recorded(directory):
+            done = run_sweep(
+                base,
+                list(checked),
+                replications=replications,
+                seed=seed,
+                tolerances=tols,
+                executor=pool,
+                progress=bar,
+            )
+            document = write_sweep(directory, done)
+            write_sweep_figures(directory, done)
+    if fmt == "json":
+        click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
+        return
+    console = Console()
+    table = Table(
+        title=f"{base.scenario.name}: {len(done.orderings)} orderings x {done.replications} "
+        f"replications per point (seed {done.seed})",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for a in done.axes:
+        table.add_column(a.path, justify="right")
+    table.add_column("best ordering", no_wrap=True)
+    table.add_column("margin over runner-up", justify="right", no_wrap=True)
+    for p in done.points:
+        if not p.grid:
+            continue
+        m = p.margin
+        table.add_row(
+            *(f"{v:g}" for v in p.values),
+            ordering_text(done.orderings[p.best]).replace(",", "→"),
+            f"{m.mean:.3f} [{m.ci_low:.3f}, {m.ci_high:.3f}]",
+        )
+    console.print(table)
+    if not done.tipping_points:
+        console.print("The best ordering is the same at every grid point: no tipping point.")
+    for t in done.tipping_points:
+        console.print(tipping_sentence(done, t))
+    console.print(f"Results: {directory.path}")

@@ -1,0 +1,352 @@
+"""Comparison of outcome distributions: two orderings on common worlds, or two variants.
+
+Two orderings of one scenario are simulated on the same worlds (common random
+numbers), so replication r of ordering A and replication r of ordering B form a
+*pair*. Everything about the difference (its mean and confidence interval, the share
+of replications A wins, the Wilcoxon signed-rank test, the effect sizes and the
+quantiles of the difference) uses the pairs. What is about each ordering alone (its
+mean, quantiles, empirical CDF, the two-sample Kolmogorov-Smirnov test and first-order
+stochastic dominance) uses each ordering's own values.
+
+Metrics can be missing (NaN): the visit day of a visit that never happened. Pairs use
+the replications where both values exist; marginal statistics use each side's values.
+"Better" means higher, except for metrics that count days or costs (`lower_is_better`).
+
+Two variants (scenarios, or the runs of two scenarios) are compared ordering by
+ordering: the best ordering in each, Kendall's tau between the mean utilities, the
+orderings whose rank moved most, and each ordering's mean difference with a confidence
+interval (paired over replications when both used the same seed, since replication r
+then faces the same named draws in both; Welch's interval otherwise).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from ..distributions import FloatArray
+from ..types import Ordering
+
+QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
+LOWER_IS_BETTER = ("days_to_first_visit", "precedence_cost")
+"""Metrics where a smaller value is better (with every `day.<visitor>`)."""
+
+IntArray = NDArray[np.int64]
+_TINY = 1e-9
+"""Relative size below which a spread is rounding noise (constant differences)."""
+
+
+def lower_is_better(metric: str) -> bool:
+    """Whether a smaller value of this metric is the better outcome."""
+    return metric in LOWER_IS_BETTER or metric.startswith("day.")
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A mean difference over n pairs (or two independent samples) with its CI."""
+
+    mean: float
+    ci_low: float
+    ci_high: float
+    n: int
+
+    @property
+    def significant(self) -> bool:
+        """Whether the confidence interval excludes zero."""
+        return self.ci_low > 0 or self.ci_high < 0
+
+
+def _nan_difference(n: int) -> Difference:
+    return Difference(math.nan, math.nan, math.nan, n)
+
+
+def paired_difference(x: FloatArray, y: FloatArray, confidence: float = 0.95) -> Difference:
+    """Mean of x - y over the pairs where both exist, with a Student-t interval."""
+    d = x - y
+    d = d[~np.isnan(d)]
+    n = int(d.size)
+    if n < 2:
+        return Difference(float(d.mean()) if n else math.nan, math.nan, math.nan, n)
+    mean = float(d.mean())
+    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    return Difference(mean, mean - half, mean + half, n)
+
+
+def welch_difference(x: FloatArray, y: FloatArray, confidence: float = 0.95) -> Difference:
+    """Mean of x minus mean of y for independent samples (NaN dropped): Welch's interval."""
+    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
+    n = int(min(x.size, y.size))
+    if n < 2:
+        return _nan_difference(n)
+    mean = float(x.mean() - y.mean())
+    vx, vy = x.var(ddof=1) / x.size, y.var(ddof=1) / y.size
+    se = math.sqrt(vx + vy)
+    if se == 0:
+        return Difference(mean, mean, mean, n)
+    dof = (vx + vy) ** 2 / (vx**2 / (x.size - 1) + vy**2 / (y.size - 1))
+    half = float(stats.t.ppf(0.5 + confidence / 2, dof) * se)
+    return Difference(mean, mean - half, mean + half, n)
+
+
+# --- two orderings -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dominance:
+    """First-order stochastic dominance between the two empirical distributions.
+
+    `verdict` is "a" or "b" (that ordering's distribution is better everywhere and
+    strictly somewhere), "equal" (identical ECDFs) or "none". `crossings` are the
+    values at which the ECDFs change which one is above the other.
+    """
+
+    verdict: str
+    crossings: tuple[float, ...]
+
+
+def _ecdf(values: FloatArray, grid: FloatArray) -> FloatArray:
+    return np.searchsorted(np.sort(values), grid, side="right") / values.size
+
+
+def dominance(a: FloatArray, b: FloatArray, lower_better: bool = False) -> Dominance:
+    """Compare the ECDFs of a and b (NaN-free) on every observed value."""
+    grid = np.unique(np.concatenate([a, b]))
+    gap = _ecdf(a, grid) - _ecdf(b, grid)  # > 0: a has more mass below x
+    if lower_better:
+        gap = -gap
+    sign = np.sign(gap)
+    nonzero = sign != 0
+    signs, where = sign[nonzero], grid[nonzero]
+    crossings = tuple(float(x) for x in where[1:][signs[1:] != signs[:-1]])
+    if not nonzero.any():
+        verdict = "equal"
+    elif (sign <= 0).all():
+        verdict = "a"
+    elif (sign >= 0).all():
+        verdict = "b"
+    else:
+        verdict = "none"
+    return Dominance(verdict, crossings)
+
+
+@dataclass(frozen=True)
+class Test:
+    """A test statistic and its p-value."""
+
+    statistic: float
+    p_value: float
+
+
+def wilcoxon(d: FloatArray) -> Test:
+    """Wilcoxon signed-rank test of the paired differences (zeros dropped).
+
+    All differences zero means no evidence of a difference at all: statistic 0, p = 1.
+    """
+    if not np.any(d != 0):
+        return Test(0.0, 1.0)
+    result = stats.wilcoxon(d)
+    return Test(float(result.statistic), float(result.pvalue))
+
+
+def rank_biserial(d: FloatArray) -> float:
+    """Matched-pairs rank-biserial correlation: (R+ - R-) / (R+ + R-) over nonzero d.
+
+    1 when every nonzero difference is positive, -1 when every one is negative, 0 when
+    there are none. It is the effect size that goes with the Wilcoxon test.
+    """
+    nonzero = d[d != 0]
+    if nonzero.size == 0:
+        return 0.0
+    ranks = stats.rankdata(np.abs(nonzero))
+    plus = ranks[nonzero > 0].sum()
+    return float((2 * plus - ranks.sum()) / ranks.sum())
+
+
+def _quantiles(values: FloatArray) -> tuple[float, ...]:
+    if values.size == 0:
+        return tuple(math.nan for _ in QUANTILES)
+    return tuple(float(q) for q in np.quantile(values, QUANTILES))
+
+
+@dataclass(frozen=True)
+class PairedComparison:
+    """Ordering A against ordering B on one metric, over common replications.
+
+    The difference is A - B. `p_a_better` is the share of pairs in which A's outcome
+    is better (per the metric's direction), `p_b_better` B's, the rest are ties.
+    `cohen_dz` is the mean difference over the sd of the differences (None if that sd
+    is 0, up to rounding); `rank_biserial` is in [-1, 1], positive when A tends to be higher.
+    """
+
+    metric: str
+    lower_is_better: bool
+    replications: int
+    n_a: int
+    n_b: int
+    mean_a: float
+    mean_b: float
+    difference: Difference
+    p_a_better: float
+    p_b_better: float
+    wilcoxon: Test
+    ks: Test | None
+    cohen_dz: float | None
+    rank_biserial: float
+    quantiles_a: tuple[float, ...]
+    quantiles_b: tuple[float, ...]
+    quantiles_difference: tuple[float, ...]
+    dominance: Dominance
+    confidence: float
+
+
+def compare_pair(
+    metric: str, a: FloatArray, b: FloatArray, confidence: float = 0.95
+) -> PairedComparison:
+    """Compare two orderings' values of `metric` (same replications, NaN = missing)."""
+    if a.shape != b.shape:
+        raise ValueError("the two orderings need the same replications")
+    lower = lower_is_better(metric)
+    va, vb = a[~np.isnan(a)], b[~np.isnan(b)]
+    both = ~np.isnan(a) & ~np.isnan(b)
+    d = a[both] - b[both]
+    better = -d if lower else d
+    n = int(d.size)
+    sd = float(d.std(ddof=1)) if n > 1 else math.nan
+    ks = None
+    if va.size and vb.size:
+        result = stats.ks_2samp(va, vb)
+        ks = Test(float(result.statistic), float(result.pvalue))
+    return PairedComparison(
+        metric=metric,
+        lower_is_better=lower,
+        replications=int(a.size),
+        n_a=int(va.size),
+        n_b=int(vb.size),
+        mean_a=float(va.mean()) if va.size else math.nan,
+        mean_b=float(vb.mean()) if vb.size else math.nan,
+        difference=paired_difference(a, b, confidence),
+        p_a_better=float((better > 0).mean()) if n else math.nan,
+        p_b_better=float((better < 0).mean()) if n else math.nan,
+        wilcoxon=wilcoxon(d),
+        ks=ks,
+        cohen_dz=float(d.mean() / sd) if n > 1 and sd > _TINY * max(1.0, abs(d.mean())) else None,
+        rank_biserial=rank_biserial(d),
+        quantiles_a=_quantiles(va),
+        quantiles_b=_quantiles(vb),
+        quantiles_difference=_quantiles(d),
+        dominance=dominance(va, vb, lower) if va.size and vb.size else Dominance("none", ()),
+        confidence=confidence,
+    )
+
+
+# --- two variants --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MeanDifferences:
+    """Per ordering: mean of a metric in variant A and in B, and B - A with its CI."""
+
+    metric: str
+    mean_a: FloatArray
+    mean_b: FloatArray
+    differences: tuple[Difference, ...]
+
+
+@dataclass(frozen=True)
+class VariantComparison:
+    """How the ranking of the shared orderings moves from variant A to variant B.
+
+    Ranks are 1-based by mean utility (ties by candidate order). `kendall_tau` is
+    Kendall's tau-b between the two variants' mean utilities (1: the same order).
+    `moves` lists ordering indices by how far their rank moved, largest first.
+    """
+
+    orderings: tuple[Ordering, ...]
+    paired: bool
+    rank_a: IntArray
+    rank_b: IntArray
+    kendall_tau: float
+    kendall_p: float
+    moves: tuple[int, ...]
+    metrics: tuple[MeanDifferences, ...]
+    confidence: float
+
+    @property
+    def best_a(self) -> Ordering:
+        return self.orderings[int(np.argmin(self.rank_a))]
+
+    @property
+    def best_b(self) -> Ordering:
+        return self.orderings[int(np.argmin(self.rank_b))]
+
+
+def ranks(means: FloatArray) -> IntArray:
+    """1-based ranks, highest mean first, ties by position."""
+    order = sorted(range(means.size), key=lambda i: (-means[i], i))
+    out = np.empty(means.size, dtype=np.int64)
+    out[order] = np.arange(1, means.size + 1)
+    return out
+
+
+def _nanmean(values: FloatArray) -> FloatArray:
+    """Row means over non-missing values (NaN for a row with none), without warnings."""
+    present = ~np.isnan(values)
+    count = present.sum(axis=1)
+    total = np.where(present, values, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def mean_differences(
+    metric: str, a: FloatArray, b: FloatArray, paired: bool, confidence: float = 0.95
+) -> MeanDifferences:
+    """Per ordering (rows), B - A: paired over shared replication columns, else Welch."""
+    width = min(a.shape[1], b.shape[1])
+    if paired:
+        diffs = tuple(
+            paired_difference(b[k, :width], a[k, :width], confidence) for k in range(a.shape[0])
+        )
+    else:
+        diffs = tuple(welch_difference(b[k], a[k], confidence) for k in range(a.shape[0]))
+    return MeanDifferences(metric, _nanmean(a), _nanmean(b), diffs)
+
+
+def compare_variants(
+    orderings: tuple[Ordering, ...],
+    utility_a: FloatArray,
+    utility_b: FloatArray,
+    others: dict[str, tuple[FloatArray, FloatArray]],
+    *,
+    paired: bool,
+    confidence: float = 0.95,
+) -> VariantComparison:
+    """Compare variants on the shared orderings (rows of every array).
+
+    `utility_*` are (orderings, replications) with NaN beyond an ordering's
+    replications; `others` maps further metrics to their (A, B) arrays.
+    """
+    mean_a, mean_b = _nanmean(utility_a), _nanmean(utility_b)
+    rank_a, rank_b = ranks(mean_a), ranks(mean_b)
+    if len(orderings) > 1 and np.ptp(mean_a) > 0 and np.ptp(mean_b) > 0:
+        tau = stats.kendalltau(mean_a, mean_b)
+        kendall, p_value = float(tau.statistic), float(tau.pvalue)
+    else:
+        kendall, p_value = math.nan, math.nan
+    moved = np.abs(rank_b - rank_a)
+    moves = tuple(sorted(range(len(orderings)), key=lambda k: (-moved[k], rank_a[k])))
+    metrics = [mean_differences("utility", utility_a, utility_b, paired, confidence)]
+    metrics += [mean_differences(name, a, b, paired, confidence) for name, (a, b) in others.items()]
+    return VariantComparison(
+        orderings=orderings,
+        paired=paired,
+        rank_a=rank_a,
+        rank_b=rank_b,
+        kendall_tau=kendall,
+        kendall_p=p_value,
+        moves=moves,
+        metrics=tuple(metrics),
+        confidence=confidence,
+    )

@@ -1,0 +1,188 @@
+"""Comparisons to run: two orderings of a scenario, or two variants (runs or scenarios).
+
+Two orderings run on the same replications of one seed (only those two are simulated).
+A variant is either a results directory written by `visitsim run` (read back from its
+`replications.csv.gz`, `scenario.resolved.yaml` and `manifest.json`) or a scenario file
+(every candidate ordering is run). The statistics are in `stats.compare`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..distributions import FloatArray
+from ..errors import InputError, ScenarioError, ScenarioErrors
+from ..executors import Executor
+from ..experiment import ExperimentResult, run_fixed
+from ..scenario import load_scenario
+from ..schema import Scenario
+from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
+from ..types import Ordering
+from .evaluate import run_orderings
+
+
+@dataclass(frozen=True)
+class OrderingComparison:
+    """Two orderings' records on common replications, compared metric by metric."""
+
+    result: ExperimentResult
+    comparisons: tuple[PairedComparison, ...]
+
+    @property
+    def orderings(self) -> tuple[Ordering, Ordering]:
+        a, b = self.result.orderings
+        return a, b
+
+
+def compare_orderings(
+    scenario: Scenario,
+    a: Ordering,
+    b: Ordering,
+    metrics: tuple[str, ...],
+    *,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    confidence: float = 0.95,
+) -> OrderingComparison:
+    """Simulate orderings a and b on the same worlds and compare each metric."""
+    if a == b:
+        raise InputError("--ordering: the two orderings are the same; give two different ones")
+    result = run_orderings(
+        scenario, (a, b), replications=replications, seed=seed, executor=executor
+    )
+    comparisons = tuple(
+        compare_pair(m, result.metric(m)[0], result.metric(m)[1], confidence) for m in metrics
+    )
+    return OrderingComparison(result, comparisons)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One side of a variant comparison: where it came from and its records."""
+
+    source: Path
+    kind: str  # "run" (a results directory) or "scenario" (a file, run here)
+    result: ExperimentResult
+
+
+def read_run(directory: Path) -> ExperimentResult:
+    """The records of a finished `visitsim run` results directory."""
+    manifest_path = directory / "manifest.json"
+    if not manifest_path.is_file():
+        raise InputError(f"{directory}: not a results directory (no manifest.json)")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise InputError(f"{manifest_path}: unreadable manifest ({error})") from None
+    if manifest.get("status") != "complete":
+        raise InputError(
+            f"{directory}: the run did not complete (status {manifest.get('status')!r}); "
+            "compare only finished runs"
+        )
+    try:
+        scenario = load_scenario(directory / "scenario.resolved.yaml")
+    except (ScenarioError, ScenarioErrors) as error:
+        raise InputError(
+            f"{directory}: its scenario.resolved.yaml does not load: {error}"
+        ) from None
+    table = directory / "replications.csv.gz"
+    try:
+        text = gzip.decompress(table.read_bytes()).decode("utf-8")
+    except (OSError, EOFError, gzip.BadGzipFile) as error:
+        raise InputError(f"{table}: unreadable ({error})") from None
+    return _records(scenario, int(manifest["seed"]), text, table)
+
+
+def _records(scenario: Scenario, seed: int, text: str, source: Path) -> ExperimentResult:
+    """Rebuild records (orderings, replications, metrics) from replications.csv text."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None or header[:2] != ["ordering", "replication"]:
+        raise InputError(f"{source}: not a replications table (bad header)")
+    metrics = tuple(header[2:])
+    values: dict[Ordering, dict[int, list[float]]] = {}
+    try:
+        for row in rows:
+            cells = [math.nan if c == "" else float(c) for c in row[2:]]
+            if len(cells) != len(metrics):
+                raise ValueError(f"row of {len(row)} cells")
+            values.setdefault(tuple(row[0].split(",")), {})[int(row[1])] = cells
+    except ValueError as error:
+        raise InputError(f"{source}: malformed row ({error})") from None
+    if not values:
+        raise InputError(f"{source}: no replications")
+    orderings = tuple(values)
+    counts = np.array([len(values[o]) for o in orderings], dtype=np.int64)
+    records = np.full((len(orderings), int(counts.max()), len(metrics)), np.nan)
+    for k, o in enumerate(orderings):
+        for r, cells in values[o].items():
+            if not 0 <= r < records.shape[1]:
+                raise InputError(f"{source}: replication index {r} out of range")
+            records[k, r] = cells
+    return ExperimentResult(scenario, orderings, metrics, records, counts, seed)
+
+
+def open_variant(path: Path, overrides: tuple[str, ...]) -> Scenario | ExperimentResult:
+    """A results directory's records, or a scenario file loaded (not yet run)."""
+    if path.is_dir():
+        if overrides:
+            raise InputError(
+                f"--set applies to scenario files, not to the results directory {path}"
+            )
+        return read_run(path)
+    return load_scenario(path, overrides)
+
+
+def run_variant(
+    path: Path,
+    source: Scenario | ExperimentResult,
+    *,
+    replications: int | None,
+    seed: int | None,
+    executor: Executor | None,
+) -> Variant:
+    """A variant's records: read back (a run) or simulated now (every ordering)."""
+    if isinstance(source, ExperimentResult):
+        return Variant(path, "run", source)
+    result = run_fixed(source, replications=replications, seed=seed, executor=executor)
+    return Variant(path, "scenario", result)
+
+
+def compare_variant_results(
+    a: ExperimentResult, b: ExperimentResult, metrics: tuple[str, ...], confidence: float = 0.95
+) -> VariantComparison:
+    """Compare two variants on the orderings they share (in A's candidate order)."""
+    shared = [o for o in a.orderings if o in set(b.orderings)]
+    if not shared:
+        raise InputError(
+            f"the variants {a.scenario.name!r} and {b.scenario.name!r} share no ordering "
+            "(do they have the same visitors?)"
+        )
+    for m in metrics:
+        if m not in a.metrics or m not in b.metrics:
+            common = [x for x in a.metrics if x in b.metrics]
+            raise InputError(f"--metric {m}: not in both variants; allowed: {', '.join(common)}")
+    rows_a = [a.orderings.index(o) for o in shared]
+    rows_b = [b.orderings.index(o) for o in shared]
+
+    def pick(result: ExperimentResult, rows: list[int], metric: str) -> FloatArray:
+        return result.metric(metric)[rows]
+
+    others = {m: (pick(a, rows_a, m), pick(b, rows_b, m)) for m in metrics if m != "utility"}
+    return compare_variants(
+        tuple(shared),
+        pick(a, rows_a, "utility"),
+        pick(b, rows_b, "utility"),
+        others,
+        paired=a.seed == b.seed,
+        confidence=confidence,
+    )

@@ -1,0 +1,307 @@
+"""Global sensitivity of the recommendation to the assumptions: Morris and Sobol.
+
+The outputs are functions of the assumptions, each evaluated by simulating every
+ordering on the same replications (the same seed) at that setting:
+
+* `margin`: the *selected* ordering's mean utility minus the best other ordering's.
+  The selected ordering is the best one in the scenario as given (or one the analyst
+  names, such as the recommendation of a larger run); a negative margin means some
+  other ordering has overtaken it.
+* `mean:<ordering>`: the mean utility of each of the top orderings of the scenario as
+  given.
+
+Methods:
+
+* **Morris** elementary effects (screening): `samples` random one-at-a-time
+  trajectories on a 4-level grid of the unit box (Morris 1991; step 2/3 of the range).
+  An elementary effect is the change of the output per full range of the assumption.
+  mu* (mean absolute effect) ranks influence; sigma (sd of the effects) flags
+  non-linearity or interaction; mu (signed mean) gives the direction.
+* **Sobol** indices (variance-based): a Saltelli design of `samples` (a power of 2)
+  scrambled Sobol points in A and B plus the d mixed matrices, n (d + 2) settings, and
+  scipy's estimators (`scipy.stats.sobol_indices`, Saltelli 2010 / Jansen). S1 is the
+  share of the output's variance due to the assumption alone, ST including its
+  interactions. Percentile-bootstrap intervals resample the n base rows.
+
+Both treat each assumption as uniform over [LOW, HIGH]. A one-at-a-time *swing* (the
+output with one assumption at LOW, then at HIGH, the others as in the scenario)
+draws the tornado figure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+from scipy.stats import qmc
+
+from ..distributions import FloatArray
+from ..errors import InputError
+from ..executors import Executor
+from ..experiment import resolve_design
+from ..stats.compare import IntArray
+from ..streams import stream
+from ..types import Ordering
+from .evaluate import evaluate_settings
+from .inputs import Assumption, Base, Setting
+
+METHODS = ("morris", "sobol")
+LEVELS = 4
+STEP = LEVELS / (2 * (LEVELS - 1))
+BOOTSTRAP = 200
+DEFAULT_SAMPLES = {"morris": 10, "sobol": 16}
+
+PointProgress = Callable[[int, int | None, str], None]
+
+
+@dataclass(frozen=True)
+class Indices:
+    """One output's indices for each assumption (arrays over assumptions).
+
+    Morris fills mu, mu_star, sigma; Sobol fills first, total and their intervals.
+    `swing_low`/`swing_high` are the output with the assumption at LOW/HIGH.
+    """
+
+    output: str
+    base: float
+    swing_low: FloatArray
+    swing_high: FloatArray
+    mu: FloatArray | None = None
+    mu_star: FloatArray | None = None
+    sigma: FloatArray | None = None
+    first: FloatArray | None = None
+    total: FloatArray | None = None
+    first_ci: FloatArray | None = None  # (assumptions, 2)
+    total_ci: FloatArray | None = None
+
+    @property
+    def influence(self) -> FloatArray:
+        """What ranks the assumptions: mu* (Morris) or the total index (Sobol)."""
+        value = self.mu_star if self.mu_star is not None else self.total
+        assert value is not None
+        return value
+
+    def ranked(self) -> list[int]:
+        """Assumption indices, most influential first (NaN last)."""
+        influence = np.nan_to_num(self.influence, nan=-math.inf)
+        return sorted(range(influence.size), key=lambda i: (-influence[i], i))
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The result: the tracked orderings, and indices for each output."""
+
+    base: Base
+    method: str
+    assumptions: tuple[Assumption, ...]
+    orderings: tuple[Ordering, ...]
+    selected: int
+    runner_up: int
+    top: tuple[int, ...]
+    outputs: tuple[Indices, ...]
+    samples: int
+    settings: int
+    replications: int
+    seed: int
+
+
+def morris_design(d: int, trajectories: int, seed: int) -> tuple[FloatArray, FloatArray]:
+    """Morris trajectories in the unit box: points (r, d + 1, d), and the moved
+    coordinate at each step (r, d)."""
+    rng = stream(seed, "tuning:morris")
+    levels = np.arange(LEVELS) / (LEVELS - 1)
+    points = np.empty((trajectories, d + 1, d))
+    moved = np.empty((trajectories, d), dtype=np.int64)
+    for t in range(trajectories):
+        x = rng.choice(levels, size=d)
+        points[t, 0] = x
+        order = rng.permutation(d)
+        moved[t] = order
+        for step, i in enumerate(order):
+            x = x.copy()
+            x[i] = x[i] + STEP if x[i] + STEP <= 1 + 1e-12 else x[i] - STEP
+            points[t, step + 1] = x
+    return points, moved
+
+
+def saltelli_design(d: int, n: int, seed: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """A, B (n, d) and AB (d, n, d): AB[i] is A with column i taken from B."""
+    sample = qmc.Sobol(2 * d, scramble=True, rng=stream(seed, "tuning:sobol")).random(n)
+    a, b = sample[:, :d], sample[:, d:]
+    ab = np.repeat(a[None], d, axis=0)
+    for i in range(d):
+        ab[i, :, i] = b[:, i]
+    return a, b, ab
+
+
+def _sobol(f_a: FloatArray, f_b: FloatArray, f_ab: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """First and total indices (outputs, d) by scipy (0 for an output that is constant)."""
+    result = stats.sobol_indices(func={"f_A": f_a, "f_B": f_b, "f_AB": f_ab}, n=f_a.shape[1])
+    return np.asarray(result.first_order), np.asarray(result.total_order)
+
+
+def _morris_indices(effects: FloatArray) -> dict[str, FloatArray]:
+    """mu, mu* and sigma per assumption from effects (trajectories, d), NaN = none."""
+    present = ~np.isnan(effects)
+    count = present.sum(axis=0)
+    values = np.where(present, effects, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mu = values.sum(axis=0) / count
+        mu_star = np.abs(values).sum(axis=0) / count
+        spread = np.where(present, (effects - mu) ** 2, 0.0).sum(axis=0)
+        sigma = np.sqrt(spread / (count - 1))
+    return {"mu": mu, "mu_star": mu_star, "sigma": np.where(count > 1, sigma, np.nan)}
+
+
+def check_sensitivity(
+    base: Base, params: list[Assumption], method: str, samples: int | None, top: int = 1
+) -> tuple[tuple[Assumption, ...], int]:
+    """Checked assumptions and sample size, before any simulation."""
+    if top < 1:
+        raise InputError(f"--top must be at least 1 (got {top})")
+    if method not in METHODS:
+        raise InputError(f"--method must be one of {', '.join(METHODS)} (got {method!r})")
+    if not params:
+        raise InputError("give at least one --param PATH=LOW:HIGH")
+    n = DEFAULT_SAMPLES[method] if samples is None else samples
+    if method == "morris" and n < 2:
+        raise InputError(f"--samples (Morris trajectories) must be at least 2 (got {n})")
+    if method == "sobol" and (n < 2 or n & (n - 1)):
+        raise InputError(f"--samples (Sobol base points) must be a power of 2, >= 2 (got {n})")
+    checked = base.check(params, "--param")
+    base.check_box(checked, "--param " + " --param ".join(a.text for a in checked))
+    return checked, n
+
+
+def run_sensitivity(
+    base: Base,
+    params: list[Assumption],
+    *,
+    method: str = "morris",
+    samples: int | None = None,
+    top: int = 3,
+    ordering: Ordering | None = None,
+    replications: int | None = None,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: PointProgress | None = None,
+) -> Sensitivity:
+    """Indices of the selected ordering's margin and the top orderings' mean utilities.
+
+    `ordering` is the one whose margin is analysed (default: the best in the scenario
+    as given, with these replications). The scenario as given, the one-at-a-time
+    swings and the whole design run as one batch of settings.
+    """
+    n_reps, seed, orderings = resolve_design(base.scenario, replications, seed)
+    checked, n = check_sensitivity(base, params, method, samples, top)
+    d = len(checked)
+    if method == "morris":
+        points, moved = morris_design(d, n, seed)
+        units = points.reshape(-1, d)
+    else:
+        a, b, ab = saltelli_design(d, n, seed)
+        units = np.concatenate([a, b, *ab])
+    swings: list[Setting] = [
+        ((p.path, p.low if high == 0 else p.high),) for p in checked for high in (0, 1)
+    ]
+    design: list[Setting] = [
+        tuple((p.path, p.scale(u)) for p, u in zip(checked, row, strict=True)) for row in units
+    ]
+    settings = [(), *swings, *design]
+    total = len(settings)
+    evaluations = evaluate_settings(
+        [base.at(setting, "--param") for setting in settings],
+        replications=n_reps,
+        seed=seed,
+        executor=executor,
+        done=None if progress is None else lambda count: progress(count, total, ""),
+    )
+    start = evaluations[0]
+    selected = start.best if ordering is None else orderings.index(ordering)
+    tops = start.order[: min(top, len(orderings))]
+    values = np.array(
+        [[e.margin(selected), *(e.mean[k] for k in tops)] for e in evaluations]
+    ).T  # (outputs, settings)
+    names = ("margin", *(f"mean:{','.join(orderings[k])}" for k in tops))
+    swing = values[:, 1 : 1 + 2 * d]
+    out = values[:, 1 + 2 * d :]
+
+    def indices(o: int, **found: FloatArray) -> Indices:
+        return Indices(
+            output=names[o],
+            base=float(values[o, 0]),
+            swing_low=swing[o, 0::2],
+            swing_high=swing[o, 1::2],
+            **found,
+        )
+
+    if method == "morris":
+        effects = _effects(checked, points, moved, out.reshape(len(names), n, d + 1))
+        outputs = tuple(indices(o, **_morris_indices(effects[o])) for o in range(len(names)))
+    else:
+        f_a, f_b = out[:, :n], out[:, n : 2 * n]
+        f_ab = out[:, 2 * n :].reshape(len(names), d, n).transpose(1, 0, 2)
+        outputs = tuple(
+            indices(o, **found) for o, found in enumerate(_sobol_indices(f_a, f_b, f_ab, seed))
+        )
+    return Sensitivity(
+        base=base,
+        method=method,
+        assumptions=checked,
+        orderings=orderings,
+        selected=selected,
+        runner_up=start.rival(selected),
+        top=tops,
+        outputs=outputs,
+        samples=n,
+        settings=total,
+        replications=n_reps,
+        seed=seed,
+    )
+
+
+def _effects(
+    assumptions: tuple[Assumption, ...], points: FloatArray, moved: IntArray, values: FloatArray
+) -> FloatArray:
+    """Elementary effects (outputs, trajectories, d) per full range of each assumption,
+    from the outputs along each trajectory (outputs, trajectories, d + 1)."""
+    outputs, trajectories, _ = values.shape
+    d = len(assumptions)
+    effects = np.full((outputs, trajectories, d), np.nan)
+    for t in range(trajectories):
+        for step, i in enumerate(moved[t]):
+            a = assumptions[i]
+            lo, hi = points[t, step, i], points[t, step + 1, i]
+            change = (a.scale(hi) - a.scale(lo)) / (a.high - a.low)
+            if change != 0:  # rounding a whole-number field can cancel a step
+                effects[:, t, i] = (values[:, t, step + 1] - values[:, t, step]) / change
+    return effects
+
+
+def _sobol_indices(
+    f_a: FloatArray, f_b: FloatArray, f_ab: FloatArray, seed: int
+) -> list[dict[str, FloatArray]]:
+    """Per output: S1, ST and their percentile-bootstrap 95% intervals."""
+    n = f_a.shape[1]
+    first, total = _sobol(f_a, f_b, f_ab)
+    rng = stream(seed, "tuning:sobol-bootstrap")
+    boot = [
+        _sobol(f_a[:, idx], f_b[:, idx], f_ab[:, :, idx])
+        for idx in rng.integers(0, n, size=(BOOTSTRAP, n))
+    ]
+    first_boot = np.stack([f for f, _ in boot])
+    total_boot = np.stack([t for _, t in boot])
+    first_ci = np.percentile(first_boot, [2.5, 97.5], axis=0)
+    total_ci = np.percentile(total_boot, [2.5, 97.5], axis=0)
+    return [
+        {
+            "first": first[o],
+            "total": total[o],
+            "first_ci": first_ci[:, o, :].T,
+            "total_ci": total_ci[:, o, :].T,
+        }
+        for o in range(f_a.shape[0])
+    ]
