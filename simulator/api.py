@@ -310,6 +310,7 @@ def _execute(
             first=first,
         )
         run.write_results(result, ranking, design)
+        run.write_presentation()
         with _signals_deferred():
             run.finish("complete")
     except KeyboardInterrupt as stop:

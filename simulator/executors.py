@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 import weakref
 from collections.abc import Callable, Iterator, Sequence
@@ -63,8 +64,22 @@ _worker_task: BlockTask | None = None
 
 
 def _install(task: BlockTask) -> None:
+    """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us."""
     global _worker_task  # noqa: PLW0603 - the per-worker copy of the task, set once
     _worker_task = task
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _terminate(pool: ProcessPoolExecutor) -> None:
+    """Stop a pool's workers now, abandoning the blocks they are running."""
+    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
+    if terminate is not None:
+        terminate()
+        return
+    # No public API before 3.14: reach for the worker processes.
+    for process in list((pool._processes or {}).values()):
+        process.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _run(item: WorkItem) -> FloatArray:
@@ -139,9 +154,13 @@ class ProcessExecutor:
 
         try:
             yield run
-        finally:
+        except BaseException:
+            # Interrupted or failed: do not wait for blocks nobody will read.
             for pool in pools:
-                pool.shutdown(wait=True, cancel_futures=True)
+                _terminate(pool)
+            raise
+        for pool in pools:
+            pool.shutdown(wait=True)
 
 
 def _call(task: BlockTask, item: WorkItem) -> FloatArray:

@@ -75,7 +75,15 @@ def test_flagship_ranks_all_24_orderings_and_writes_the_results_directory(tmp_pa
         "rank_probabilities.csv",
         "summary.json",
         "replications.csv.gz",
+        "figures",
+        "report.html",
     }
+    assert sorted(p.name for p in (run_dir / "figures").iterdir()) == [
+        "ecdf.png",
+        "rank_probabilities.png",
+        "timeline.png",
+        "utility.png",
+    ]
     rows = list(csv.DictReader((run_dir / "ranking.csv").read_text().splitlines()))
     assert len(rows) == 24
     assert [int(r["rank"]) for r in rows] == list(range(1, 25))

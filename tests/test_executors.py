@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from dataclasses import dataclass
@@ -9,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from simulator.cli import main
 from simulator.errors import InputError
 from simulator.executors import (
     DaskExecutor,
@@ -115,3 +118,45 @@ def test_executor_options_are_checked() -> None:
         make_executor("process", 2, scheduler="tcp://127.0.0.1:8786")
     with pytest.raises(InputError, match="unknown executor"):
         make_executor("cluster")
+
+
+@pytest.mark.slow
+def test_run_files_are_byte_identical_for_every_executor(tmp_path: Path) -> None:
+    flagship = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"
+    outputs = []
+    for name, options in [
+        ("serial", ["--executor", "serial"]),
+        ("process-1", ["--executor", "process", "--workers", "1"]),
+        ("process-2", ["--executor", "process", "--workers", "2"]),
+        ("dask-2", ["--executor", "dask", "--workers", "2"]),
+    ]:
+        result = CliRunner().invoke(
+            main,
+            [
+                "run",
+                str(flagship),
+                "-n",
+                "150",
+                "--seed",
+                "9",
+                "--format",
+                "json",
+                "--out",
+                str(tmp_path / name),
+                *options,
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        outputs.append(Path(json.loads(result.stdout)["results"]))
+    for name in ("ranking.csv", "summary.json", "rank_probabilities.csv"):
+        contents = {(run / name).read_bytes() for run in outputs}
+        assert len(contents) == 1, name
+
+
+def test_scheduler_without_dask_is_a_usage_error(tmp_path: Path) -> None:
+    flagship = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"
+    result = CliRunner().invoke(
+        main, ["run", str(flagship), "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "--scheduler needs --executor dask" in result.stderr

@@ -177,6 +177,8 @@ def test_provenance_records_seed_versions_and_command(page: Page, run_dir: Path)
 def test_an_adaptive_report_states_the_guarantee(tmp_path: Path) -> None:
     settings = AdaptiveSettings(delta=0.5, n0=10, batch=10, max_replications=60)
     done = run_scenario(gated_scenario(), adaptive=settings, seed=3, out=tmp_path)
+    assert parse(done.directory / "report.html").images, "the run draws its figures"
+    shutil.rmtree(done.directory / "figures")
     page = parse(write_report(done.directory))
     text = page.text("recommendation")
     assert text.startswith("Recommendation Selected: ")

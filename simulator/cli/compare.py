@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import InputError
-from ..executors import Executor, make_executor
+from ..executors import Executor
 from ..experiment import resolve_design
 from ..output.rundir import argv
 from ..output.tables import ordering_text
@@ -103,8 +103,7 @@ def compare(
     metrics: tuple[str, ...],
     replications: int | None,
     seed: int | None,
-    executor: str,
-    workers: int | None,
+    executor: Executor,
     out: Path,
     fmt: str,
 ) -> None:
@@ -115,19 +114,20 @@ def compare(
     compare RUN_DIR_A RUN_DIR_B                  two finished runs (results directories)
     compare SCENARIO_A SCENARIO_B                two scenario variants, run here
     """
-    pool = make_executor(executor, workers)
     if len(targets) == 1:
         if len(orderings) != 2:
             raise InputError(
                 f"compare SCENARIO needs exactly two --ordering options (got {len(orderings)})"
             )
-        _orderings(targets[0], overrides, orderings, metrics, replications, seed, pool, out, fmt)
+        _orderings(
+            targets[0], overrides, orderings, metrics, replications, seed, executor, out, fmt
+        )
     elif len(targets) == 2:
         if orderings:
             raise InputError(
                 "--ordering applies to one scenario; to compare two variants give no --ordering"
             )
-        _variants(targets, overrides, metrics, replications, seed, pool, out, fmt)
+        _variants(targets, overrides, metrics, replications, seed, executor, out, fmt)
     else:
         raise InputError(
             f"give one scenario (with two --ordering) or two variants (got {len(targets)})"
@@ -141,7 +141,7 @@ def _orderings(
     metrics: tuple[str, ...],
     replications: int | None,
     seed: int | None,
-    pool: Executor,
+    executor: Executor,
     out: Path,
     fmt: str,
 ) -> None:
@@ -162,12 +162,14 @@ def _orderings(
         "orderings": [list(a), list(b)],
         "metrics": list(chosen),
         "overrides": list(overrides),
-        "executor": pool.name,
-        "workers": pool.workers,
+        "executor": executor.name,
+        "workers": executor.workers,
     }
     directory = start_directory(out, "compare", scenario, settings, argv())
     with recorded(directory):
-        done = compare_orderings(scenario, a, b, chosen, replications=n, seed=seed, executor=pool)
+        done = compare_orderings(
+            scenario, a, b, chosen, replications=n, seed=seed, executor=executor
+        )
         document = write_comparison(directory, done)
         write_comparison_figures(directory, done)
     if fmt == "json":
@@ -248,7 +250,7 @@ def _variants(
     metrics: tuple[str, ...],
     replications: int | None,
     seed: int | None,
-    pool: Executor,
+    executor: Executor,
     out: Path,
     fmt: str,
 ) -> None:
@@ -274,15 +276,15 @@ def _variants(
         "variants": [str(t) for t in targets],
         "metrics": list(chosen),
         "overrides": list(overrides),
-        "executor": pool.name,
-        "workers": pool.workers,
+        "executor": executor.name,
+        "workers": executor.workers,
     }
     directory = start_directory(
         out, "compare", scenarios[0], settings, argv(), {"variant_b": scenarios[1]}
     )
     with recorded(directory):
         a, b = (
-            run_variant(t, s, replications=replications, seed=seed, executor=pool)
+            run_variant(t, s, replications=replications, seed=seed, executor=executor)
             for t, s in zip(targets, sources, strict=True)
         )
         done = compare_variant_results(a.result, b.result, chosen)

@@ -9,7 +9,7 @@ import click
 from rich.console import Console
 
 from ..api import reproduce_run
-from ..executors import make_executor
+from ..executors import Executor
 from ..output.rundir import argv
 from ..output.terminal import LazyProgress
 from .main import main
@@ -33,19 +33,16 @@ from .options import executor_options
     help="Print a report, or one JSON document on stdout.",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
-def reproduce(
-    run_dir: Path, executor: str, workers: int | None, out: Path | None, fmt: str, quiet: bool
-) -> None:
+def reproduce(run_dir: Path, executor: Executor, out: Path | None, fmt: str, quiet: bool) -> None:
     """Run RUN_DIR again from its manifest and resolved scenario, into a new run
     directory, and check that every result table (ranking.csv, summary.json, ...) has
     the SHA-256 the manifest recorded. Exit status 1 if any differs."""
-    pool = make_executor(executor, workers)
     progress = LazyProgress(Console(stderr=True), f"reproducing {run_dir.name}")
     with progress:
         done = reproduce_run(
             run_dir,
             out=out,
-            executor=pool,
+            executor=executor,
             command=argv(),
             progress=None if quiet else progress,
         )

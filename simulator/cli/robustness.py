@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..executors import make_executor
+from ..executors import Executor
 from ..experiment import resolve_design
 from ..output.rundir import argv
 from ..output.tuning_files import (
@@ -67,8 +67,7 @@ def robustness(
     samples: int,
     replications: int,
     seed: int | None,
-    executor: str,
-    workers: int | None,
+    executor: Executor,
     out: Path,
     fmt: str,
     quiet: bool,
@@ -78,15 +77,14 @@ def robustness(
     base = Base.load(scenario, overrides)
     assumptions, samples = check_robustness(base, [parse_param(p) for p in params], samples)
     replications, seed, _ = resolve_design(base.scenario, replications, seed)
-    pool = make_executor(executor, workers)
     settings = {
         "seed": seed,
         "replications": replications,
         "samples": samples,
         "params": list(params),
         "overrides": list(overrides),
-        "executor": pool.name,
-        "workers": pool.workers,
+        "executor": executor.name,
+        "workers": executor.workers,
     }
     with settings_bar(f"robustness of {base.scenario.name}", replications, quiet) as bar:
         directory = start_directory(out, "robustness", base.scenario, settings, argv())
@@ -97,7 +95,7 @@ def robustness(
                 samples=samples,
                 replications=replications,
                 seed=seed,
-                executor=pool,
+                executor=executor,
                 progress=bar,
             )
             document = write_robustness(directory, done)

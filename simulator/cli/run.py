@@ -16,7 +16,7 @@ from rich.console import Console
 
 from ..api import Run, resume_run, run_scenario
 from ..errors import InputError
-from ..executors import make_executor
+from ..executors import Executor
 from ..experiment import AdaptiveSettings, ReplicationFailed
 from ..output.rundir import argv
 from ..output.terminal import (
@@ -158,8 +158,7 @@ def run(
     n0: int,
     batch: int,
     max_replications: int | None,
-    executor: str,
-    workers: int | None,
+    executor: Executor,
     out: Path,
     fmt: str,
     quiet: bool,
@@ -179,12 +178,11 @@ def run(
             ("scenario", "overrides", "seed", "out", "replay_which", "trace", *RUN_OPTIONS),
             "a resumed run keeps its own scenario, seed, design and results directory",
         )
-        pool = make_executor(executor, workers)
         progress = LazyProgress(Console(stderr=True), f"resuming {resume.name}")
         with progress:
             done = _report_failure(
                 lambda: resume_run(
-                    resume, executor=pool, command=argv(), progress=None if quiet else progress
+                    resume, executor=executor, command=argv(), progress=None if quiet else progress
                 )
             )
         _print_run(done, fmt)
@@ -201,7 +199,6 @@ def run(
         )
         _replay(loaded, replay_which, seed, fmt)
         return
-    pool = make_executor(executor, workers)
     adaptive = (
         AdaptiveSettings(
             delta=delta, alpha=alpha, n0=n0, batch=batch, max_replications=max_replications
@@ -217,7 +214,7 @@ def run(
                 replications=replications,
                 adaptive=adaptive,
                 seed=seed,
-                executor=pool,
+                executor=executor,
                 out=out,
                 command=argv(),
                 progress=None if quiet else progress,

@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..executors import make_executor
+from ..executors import Executor
 from ..experiment import resolve_design
 from ..output.rundir import argv
 from ..output.tuning_figures import write_sensitivity_figures
@@ -100,8 +100,7 @@ def sensitivity(
     ordering: str | None,
     replications: int,
     seed: int | None,
-    executor: str,
-    workers: int | None,
+    executor: Executor,
     out: Path,
     fmt: str,
     quiet: bool,
@@ -112,7 +111,6 @@ def sensitivity(
     checked, n = check_sensitivity(base, [parse_param(p) for p in params], method, samples, top)
     tracked = None if ordering is None else parse_ordering(ordering, base.scenario)
     replications, seed, _ = resolve_design(base.scenario, replications, seed)
-    pool = make_executor(executor, workers)
     settings = {
         "seed": seed,
         "replications": replications,
@@ -122,8 +120,8 @@ def sensitivity(
         "ordering": ordering,
         "params": list(params),
         "overrides": list(overrides),
-        "executor": pool.name,
-        "workers": pool.workers,
+        "executor": executor.name,
+        "workers": executor.workers,
     }
     with settings_bar(f"sensitivity of {base.scenario.name}", replications, quiet) as bar:
         directory = start_directory(out, "sensitivity", base.scenario, settings, argv())
@@ -137,7 +135,7 @@ def sensitivity(
                 ordering=tracked,
                 replications=replications,
                 seed=seed,
-                executor=pool,
+                executor=executor,
                 progress=bar,
             )
             document = write_sensitivity(directory, done)

@@ -11,7 +11,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from ..executors import make_executor
+from ..executors import Executor
 from ..experiment import resolve_design
 from ..output.rundir import argv
 from ..output.tables import ordering_text
@@ -86,8 +86,7 @@ def sweep(
     tolerances: tuple[float, ...],
     replications: int,
     seed: int | None,
-    executor: str,
-    workers: int | None,
+    executor: Executor,
     out: Path,
     fmt: str,
     quiet: bool,
@@ -97,15 +96,14 @@ def sweep(
     base = Base.load(scenario, overrides)
     checked, tols = check_sweep(base, [parse_vary(v) for v in varies], tolerances)
     replications, seed, _ = resolve_design(base.scenario, replications, seed)
-    pool = make_executor(executor, workers)
     settings = {
         "seed": seed,
         "replications": replications,
         "vary": list(varies),
         "tolerances": list(tols),
         "overrides": list(overrides),
-        "executor": pool.name,
-        "workers": pool.workers,
+        "executor": executor.name,
+        "workers": executor.workers,
     }
     with settings_bar(f"sweeping {base.scenario.name}", replications, quiet) as bar:
         directory = start_directory(out, "sweep", base.scenario, settings, argv())
@@ -116,7 +114,7 @@ def sweep(
                 replications=replications,
                 seed=seed,
                 tolerances=tols,
-                executor=pool,
+                executor=executor,
                 progress=bar,
             )
             document = write_sweep(directory, done)

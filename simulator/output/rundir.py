@@ -37,8 +37,21 @@ from ..schema import Scenario
 from ..stats.ranking import Ranking
 from ..world import BLOCK_SIZE
 from . import files, tables
+from .figures import write_figures
+from .report import write_report
 
-PACKAGES = ("visitsim", "numpy", "scipy", "simpy", "pydantic", "pyyaml", "click", "rich")
+PACKAGES = (
+    "visitsim",
+    "numpy",
+    "scipy",
+    "simpy",
+    "pydantic",
+    "pyyaml",
+    "click",
+    "rich",
+    "matplotlib",
+    "jinja2",
+)
 
 RESULT_TABLES = ("ranking.csv", "rank_probabilities.csv", "summary.json", "replications.csv.gz")
 """The files `write_results` writes, whose hashes the manifest records."""
@@ -262,6 +275,21 @@ class RunDirectory:
             raise
         self.manifest["files"] += written
         self.manifest["sha256"] = {name: sha256_file(self.path / name) for name in written}
+
+    def write_presentation(self) -> None:
+        """Draw the figures and report.html from the result files just written.
+
+        They present the results but are not part of them: if drawing fails, the
+        tables stay, the manifest records why, and `visitsim report RUN_DIR` can
+        rebuild them later.
+        """
+        try:
+            drawn = write_figures(self.path)
+            drawn.append(write_report(self.path).name)
+        except Exception as error:  # a figure must never cost the results
+            self.manifest["presentation_error"] = f"{type(error).__name__}: {error}"
+            return
+        self.manifest["files"] += drawn
 
     def discard_results(self) -> None:
         """Remove any result tables (a run that did not complete leaves none)."""
