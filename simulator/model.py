@@ -17,7 +17,7 @@ import numpy as np
 import simpy
 
 from .distributions import FloatArray
-from .schema import OBJECTIVE_METRICS, Scenario, UntilGate, WindowGate, metric_names
+from .schema import Scenario, UntilGate, WindowGate, metric_names
 from .types import Ordering
 from .world import WorldBlock
 
@@ -34,6 +34,20 @@ class TraceEvent(NamedTuple):
 
 
 Trace = list[TraceEvent]
+
+
+RECORD_HEAD = (
+    "utility",
+    "agenda_value",
+    "items_achieved",
+    "visits_completed",
+    "days_to_first_visit",
+    "final_climate",
+    "precedence_cost",
+    "realized_equals_plan",
+    "plan_order_kept",
+)
+"""The record's leading fields, in the order `_Replication.record` writes them."""
 
 
 def _logit(p: float) -> float:
@@ -104,6 +118,8 @@ def compile_spec(scenario: Scenario) -> Spec:
     for p in scenario.effects.precedence_costs:
         precedence[ids.index(p.earlier)].append((ids.index(p.later), p.cost))
     names = metric_names(scenario)
+    if names[: len(RECORD_HEAD)] != RECORD_HEAD:
+        raise AssertionError(f"record layout {names[:9]} does not match {RECORD_HEAD}")
     counter = iter(range(len(items_flat)))
     return Spec(
         horizon=scenario.horizon_days,
@@ -205,7 +221,6 @@ class _Replication:
         self.draws = draws
         self.plan = plan
         self.env = simpy.Environment()
-        self.requests: simpy.Store = simpy.Store(self.env)
         self.climate = draws.initial_climate
         self.realized: list[int] = []
         self.day = [math.nan] * len(spec.ids)
@@ -213,7 +228,8 @@ class _Replication:
         self.value = 0.0
         self.precedence_cost = 0.0
         self.first_track_visited = spec.first_track is None
-        self.preparing: dict[int, simpy.Process] = {}
+        self.preparing: simpy.Process | None = None  # turns are sequential: one at most
+        self.done_tracks: set[str] = set()
 
     def log(self, kind: str, v: int | None, text: str) -> None:
         """Add a trace event at the current day (only called when tracing)."""
@@ -226,8 +242,8 @@ class _Replication:
 
     def run(self) -> FloatArray:
         """Run the replication to completion and return its outcome record."""
-        self.env.process(self.host())
-        self.env.process(self.shocks())
+        if self.draws.shock_times and not math.isinf(self.draws.shock_times[0]):
+            self.env.process(self.shocks())
         self.env.process(self.planner())
         self.env.run()
         return self.record()
@@ -272,7 +288,7 @@ class _Replication:
                         "plan", v, f"goes before {self.spec.ids[remaining[0]]}, who is blocked"
                     )
             remaining.remove(v)
-            visited = yield self.env.process(self.turn(v))
+            visited = yield from self.turn(v)
             if visited and self.spec.min_gap > 0:
                 yield self.env.timeout(self.spec.min_gap)
 
@@ -317,9 +333,10 @@ class _Replication:
                 self.log(
                     "request", v, f"asks for a visit (request {attempt + 1} of {spec.max_attempts})"
                 )
-            answer = env.event()
-            yield self.requests.put((v, attempt, answer))
-            if not (yield answer):
+            delay = draws.response_delay[v][attempt]
+            if delay > 0:
+                yield env.timeout(delay)
+            if not self.answer(v, attempt):
                 if trace is not None and attempt + 1 < spec.max_attempts:
                     self.log(
                         "retry", v, f"will ask again in {draws.retry_delay[v][attempt]:.1f} days"
@@ -355,51 +372,47 @@ class _Replication:
         """Prepare for `days`; shocks postpone. Returns preparation left if cancelled."""
         env, trace = self.env, self.trace
         end = env.now + days
-        self.preparing[v] = env.active_process  # type: ignore[assignment]
+        self.preparing = env.active_process
         if trace is not None:
             self.log("prepare", v, f"accepted; prepares for {days:.1f} days")
-        try:
-            while env.now < end:
-                try:
-                    yield env.timeout(end - env.now)
-                except simpy.Interrupt as stop:
-                    severity = float(stop.cause)
-                    if severity >= self.spec.cancel_threshold:
-                        if trace is not None:
-                            self.log("cancel", v, "the incident cancels the planned visit")
-                        return max(end - env.now, 1e-9)
-                    end += self.spec.postpone_days * severity
+        while env.now < end:
+            try:
+                yield env.timeout(end - env.now)
+            except simpy.Interrupt as stop:
+                severity = float(stop.cause)
+                if severity >= self.spec.cancel_threshold:
                     if trace is not None:
-                        delay = self.spec.postpone_days * severity
-                        self.log("postpone", v, f"preparation postponed by {delay:.1f} days")
-            return 0.0
-        finally:
-            del self.preparing[v]
+                        self.log("cancel", v, "the incident cancels the planned visit")
+                    self.preparing = None
+                    return max(end - env.now, 1e-9)
+                end += self.spec.postpone_days * severity
+                if trace is not None:
+                    delay = self.spec.postpone_days * severity
+                    self.log("postpone", v, f"preparation postponed by {delay:.1f} days")
+        self.preparing = None
+        return 0.0
 
-    def host(self) -> Process:
-        """The host answers requests in turn, after its response delay."""
-        spec, draws, env = self.spec, self.draws, self.env
-        while True:
-            v, attempt, answer = yield self.requests.get()
-            delay = draws.response_delay[v][attempt]
-            if delay > 0:
-                yield env.timeout(delay)
-            logit = spec.accept_logit[v] + spec.climate_weight * self.climate
-            if not self.first_track_visited:
-                if spec.tracks[v] == spec.first_track:
-                    logit += spec.pref_bonus
-                else:
-                    logit -= spec.pref_penalty
-            chance = _logistic(logit)
-            accepted = draws.accept_u[v][attempt] < chance
-            if self.trace is not None:
-                verdict = "accepts" if accepted else "declines"
-                self.log(
-                    "answer",
-                    v,
-                    f"host {verdict} (chance {chance:.2f} at climate {self.climate:+.2f})",
-                )
-            answer.succeed(accepted)
+    def answer(self, v: int, attempt: int) -> bool:
+        """The host's vote on `v`'s request, cast now, when its response delay is over.
+
+        The chance depends on the climate today and on whether a visit of the host's
+        preferred first track has happened yet.
+        """
+        spec = self.spec
+        logit = spec.accept_logit[v] + spec.climate_weight * self.climate
+        if not self.first_track_visited:
+            if spec.tracks[v] == spec.first_track:
+                logit += spec.pref_bonus
+            else:
+                logit -= spec.pref_penalty
+        chance = _logistic(logit)
+        accepted = self.draws.accept_u[v][attempt] < chance
+        if self.trace is not None:
+            verdict = "accepts" if accepted else "declines"
+            self.log(
+                "answer", v, f"host {verdict} (chance {chance:.2f} at climate {self.climate:+.2f})"
+            )
+        return accepted
 
     def shocks(self) -> Process:
         """Incidents: lower the climate, postpone or cancel visits in preparation."""
@@ -417,8 +430,8 @@ class _Replication:
                     f"incident of severity {severity:.2f}; climate {before:+.2f} -> "
                     f"{self.climate:+.2f}",
                 )
-            for process in list(self.preparing.values()):
-                process.interrupt(severity)
+            if self.preparing is not None:
+                self.preparing.interrupt(severity)
 
     # -- outcomes -----------------------------------------------------------------------
 
@@ -426,7 +439,7 @@ class _Replication:
         """Visitor `v` arrives today: score the agenda and the sequence effects."""
         spec, draws = self.spec, self.draws
         today = self.env.now
-        done_tracks = {spec.tracks[w] for w in self.realized}
+        done_tracks = self.done_tracks
         achieved = 0
         for i in spec.items[v]:
             logit = spec.item_logit[i] + spec.item_climate_weight[i] * self.climate
@@ -444,6 +457,7 @@ class _Replication:
             self.log("visit", v, self.visit_text(v))
         self.day[v] = today
         self.realized.append(v)
+        done_tracks.add(spec.tracks[v])
         if spec.tracks[v] == spec.first_track:
             self.first_track_visited = True
         return achieved
@@ -463,30 +477,25 @@ class _Replication:
         return text + (f"; precedence cost {', '.join(costs)}" if costs else "")
 
     def record(self) -> FloatArray:
-        """The outcome record, laid out as `spec.metrics`."""
-        spec = self.spec
-        visits = len(self.realized)
-        first = min((d for d in self.day if not math.isnan(d)), default=spec.horizon)
-        positions = [self.plan.index(v) for v in self.realized]
-        aggregates = {
-            "agenda_value": self.value,
-            "items_achieved": float(sum(self.achieved)),
-            "visits_completed": float(visits),
-            "days_to_first_visit": first,
-            "final_climate": self.climate,
-            "precedence_cost": self.precedence_cost,
-            "realized_equals_plan": float(tuple(self.realized) == self.plan),
-        }
+        """The outcome record, laid out as `spec.metrics` (see `schema.metric_names`)."""
+        spec, realized = self.spec, self.realized
+        days = [self.day[v] for v in realized]
+        positions = [self.plan.index(v) for v in realized]
         values = [
-            0.0,
-            *(aggregates[m] for m in OBJECTIVE_METRICS),
-            float(positions == sorted(positions)),
+            0.0,  # utility, filled in below
+            self.value,  # agenda_value
+            float(sum(self.achieved)),  # items_achieved
+            float(len(realized)),  # visits_completed
+            min(days) if days else spec.horizon,  # days_to_first_visit
+            self.climate,  # final_climate
+            self.precedence_cost,  # precedence_cost
+            float(tuple(realized) == self.plan),  # realized_equals_plan
+            float(positions == sorted(positions)),  # plan_order_kept
             *self.day,
             *self.achieved,
         ]
-        out = np.array(values, dtype=np.float64)
-        out[0] = sum(w * out[i] for i, w in spec.weights)
-        return out
+        values[0] = sum(w * values[i] for i, w in spec.weights)
+        return np.array(values)
 
 
 def simulate(
