@@ -18,34 +18,8 @@ import time
 import numpy as np
 from scipy import stats
 
-from simulator.stats.selection import IntArray, kn_select, rinott_h
-
-
-class Normals:
-    """Unit-variance normal systems, equicorrelated by a shared component (as in the tests)."""
-
-    CHUNK = 64
-
-    def __init__(self, means: np.ndarray, rho: float, seed: int) -> None:
-        self.means = np.asarray(means, dtype=float)
-        self.rho = rho
-        self.rng = np.random.default_rng(seed)
-        self.worlds = np.empty((len(self.means), 0))
-
-    def __call__(self, systems: IntArray, start: int, stop: int) -> np.ndarray:
-        while self.worlds.shape[1] < stop:
-            shared = self.rng.standard_normal(self.CHUNK)
-            own = self.rng.standard_normal((len(self.means), self.CHUNK))
-            world = math.sqrt(self.rho) * shared + math.sqrt(1 - self.rho) * own
-            self.worlds = np.hstack([self.worlds, world + self.means[:, None]])
-        return self.worlds[systems, start:stop]
-
-
-def configuration(name: str, k: int, delta: float) -> np.ndarray:
-    """Best system last; slippage: best ahead of all by δ; monotone: spaced by δ."""
-    if name == "slippage":
-        return np.where(np.arange(k) == k - 1, delta, 0.0)
-    return (np.arange(k) - (k - 1)) * delta
+from simulator.stats.selection import kn_select, rinott_h
+from simulator.stats.synthetic import Normals, configuration
 
 
 def rinott_expected_total(k: int, n0: int, delta: float, alpha: float) -> float:

@@ -45,7 +45,7 @@ from simulator.scenario import load_scenario
 from simulator.schema import Scenario, metric_names
 from simulator.world import draw_block
 
-from .conftest import make_scenario
+from .conftest import BASE, make_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "us_china_2023.yaml"
@@ -63,31 +63,7 @@ SHOCKY = make_scenario(
         {"id": "deal", "kind": "until", "opens": {"dist": "uniform", "low": 5, "high": 40}},
         {"id": "summit", "kind": "window", "start_day": 20, "end_day": 25, "tracks": ["climate"]},
     ],
-    visitors=[
-        {
-            "id": "a",
-            "name": "A",
-            "track": "economic",
-            "gates": ["deal"],
-            "preparation": {"dist": "uniform", "low": 5, "high": 15},
-            "agenda": [{"id": "x", "value": 2.0, "success": 0.5}],
-        },
-        {
-            "id": "b",
-            "name": "B",
-            "track": "security",
-            "preparation": {"dist": "triangular", "low": 3, "mode": 8, "high": 20},
-            "agenda": [{"id": "y", "value": 3.0, "success": 0.4}],
-        },
-        {
-            "id": "c",
-            "name": "C",
-            "track": "climate",
-            "preparation": 6,
-            "visit_days": 3,
-            "agenda": [{"id": "z", "value": 1.0, "success": 0.6}],
-        },
-    ],
+    visitors=[{**BASE["visitors"][0], "gates": ["deal"]}, *BASE["visitors"][1:]],
     host={"acceptance": 0.6, "response_delay": {"dist": "uniform", "low": 1, "high": 5}},
 )
 

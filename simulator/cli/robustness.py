@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -12,18 +11,16 @@ from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
-from ..output.rundir import argv
 from ..output.tuning_files import (
-    recorded,
     robustness_sentence,
-    start_directory,
     write_robustness,
 )
 from ..tuning import Base, parse_param, run_robustness
 from ..tuning.robustness import DEFAULT_SAMPLES, check_robustness
 from .main import main
 from .options import executor_options, out_option, scenario_options
-from .sweep import DEFAULT_REPLICATIONS, format_option, settings_bar
+from .recording import echo_json, tuning_run, tuning_settings
+from .sweep import DEFAULT_REPLICATIONS, format_option
 
 ROWS = 10
 """Orderings shown in the terminal table (all are in robustness.csv)."""
@@ -77,30 +74,23 @@ def robustness(
     base = Base.load(scenario, overrides)
     assumptions, samples = check_robustness(base, [parse_param(p) for p in params], samples)
     replications, seed, _ = resolve_design(base.scenario, replications, seed)
-    settings = {
-        "seed": seed,
-        "replications": replications,
-        "samples": samples,
-        "params": list(params),
-        "overrides": list(overrides),
-        "executor": executor.name,
-        "workers": executor.workers,
-    }
-    with settings_bar(f"robustness of {base.scenario.name}", replications, quiet) as bar:
-        directory = start_directory(out, "robustness", base.scenario, settings, argv())
-        with recorded(directory):
-            done = run_robustness(
-                base,
-                list(assumptions),
-                samples=samples,
-                replications=replications,
-                seed=seed,
-                executor=executor,
-                progress=bar,
-            )
-            document = write_robustness(directory, done)
+    settings = tuning_settings(
+        seed, replications, executor, overrides, samples=samples, params=list(params)
+    )
+    description = f"robustness of {base.scenario.name}"
+    with tuning_run(out, "robustness", base, settings, quiet, description) as (directory, bar):
+        done = run_robustness(
+            base,
+            list(assumptions),
+            samples=samples,
+            replications=replications,
+            seed=seed,
+            executor=executor,
+            progress=bar,
+        )
+        document = write_robustness(directory, done)
     if fmt == "json":
-        click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
+        echo_json(document, directory)
         return
     console = Console()
     table = Table(

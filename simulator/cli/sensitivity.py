@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -12,14 +11,14 @@ from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
-from ..output.rundir import argv
 from ..output.tuning_figures import write_sensitivity_figures
-from ..output.tuning_files import recorded, start_directory, write_sensitivity
+from ..output.tuning_files import write_sensitivity
 from ..tuning import Base, parse_ordering, parse_param, run_sensitivity
 from ..tuning.sensitivity import DEFAULT_SAMPLES, METHODS, check_sensitivity
 from .main import main
 from .options import executor_options, out_option, scenario_options
-from .sweep import format_option, settings_bar
+from .recording import echo_json, tuning_run, tuning_settings
+from .sweep import format_option
 
 
 def _f(x: float | None) -> str:
@@ -111,37 +110,35 @@ def sensitivity(
     checked, n = check_sensitivity(base, [parse_param(p) for p in params], method, samples, top)
     tracked = None if ordering is None else parse_ordering(ordering, base.scenario)
     replications, seed, _ = resolve_design(base.scenario, replications, seed)
-    settings = {
-        "seed": seed,
-        "replications": replications,
-        "method": method,
-        "samples": n,
-        "top": top,
-        "ordering": ordering,
-        "params": list(params),
-        "overrides": list(overrides),
-        "executor": executor.name,
-        "workers": executor.workers,
-    }
-    with settings_bar(f"sensitivity of {base.scenario.name}", replications, quiet) as bar:
-        directory = start_directory(out, "sensitivity", base.scenario, settings, argv())
-        with recorded(directory):
-            done = run_sensitivity(
-                base,
-                list(checked),
-                method=method,
-                samples=n,
-                top=top,
-                ordering=tracked,
-                replications=replications,
-                seed=seed,
-                executor=executor,
-                progress=bar,
-            )
-            document = write_sensitivity(directory, done)
-            write_sensitivity_figures(directory, done)
+    settings = tuning_settings(
+        seed,
+        replications,
+        executor,
+        overrides,
+        method=method,
+        samples=n,
+        top=top,
+        ordering=ordering,
+        params=list(params),
+    )
+    description = f"sensitivity of {base.scenario.name}"
+    with tuning_run(out, "sensitivity", base, settings, quiet, description) as (directory, bar):
+        done = run_sensitivity(
+            base,
+            list(checked),
+            method=method,
+            samples=n,
+            top=top,
+            ordering=tracked,
+            replications=replications,
+            seed=seed,
+            executor=executor,
+            progress=bar,
+        )
+        document = write_sensitivity(directory, done)
+        write_sensitivity_figures(directory, done)
     if fmt == "json":
-        click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
+        echo_json(document, directory)
         return
     console = Console()
     selected = " → ".join(document["selected"])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,27 +12,16 @@ from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
-from ..output.rundir import argv
 from ..output.tables import ordering_text
-from ..output.terminal import LazyProgress
 from ..output.tuning_figures import write_sweep_figures
-from ..output.tuning_files import recorded, start_directory, tipping_sentence, write_sweep
+from ..output.tuning_files import tipping_sentence, write_sweep
 from ..tuning import Base, parse_vary, run_sweep
 from ..tuning.sweep import check_sweep
 from .main import main
 from .options import executor_options, out_option, scenario_options
+from .recording import echo_json, tuning_run, tuning_settings
 
 DEFAULT_REPLICATIONS = 200
-
-
-def settings_bar(description: str, replications: int, quiet: bool) -> LazyProgress:
-    """Progress over settings (each run with `replications` replications) on stderr."""
-    return LazyProgress(
-        Console(stderr=True),
-        description,
-        unit=f"settings of {replications} replications",
-        quiet=quiet,
-    )
 
 
 def format_option(command: Callable[..., None]) -> Callable[..., None]:
@@ -96,31 +84,24 @@ def sweep(
     base = Base.load(scenario, overrides)
     checked, tols = check_sweep(base, [parse_vary(v) for v in varies], tolerances)
     replications, seed, _ = resolve_design(base.scenario, replications, seed)
-    settings = {
-        "seed": seed,
-        "replications": replications,
-        "vary": list(varies),
-        "tolerances": list(tols),
-        "overrides": list(overrides),
-        "executor": executor.name,
-        "workers": executor.workers,
-    }
-    with settings_bar(f"sweeping {base.scenario.name}", replications, quiet) as bar:
-        directory = start_directory(out, "sweep", base.scenario, settings, argv())
-        with recorded(directory):
-            done = run_sweep(
-                base,
-                list(checked),
-                replications=replications,
-                seed=seed,
-                tolerances=tols,
-                executor=executor,
-                progress=bar,
-            )
-            document = write_sweep(directory, done)
-            write_sweep_figures(directory, done)
+    settings = tuning_settings(
+        seed, replications, executor, overrides, vary=list(varies), tolerances=list(tols)
+    )
+    description = f"sweeping {base.scenario.name}"
+    with tuning_run(out, "sweep", base, settings, quiet, description) as (directory, bar):
+        done = run_sweep(
+            base,
+            list(checked),
+            replications=replications,
+            seed=seed,
+            tolerances=tols,
+            executor=executor,
+            progress=bar,
+        )
+        document = write_sweep(directory, done)
+        write_sweep_figures(directory, done)
     if fmt == "json":
-        click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
+        echo_json(document, directory)
         return
     console = Console()
     table = Table(
