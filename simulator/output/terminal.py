@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 from rich import box
 from rich.console import Console
-from rich.progress import Progress, TaskID, TextColumn
+from rich.progress import Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from ..constraints import candidate_orderings
 from ..schema import Scenario, UntilGate, WindowGate
@@ -125,6 +126,14 @@ def scenario_summary_text(summary: dict[str, Any]) -> str:
     )
 
 
+class RateColumn(ProgressColumn):
+    """Units completed per second (blank until rich has measured a speed)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s")
+
+
 class LazyProgress:
     """A rich progress bar on stderr that appears only once work has taken a second.
 
@@ -160,6 +169,7 @@ class LazyProgress:
             self.bar = Progress(
                 *Progress.get_default_columns(),
                 TextColumn("{task.completed} {task.fields[unit]} {task.fields[status]}"),
+                RateColumn(),
                 console=self.console,
                 transient=True,
                 auto_refresh=False,
