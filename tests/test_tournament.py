@@ -173,7 +173,9 @@ def test_forty_thousand_candidates_in_memory_proportional_to_k_times_g() -> None
     assert tour.rounds == 4
     assert tour.guaranteed
     assert seconds < 10
-    assert peak < 400 * k * 16 * 8  # a few hundred numbers per system and group place
+    # The first-stage differences X_i − X_l (k·g·n0 values) and their variance's
+    # temporaries dominate: about 200 MB, against 13 GB for k × k state.
+    assert peak < 4 * (k * 16 * 10) * 8
 
 
 @pytest.mark.parametrize(
