@@ -6,11 +6,9 @@ same way.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import platform
 import signal
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from .experiment import (
     run_adaptive,
     run_fixed,
 )
+from .output.files import signals_held
 from .output.rundir import RESULT_TABLES, RunDirectory, package_versions, sha256_file, source_hash
 from .scenario import load_scenario, scenario_hash
 from .schema import Scenario, metric_names
@@ -234,23 +233,6 @@ def _changed_versions(manifest: dict[str, Any]) -> str:
     )
 
 
-@contextlib.contextmanager
-def _signals_deferred() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM while the manifest records how a run ended.
-
-    A signal that arrives meanwhile is delivered (and handled) right after.
-    """
-    held = {signal.SIGINT, signal.SIGTERM}
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _execute(
     run: RunDirectory,
     scenario: Scenario,
@@ -311,10 +293,10 @@ def _execute(
         )
         run.write_results(result, ranking, design)
         run.write_presentation()
-        with _signals_deferred():
+        with signals_held():
             run.finish("complete")
     except KeyboardInterrupt as stop:
-        with _signals_deferred():
+        with signals_held():
             run.discard_results()
             completed = checkpoint.completed()
             run.finish("interrupted", details={"replications_completed": completed})
@@ -322,7 +304,7 @@ def _execute(
         total = replications if adaptive is None else None
         raise Interrupted(signum, run.path, completed, total) from stop
     except ReplicationFailed as failure:
-        with _signals_deferred():
+        with signals_held():
             run.discard_results()
             failed = {
                 "ordering": None if failure.ordering is None else ",".join(failure.ordering),
@@ -336,7 +318,7 @@ def _execute(
         failure.directory = run.path
         raise
     except Exception as error:
-        with _signals_deferred():
+        with signals_held():
             run.discard_results()
             run.finish("failed", f"{type(error).__name__}: {error}")
         raise
