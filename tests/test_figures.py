@@ -137,7 +137,7 @@ def test_missing_run_directory_is_an_input_error(tmp_path: Path) -> None:
 def test_a_failed_run_has_no_results_to_draw(tmp_path: Path) -> None:
     manifest = {"status": "failed", "error": "KeyboardInterrupt: "}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
-    with pytest.raises(InputError, match=r"missing summary\.json.*status is 'failed'"):
+    with pytest.raises(InputError, match=r"did not complete \(status 'failed'.*no summary\.json"):
         write_figures(tmp_path)
 
 

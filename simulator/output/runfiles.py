@@ -10,6 +10,7 @@ import csv
 import gzip
 import io
 import json
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 
 from ..distributions import FloatArray
 from ..errors import InputError
+from ..experiment import ExperimentResult
 from ..scenario import load_scenario
 from ..schema import Scenario
 from ..types import Ordering
@@ -136,8 +138,8 @@ class RunFiles:
             status = manifest.get("status", "unknown")
             why = f": {manifest['error']}" if manifest.get("error") else ""
             raise InputError(
-                f"{path}: no results to draw (missing {', '.join(missing)}; the run's "
-                f"status is {status!r}{why})"
+                f"{path}: the run did not complete (status {status!r}{why}); it has no "
+                f"{', '.join(missing)}"
             )
         summary = _read_json(path / "summary.json")
         if not isinstance(summary, dict) or "orderings" not in summary:
@@ -197,3 +199,42 @@ class RunFiles:
         except (OSError, EOFError, StopIteration, ValueError, IndexError) as error:
             raise InputError(f"{path}: not a readable replication table ({error})") from None
         return {o: np.array(v, dtype=np.float64).reshape(-1, len(metrics)) for o, v in rows.items()}
+
+    def experiment(self) -> ExperimentResult:
+        """Every replication's record, read back from replications.csv.gz."""
+        table = self.path / "replications.csv.gz"
+        try:
+            text = gzip.decompress(table.read_bytes()).decode("utf-8")
+        except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as error:
+            raise InputError(f"{table}: unreadable ({error})") from None
+        seed = int(self.summary.get("seed", self.manifest.get("seed", 0)))
+        return _records(self.scenario, seed, text, table)
+
+
+def _records(scenario: Scenario, seed: int, text: str, source: Path) -> ExperimentResult:
+    """Rebuild records (orderings, replications, metrics) from replications.csv text."""
+    rows = csv.reader(io.StringIO(text))
+    header = next(rows, None)
+    if header is None or header[:2] != ["ordering", "replication"]:
+        raise InputError(f"{source}: not a replications table (bad header)")
+    metrics = tuple(header[2:])
+    values: dict[Ordering, dict[int, list[float]]] = {}
+    try:
+        for row in rows:
+            cells = [math.nan if c == "" else float(c) for c in row[2:]]
+            if len(cells) != len(metrics):
+                raise ValueError(f"row of {len(row)} cells")
+            values.setdefault(tuple(row[0].split(",")), {})[int(row[1])] = cells
+    except ValueError as error:
+        raise InputError(f"{source}: malformed row ({error})") from None
+    if not values:
+        raise InputError(f"{source}: no replications")
+    orderings = tuple(values)
+    counts = np.array([len(values[o]) for o in orderings], dtype=np.int64)
+    records = np.full((len(orderings), int(counts.max()), len(metrics)), np.nan)
+    for k, o in enumerate(orderings):
+        for r, cells in values[o].items():
+            if not 0 <= r < records.shape[1]:
+                raise InputError(f"{source}: replication index {r} out of range")
+            records[k, r] = cells
+    return ExperimentResult(scenario, orderings, metrics, records, counts, seed)

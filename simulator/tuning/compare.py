@@ -8,20 +8,14 @@ A variant is either a results directory written by `visitsim run` (read back fro
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-import json
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from ..distributions import FloatArray
-from ..errors import InputError, ScenarioError, ScenarioErrors
+from ..errors import InputError
 from ..executors import Executor
 from ..experiment import ExperimentResult, run_fixed
+from ..output.runfiles import RunFiles
 from ..scenario import load_scenario
 from ..schema import Scenario
 from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
@@ -76,59 +70,13 @@ class Variant:
 
 def read_run(directory: Path) -> ExperimentResult:
     """The records of a finished `visitsim run` results directory."""
-    manifest_path = directory / "manifest.json"
-    if not manifest_path.is_file():
-        raise InputError(f"{directory}: not a results directory (no manifest.json)")
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise InputError(f"{manifest_path}: unreadable manifest ({error})") from None
-    if manifest.get("status") != "complete":
+    run = RunFiles.read(directory)
+    if run.manifest.get("status") != "complete":
         raise InputError(
-            f"{directory}: the run did not complete (status {manifest.get('status')!r}); "
+            f"{directory}: the run did not complete (status {run.manifest.get('status')!r}); "
             "compare only finished runs"
         )
-    try:
-        scenario = load_scenario(directory / "scenario.resolved.yaml")
-    except (ScenarioError, ScenarioErrors) as error:
-        raise InputError(
-            f"{directory}: its scenario.resolved.yaml does not load: {error}"
-        ) from None
-    table = directory / "replications.csv.gz"
-    try:
-        text = gzip.decompress(table.read_bytes()).decode("utf-8")
-    except (OSError, EOFError, gzip.BadGzipFile) as error:
-        raise InputError(f"{table}: unreadable ({error})") from None
-    return _records(scenario, int(manifest["seed"]), text, table)
-
-
-def _records(scenario: Scenario, seed: int, text: str, source: Path) -> ExperimentResult:
-    """Rebuild records (orderings, replications, metrics) from replications.csv text."""
-    rows = csv.reader(io.StringIO(text))
-    header = next(rows, None)
-    if header is None or header[:2] != ["ordering", "replication"]:
-        raise InputError(f"{source}: not a replications table (bad header)")
-    metrics = tuple(header[2:])
-    values: dict[Ordering, dict[int, list[float]]] = {}
-    try:
-        for row in rows:
-            cells = [math.nan if c == "" else float(c) for c in row[2:]]
-            if len(cells) != len(metrics):
-                raise ValueError(f"row of {len(row)} cells")
-            values.setdefault(tuple(row[0].split(",")), {})[int(row[1])] = cells
-    except ValueError as error:
-        raise InputError(f"{source}: malformed row ({error})") from None
-    if not values:
-        raise InputError(f"{source}: no replications")
-    orderings = tuple(values)
-    counts = np.array([len(values[o]) for o in orderings], dtype=np.int64)
-    records = np.full((len(orderings), int(counts.max()), len(metrics)), np.nan)
-    for k, o in enumerate(orderings):
-        for r, cells in values[o].items():
-            if not 0 <= r < records.shape[1]:
-                raise InputError(f"{source}: replication index {r} out of range")
-            records[k, r] = cells
-    return ExperimentResult(scenario, orderings, metrics, records, counts, seed)
+    return run.experiment()
 
 
 def open_variant(path: Path, overrides: tuple[str, ...]) -> Scenario | ExperimentResult:
