@@ -265,7 +265,8 @@ class Constraint(_Model):
 
 
 # Metrics the objective may weigh; per-visitor metrics are derived in `metric_names`.
-OBJECTIVE_METRICS = (
+RECORD_HEAD = (
+    "utility",
     "agenda_value",
     "items_achieved",
     "visits_completed",
@@ -273,7 +274,12 @@ OBJECTIVE_METRICS = (
     "final_climate",
     "precedence_cost",
     "realized_equals_plan",
+    "plan_order_kept",
 )
+"""The outcome record's leading fields, in order (the model writes them so)."""
+
+OBJECTIVE_METRICS = RECORD_HEAD[1:-1]
+"""Leading fields the objective may weigh (utility is the sum; plan_order_kept is not)."""
 
 
 class Experiment(_Model):
@@ -442,4 +448,4 @@ def metric_names(scenario: Scenario) -> tuple[str, ...]:
     `day.<visitor>` is the day the visitor's visit starts (NaN if it never happens).
     """
     days = tuple(f"day.{v.id}" for v in scenario.visitors)
-    return ("utility", *OBJECTIVE_METRICS, "plan_order_kept", *days, *item_metrics(scenario))
+    return (*RECORD_HEAD, *days, *item_metrics(scenario))
