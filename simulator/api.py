@@ -22,6 +22,7 @@ from .experiment import (
     ReplicationFailed,
     check_adaptive,
     check_memory,
+    kept_replications,
     resolve_design,
     run_adaptive,
     run_fixed,
@@ -108,8 +109,13 @@ def run_scenario(
     out: Path = Path("results"),
     command: list[str] | None = None,
     progress: Progress | None = None,
+    keep_replications: bool | None = None,
 ) -> Run:
     """Run a design (fixed, or adaptive when `adaptive` is given), rank, and record it.
+
+    `keep_replications` (fixed design) says whether every replication's record is kept
+    and written to replications.csv.gz; by default, while the table stays under
+    `experiment.KEEP_CELLS` numbers. The statistics are the same either way.
 
     Raises `Interrupted` if stopped by a signal (the directory can be resumed with
     `resume_run`) and `ReplicationFailed` if a replication fails; either way the
@@ -117,7 +123,7 @@ def run_scenario(
     """
     executor = executor or SerialExecutor()
     replications, seed, orderings = resolve_design(
-        scenario, replications, seed, fixed=adaptive is None
+        scenario, replications, seed, fixed=adaptive is None, keep=keep_replications
     )
     if adaptive is not None:
         check_adaptive(len(orderings), adaptive)
@@ -132,6 +138,9 @@ def run_scenario(
     }
     if adaptive is None:
         settings["replications"] = replications
+        metrics = len(metric_names(scenario))
+        kept = kept_replications(len(orderings), replications, metrics, keep_replications)
+        settings["keep_replications"] = kept == replications
     else:
         settings["adaptive"] = {
             "delta": adaptive.delta,
@@ -141,16 +150,20 @@ def run_scenario(
             "max_replications": adaptive.max_replications,
         }
     run = RunDirectory.start(out, scenario, settings, command or [])
-    return _execute(run, scenario, replications, adaptive, seed, executor, progress)
+    keep = settings.get("keep_replications", True)
+    return _execute(run, scenario, replications, adaptive, seed, executor, progress, keep)
 
 
-def _settings(run: RunDirectory) -> tuple[int | None, AdaptiveSettings | None, int]:
-    """Replications (fixed design), adaptive settings and seed as the manifest records them."""
+def _settings(run: RunDirectory) -> tuple[int | None, AdaptiveSettings | None, int, bool]:
+    """Replications (fixed design), adaptive settings, seed and whether replications
+    are kept, as the manifest records them."""
     manifest = run.manifest
     try:
+        seed = int(manifest["seed"])
         if manifest["design"] == "adaptive":
-            return None, AdaptiveSettings(**manifest["adaptive"]), int(manifest["seed"])
-        return int(manifest["replications"]), None, int(manifest["seed"])
+            return None, AdaptiveSettings(**manifest["adaptive"]), seed, True
+        keep = bool(manifest.get("keep_replications", True))
+        return int(manifest["replications"]), None, seed, keep
     except (KeyError, TypeError, ValueError) as error:
         raise InputError(
             f"{run.path / 'manifest.json'}: cannot read the run's design ({error!r})"
@@ -195,10 +208,12 @@ def resume_run(
             "would mix results of different code. Start a new run instead"
         )
     scenario = _scenario_of(run)
-    replications, adaptive, seed = _settings(run)
-    replications, seed, _ = resolve_design(scenario, replications, seed, fixed=adaptive is None)
+    replications, adaptive, seed, keep = _settings(run)
+    replications, seed, _ = resolve_design(
+        scenario, replications, seed, fixed=adaptive is None, keep=keep
+    )
     run.reopen(command or [], executor.name, executor.workers)
-    return _execute(run, scenario, replications, adaptive, seed, executor, progress)
+    return _execute(run, scenario, replications, adaptive, seed, executor, progress, keep)
 
 
 def _check_stopped(directory: Path, process: Any) -> None:
@@ -241,6 +256,7 @@ def _execute(
     seed: int,
     executor: Executor,
     progress: Progress | None,
+    keep: bool,
 ) -> Run:
     """Simulate, rank and write the results into `run`, recording how it ended."""
     checkpoint = run.checkpoint
@@ -253,9 +269,11 @@ def _execute(
                 executor=executor,
                 progress=progress,
                 checkpoint=checkpoint,
+                keep=keep,
             )
             design: dict[str, Any] = {"design": "fixed", "replications": replications}
-            first = None
+            assert result.stream is not None
+            ranking = result.stream.ranking(result.orderings)
         else:
             outcome = run_adaptive(
                 scenario,
@@ -266,7 +284,6 @@ def _execute(
                 checkpoint=checkpoint,
             )
             result, selection = outcome.result, outcome.selection
-            first = selection.selected
             eliminated = [int(r) if r >= 0 else None for r in selection.eliminated_at]
             design = {
                 "design": "adaptive",
@@ -284,13 +301,13 @@ def _execute(
                 "rinott_total": outcome.rinott_total,
                 "eliminated_at": eliminated,
             }
-        ranking = rank_orderings(
-            result.orderings,
-            result.metric("utility"),
-            seed=result.seed,
-            counts=result.counts,
-            first=first,
-        )
+            ranking = rank_orderings(
+                result.orderings,
+                result.metric("utility"),
+                seed=result.seed,
+                counts=result.counts,
+                first=selection.selected,
+            )
         run.write_results(result, ranking, design)
         run.write_presentation()
         with signals_held():
@@ -375,7 +392,7 @@ def reproduce_run(
             "verify; `visitsim run --resume` finishes an interrupted run"
         )
     scenario = _scenario_of(original)
-    replications, adaptive, seed = _settings(original)
+    replications, adaptive, seed, keep = _settings(original)
     expected = original.manifest.get("sha256")
     recorded = isinstance(expected, dict)
     if not recorded:
@@ -394,6 +411,7 @@ def reproduce_run(
         out=out if out is not None else directory.parent.parent,
         command=command,
         progress=progress,
+        keep_replications=keep,
     )
     actual = RunDirectory.open(again.directory).manifest.get("sha256", {})
     checks = tuple(

@@ -31,7 +31,9 @@ from .distributions import FloatArray
 from .errors import InputError, SimulatorError
 from .executors import Executor, Mapper, SerialExecutor, WorkItem
 from .model import Draws, Trace, TraceEvent, compile_spec, simulate
-from .schema import Scenario, UntilGate, metric_names
+from .schema import RECORD_HEAD, Scenario, UntilGate, metric_names
+from .stats.moments import MetricMoments
+from .stats.ranking import UtilityStream
 from .stats.selection import Selection, kn_select, rinott_sample_sizes
 from .streams import stream
 from .types import Ordering
@@ -42,6 +44,9 @@ Progress = Callable[[int, int | None, str], None]
 
 MAX_REPLICATIONS = 10_000_000
 """Most replications per ordering a run may ask for (as `experiment.replications`)."""
+
+UTILITY = RECORD_HEAD.index("utility")
+"""Where utility sits in an outcome record."""
 
 MAX_RECORD_BYTES = 4 << 30
 """Most memory the outcome records of a run may take (orderings x replications x metrics)."""
@@ -176,37 +181,72 @@ class ExperimentResult:
     """Outcome records: `records[k, r]` is ordering k, replication r.
 
     Ordering k has `counts[k]` replications; its row beyond them is NaN (an ordering
-    the adaptive design eliminated early).
+    the adaptive design eliminated early). A fixed design that does not keep every
+    replication holds only the first `kept` of them in `records`; `moments` and
+    `stream` then carry the statistics of all of them.
     """
 
     scenario: Scenario
     orderings: tuple[Ordering, ...]
     metrics: tuple[str, ...]
-    records: FloatArray  # (orderings, replications, metrics)
+    records: FloatArray  # (orderings, kept replications, metrics)
     counts: NDArray[np.int64]
     seed: int
+    moments: MetricMoments | None = None  # of every replication; from `records` if None
+    stream: UtilityStream | None = None  # a fixed design's ranking statistics, streamed
 
     @property
     def replications(self) -> int:
         """The largest replication count of any ordering."""
+        return int(self.counts.max())
+
+    @property
+    def kept(self) -> int:
+        """How many replications (from index 0) `records` holds."""
         return int(self.records.shape[1])
 
+    @property
+    def complete(self) -> bool:
+        """Whether `records` holds every replication."""
+        return self.kept >= self.replications
+
     def metric(self, name: str) -> FloatArray:
-        """One metric for every ordering and replication: shape (orderings, replications)."""
+        """One metric for every ordering and kept replication: (orderings, replications)."""
         return self.records[:, :, self.metrics.index(name)]
+
+    def metric_moments(self) -> MetricMoments:
+        """Count, mean and sd of every (ordering, metric) over all replications."""
+        if self.moments is not None:
+            return self.moments
+        moments = MetricMoments(len(self.orderings), len(self.metrics))
+        moments.add(self.records)
+        return moments
 
 
 class RecordStore:
     """Grows as batches of replications arrive for subsets of the candidates.
 
-    With a checkpoint, items it holds are read back instead of simulated, and every
-    simulated item is saved to it as its results arrive.
+    Keeps the records of replications below `keep` (all by default) and merges every
+    record into `moments`, and into `stream` (a fixed design's ranking statistics) if
+    given. With a checkpoint, items it holds are read back instead of simulated, and
+    every simulated item is saved to it as its results arrive.
     """
 
-    def __init__(self, candidates: int, metrics: int, checkpoint: Checkpoint | None = None) -> None:
+    def __init__(
+        self,
+        candidates: int,
+        metrics: int,
+        checkpoint: Checkpoint | None = None,
+        *,
+        keep: int | None = None,
+        stream: UtilityStream | None = None,
+    ) -> None:
         self.records = np.full((candidates, 0, metrics), np.nan)
         self.counts = np.zeros(candidates, dtype=np.int64)
         self.checkpoint = checkpoint
+        self.keep = keep
+        self.moments = MetricMoments(candidates, metrics)
+        self.stream = stream
 
     def collect(
         self,
@@ -222,9 +262,10 @@ class RecordStore:
         hears the replication reached as each item's results arrive, in order.
         """
         chosen = tuple(range(len(self.counts))) if systems is None else tuple(systems)
-        if self.records.shape[1] < stop:
+        held = stop if self.keep is None else min(stop, self.keep)
+        if self.records.shape[1] < held:
             grow = np.full(
-                (len(self.counts), stop - self.records.shape[1], self.records.shape[2]), np.nan
+                (len(self.counts), held - self.records.shape[1], self.records.shape[2]), np.nan
             )
             self.records = np.concatenate([self.records, grow], axis=1)
         r = start
@@ -247,7 +288,11 @@ class RecordStore:
                 part = next(computed)
                 if saved is not None:
                     saved.save(item, part)
-            self.records[list(chosen), r : r + width] = part
+            if r < held:
+                self.records[list(chosen), r : min(r + width, held)] = part[:, : held - r]
+            self.moments.add(part, None if systems is None else chosen)
+            if self.stream is not None:
+                self.stream.add(r, part[:, :, UTILITY])
             r += width
             if done is not None:
                 done(r)
@@ -263,16 +308,42 @@ class RecordStore:
             records=self.records,
             counts=self.counts.copy(),
             seed=seed,
+            moments=self.moments,
+            stream=self.stream,
         )
 
 
+KEEP_CELLS = 8 << 20
+"""Largest outcome table (orderings x replications x metrics) a fixed design keeps by
+default: 8,388,608 numbers, 64 MiB. Below it every replication is kept and written
+to replications.csv.gz; above it statistics are streamed and only the first
+replications that fit are kept, for the quantiles."""
+
+
+def kept_replications(orderings: int, replications: int, metrics: int, keep: bool | None) -> int:
+    """How many replications (from index 0) a fixed design holds in memory.
+
+    `keep` True holds all, False only those that fit in KEEP_CELLS, None (the default)
+    all if they fit in KEEP_CELLS.
+    """
+    fits = KEEP_CELLS // (orderings * metrics)
+    if keep or (keep is None and replications <= fits):
+        return replications
+    return max(2, min(replications, fits))
+
+
 def resolve_design(
-    scenario: Scenario, replications: int | None, seed: int | None, *, fixed: bool = True
+    scenario: Scenario,
+    replications: int | None,
+    seed: int | None,
+    *,
+    fixed: bool = True,
+    keep: bool | None = True,
 ) -> tuple[int, int, tuple[Ordering, ...]]:
     """Replications, seed and candidates of a run, checked before any work starts.
 
     For a fixed design (N replications of every candidate) this also checks that the
-    outcome records fit in memory.
+    outcome records it keeps (see `kept_replications`) fit in memory.
     """
     n = scenario.experiment.replications if replications is None else replications
     seed = scenario.experiment.seed if seed is None else seed
@@ -284,12 +355,22 @@ def resolve_design(
     if not orderings:
         raise InputError(f"scenario {scenario.name!r}: the constraints rule out every ordering")
     if fixed:
-        check_memory(len(orderings), n, len(metric_names(scenario)))
+        metrics = len(metric_names(scenario))
+        check_memory(
+            len(orderings),
+            kept_replications(len(orderings), n, metrics, keep),
+            metrics,
+            also="--no-keep-replications to stream the statistics",
+        )
     return n, seed, orderings
 
 
 def check_memory(
-    orderings: int, replications: int, metrics: int, option: str = "--replications"
+    orderings: int,
+    replications: int,
+    metrics: int,
+    option: str = "--replications",
+    also: str = "constraints that rule out orderings",
 ) -> None:
     """Refuse a run whose outcome records would not fit in MAX_RECORD_BYTES."""
     need = orderings * replications * metrics * 8
@@ -298,8 +379,7 @@ def check_memory(
         raise InputError(
             f"{orderings:,} orderings x {replications:,} replications x {metrics} metrics "
             f"would need {need / 2**30:,.1f} GiB for the outcome records (limit "
-            f"{MAX_RECORD_BYTES >> 30} GiB); use {option} {most:,} or fewer, or "
-            "constraints that rule out orderings"
+            f"{MAX_RECORD_BYTES >> 30} GiB); use {option} {most:,} or fewer, or {also}"
         )
 
 
@@ -311,14 +391,24 @@ def run_fixed(
     executor: Executor | None = None,
     progress: Progress | None = None,
     checkpoint: Checkpoint | None = None,
+    keep: bool | None = True,
 ) -> ExperimentResult:
     """Run N replications of every candidate ordering on common worlds.
 
+    Ranking statistics and per-metric moments are streamed as blocks arrive; `keep`
+    (see `kept_replications`) decides how many replications' records are also held.
     With a checkpoint, completed work items are saved as they arrive and items already
     saved are reused: the result is the same as an uninterrupted run's.
     """
-    n, seed, orderings = resolve_design(scenario, replications, seed)
-    store = RecordStore(len(orderings), len(metric_names(scenario)), checkpoint)
+    n, seed, orderings = resolve_design(scenario, replications, seed, keep=keep)
+    metrics = len(metric_names(scenario))
+    store = RecordStore(
+        len(orderings),
+        metrics,
+        checkpoint,
+        keep=kept_replications(len(orderings), n, metrics, keep),
+        stream=UtilityStream(len(orderings), n, seed),
+    )
     executor = executor or SerialExecutor()
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
         store.collect(run, 0, n, done=None if progress is None else lambda r: progress(r, n, ""))

@@ -45,6 +45,20 @@ def _logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
 
 
+Boost = tuple[int | None, str | None, float]  # (after visitor, after track, logit)
+
+
+class AgendaItem(NamedTuple):
+    """One agenda item: its number among all visitors' items, base logit, climate weight,
+    value, and the boosts that apply once a given visitor or track has visited."""
+
+    index: int
+    logit: float
+    climate_weight: float
+    value: float
+    boosts: tuple[Boost, ...]
+
+
 @dataclass(frozen=True)
 class Spec:
     """A scenario compiled into index-addressed arrays for the model's hot path."""
@@ -55,17 +69,14 @@ class Spec:
     earliest: tuple[float, ...]
     until_gates: tuple[tuple[int, ...], ...]  # per visitor: indices of blocking until-gates
     windows: tuple[tuple[tuple[float, float], ...], ...]  # per visitor: blocking windows
+    windows_end: tuple[float, ...]  # per visitor: end of the last blocking window, or -inf
     accept_logit: tuple[float, ...]  # base + track bonus + invitation bonus
     climate_weight: float
     first_track: str | None
-    pref_bonus: float
-    pref_penalty: float
+    preference: tuple[float, ...]  # per visitor, until a first-track visit: bonus or -penalty
     max_attempts: int
-    items: tuple[tuple[int, ...], ...]  # per visitor: indices into the item arrays
-    item_logit: tuple[float, ...]
-    item_climate_weight: tuple[float, ...]
-    item_value: tuple[float, ...]
-    item_boosts: tuple[tuple[tuple[int | None, str | None, float], ...], ...]
+    agenda: tuple[tuple[AgendaItem, ...], ...]  # per visitor
+    item_count: int
     precedence: tuple[tuple[tuple[int, float], ...], ...]  # per earlier visitor: (later, cost)
     discount: float
     visit_gain: tuple[float, ...]
@@ -89,22 +100,33 @@ def compile_spec(scenario: Scenario) -> Spec:
     """Flatten a scenario for the model (done once per scenario)."""
     ids = tuple(v.id for v in scenario.visitors)
     host = scenario.host
+    preference = host.preference
 
     def blocks(gate: UntilGate | WindowGate, visitor_index: int) -> bool:
         v = scenario.visitors[visitor_index]
         return gate.id in v.gates or v.track in gate.tracks
 
     item_ids = [(v.id, item.id) for v in scenario.visitors for item in v.agenda]
-    items_flat = [item for v in scenario.visitors for item in v.agenda]
-    boosts: list[list[tuple[int | None, str | None, float]]] = [[] for _ in items_flat]
+    boosts: list[list[Boost]] = [[] for _ in item_ids]
     for b in scenario.effects.agenda_boosts:
         after = ids.index(b.after_visitor) if b.after_visitor is not None else None
         boosts[item_ids.index((b.visitor, b.item))].append((after, b.after_track, b.logit))
     precedence: list[list[tuple[int, float]]] = [[] for _ in ids]
     for p in scenario.effects.precedence_costs:
         precedence[ids.index(p.earlier)].append((ids.index(p.later), p.cost))
+    windows = tuple(
+        tuple(
+            (gate.start_day, gate.end_day)
+            for gate in scenario.gates
+            if isinstance(gate, WindowGate) and blocks(gate, i)
+        )
+        for i in range(len(ids))
+    )
+    items = iter(
+        AgendaItem(i, _logit(item.success), item.climate_weight, item.value, tuple(boosts[i]))
+        for i, item in enumerate(item for v in scenario.visitors for item in v.agenda)
+    )
     names = metric_names(scenario)
-    counter = iter(range(len(items_flat)))
     return Spec(
         horizon=scenario.horizon_days,
         ids=ids,
@@ -118,14 +140,8 @@ def compile_spec(scenario: Scenario) -> Spec:
             )
             for i in range(len(ids))
         ),
-        windows=tuple(
-            tuple(
-                (gate.start_day, gate.end_day)
-                for gate in scenario.gates
-                if isinstance(gate, WindowGate) and blocks(gate, i)
-            )
-            for i in range(len(ids))
-        ),
+        windows=windows,
+        windows_end=tuple(max((end for _, end in w), default=-math.inf) for w in windows),
         accept_logit=tuple(
             _logit(host.acceptance)
             + host.track_bonus.get(v.track, 0.0)
@@ -133,15 +149,14 @@ def compile_spec(scenario: Scenario) -> Spec:
             for v in scenario.visitors
         ),
         climate_weight=host.climate_weight,
-        first_track=host.preference.first_track,
-        pref_bonus=host.preference.bonus,
-        pref_penalty=host.preference.penalty,
+        first_track=preference.first_track,
+        preference=tuple(
+            preference.bonus if v.track == preference.first_track else -preference.penalty
+            for v in scenario.visitors
+        ),
         max_attempts=host.max_attempts,
-        items=tuple(tuple(next(counter) for _ in v.agenda) for v in scenario.visitors),
-        item_logit=tuple(_logit(item.success) for item in items_flat),
-        item_climate_weight=tuple(item.climate_weight for item in items_flat),
-        item_value=tuple(item.value for item in items_flat),
-        item_boosts=tuple(tuple(b) for b in boosts),
+        agenda=tuple(tuple(next(items) for _ in v.agenda) for v in scenario.visitors),
+        item_count=len(item_ids),
         precedence=tuple(tuple(p) for p in precedence),
         discount=scenario.effects.discount_per_day,
         visit_gain=tuple(scenario.climate.visit_gain.get(v.track, 0.0) for v in scenario.visitors),
@@ -208,7 +223,7 @@ class _Replication:
         self.climate = draws.initial_climate
         self.realized: list[int] = []
         self.day = [math.nan] * len(spec.ids)
-        self.achieved = [0.0] * len(spec.item_value)
+        self.achieved = [0.0] * spec.item_count
         self.value = 0.0
         self.precedence_cost = 0.0
         self.first_track_visited = spec.first_track is None
@@ -232,11 +247,12 @@ class _Replication:
         self.env.run()
         return self.record()
 
-    def ready_day(self, v: int, now: float) -> float:
-        """First day from `now` on which `v` may request: earliest day, until-gates open."""
-        day = max(now, self.spec.earliest[v])
+    def opening_day(self, v: int) -> float:
+        """First day on which `v` may request: its earliest day, once its until-gates open."""
+        day, gate_open = self.spec.earliest[v], self.draws.gate_open
         for g in self.spec.until_gates[v]:
-            day = max(day, self.draws.gate_open[g])
+            opens = gate_open[g]
+            day = opens if opens > day else day  # max(day, opens) without the call
         return day
 
     def travel_day(self, v: int, now: float) -> float:
@@ -251,30 +267,107 @@ class _Replication:
         return day
 
     def adjust_climate(self, delta: float) -> None:
+        """Move the climate by `delta`, within its bounds."""
         low, high = self.spec.climate_bounds
-        self.climate = min(max(self.climate + delta, low), high)
+        climate = self.climate + delta
+        climate = low if low > climate else climate  # min(max(...)) without the calls
+        self.climate = high if high < climate else climate
 
     # -- agents -------------------------------------------------------------------------
 
     def planner(self) -> Process:
-        """Follow the plan: one visitor's turn at a time, per the policy."""
+        """Follow the plan per the policy: one visitor's turn at a time.
+
+        A turn runs inside this process: request (after the earliest day and the
+        visitor's until-gates), the host's answer after its response delay, a retry after
+        a refusal, preparation, travel outside blocking windows, the visit, then the
+        policy's gap. A shock interrupts the preparation: it postpones the visit or, if
+        severe, cancels it, and the visitor asks again with the preparation left.
+        """
+        env, spec, draws, trace = self.env, self.spec, self.draws, self.trace
+        timeout, horizon, attempts = env.timeout, spec.horizon, spec.max_attempts
         remaining = list(self.plan)
         while remaining:
             v = remaining[0]
-            if self.spec.opportunistic:
+            if spec.opportunistic:
                 v, start = self.choose(remaining)
-                if start >= self.spec.horizon:
+                if start >= horizon:
                     return
-                if start > self.env.now:
-                    yield self.env.timeout(start - self.env.now)
-                if self.trace is not None and v != remaining[0]:
-                    self.log(
-                        "plan", v, f"goes before {self.spec.ids[remaining[0]]}, who is blocked"
-                    )
+                if start > env.now:
+                    yield timeout(start - env.now)
+                if trace is not None and v != remaining[0]:
+                    self.log("plan", v, f"goes before {spec.ids[remaining[0]]}, who is blocked")
             remaining.remove(v)
-            visited = yield from self.turn(v)
-            if visited and self.spec.min_gap > 0:
-                yield self.env.timeout(self.spec.min_gap)
+            opens, preparation = self.opening_day(v), draws.preparation[v]
+            delays, retries = draws.response_delay[v], draws.retry_delay[v]
+            accept_u = draws.accept_u[v]
+            for attempt in range(attempts):
+                now = env.now
+                ready = opens if opens > now else now  # max(now, opens)
+                if ready >= horizon:
+                    if trace is not None:
+                        text = f"cannot ask before the horizon (ready on day {ready:.1f})"
+                        self.log("give_up", v, text)
+                    break
+                if ready > now:
+                    if trace is not None:
+                        text = f"waits until day {ready:.1f} to ask (earliest day or a gate)"
+                        self.log("wait", v, text)
+                    yield timeout(ready - now)
+                if trace is not None:
+                    text = f"asks for a visit (request {attempt + 1} of {attempts})"
+                    self.log("request", v, text)
+                if delays[attempt] > 0:
+                    yield timeout(delays[attempt])
+                if not self.answer(v, accept_u[attempt]):
+                    if trace is not None and attempt + 1 < attempts:
+                        self.log("retry", v, f"will ask again in {retries[attempt]:.1f} days")
+                    yield timeout(retries[attempt])
+                    continue
+                if trace is not None:
+                    self.log("prepare", v, f"accepted; prepares for {preparation:.1f} days")
+                end = env.now + preparation
+                self.preparing = env.active_process
+                while (now := env.now) < end:
+                    try:
+                        yield timeout(end - now)
+                    except simpy.Interrupt as shock:
+                        severity = shock.cause
+                        if severity >= spec.cancel_threshold:
+                            break
+                        end += spec.postpone_days * severity
+                        if trace is not None:
+                            days = spec.postpone_days * severity
+                            self.log("postpone", v, f"preparation postponed by {days:.1f} days")
+                self.preparing = None
+                if now < end:  # cancelled: ask again, with the preparation left
+                    if trace is not None:
+                        self.log("cancel", v, "the incident cancels the planned visit")
+                    preparation = max(end - env.now, 1e-9)
+                    continue
+                # past the end of v's last window, no window can be in the way
+                day = now if now >= spec.windows_end[v] else self.travel_day(v, now)
+                if day >= horizon:
+                    if trace is not None:
+                        self.log("give_up", v, f"cannot travel before the horizon (day {day:.1f})")
+                    break
+                if day > now:
+                    if trace is not None:
+                        self.log("wait", v, f"waits for a travel window until day {day:.1f}")
+                    yield timeout(day - now)
+                achieved = self.visit(v)
+                yield timeout(draws.visit_days[v])
+                before = self.climate
+                self.adjust_climate(spec.visit_gain[v] + spec.item_gain * achieved)
+                if trace is not None:
+                    text = f"visit ends; climate {before:+.2f} -> {self.climate:+.2f}"
+                    self.log("visit_end", v, text)
+                if spec.min_gap > 0:
+                    yield timeout(spec.min_gap)
+                break
+            else:
+                if trace is not None:
+                    self.log("give_up", v, f"gives up after {attempts} requests")
 
     def choose(self, remaining: Sequence[int]) -> tuple[int, float]:
         """Opportunistic policy: the head of the plan, unless blocked beyond patience.
@@ -284,100 +377,20 @@ class _Replication:
         """
         now = self.env.now
         head = remaining[0]
-        head_ready = self.ready_day(head, now)
+        head_ready = max(now, self.opening_day(head))
         deadline = now + self.spec.patience
         if head_ready <= deadline:
             return head, now
         best, best_day = head, head_ready
         for v in remaining[1:]:
-            day = max(self.ready_day(v, now), deadline)
+            day = max(now, self.opening_day(v), deadline)
             if day < best_day:
                 best, best_day = v, day
         return best, best_day
 
-    def turn(self, v: int) -> Process:
-        """One visitor's turn: request, retry, prepare, travel, visit. True if visited."""
-        spec, draws, env, trace = self.spec, self.draws, self.env, self.trace
-        remaining_prep = draws.preparation[v]
-        for attempt in range(spec.max_attempts):
-            ready = self.ready_day(v, env.now)
-            if ready >= spec.horizon:
-                if trace is not None:
-                    self.log(
-                        "give_up", v, f"cannot ask before the horizon (ready on day {ready:.1f})"
-                    )
-                return False
-            if ready > env.now:
-                if trace is not None:
-                    self.log(
-                        "wait", v, f"waits until day {ready:.1f} to ask (earliest day or a gate)"
-                    )
-                yield env.timeout(ready - env.now)
-            if trace is not None:
-                self.log(
-                    "request", v, f"asks for a visit (request {attempt + 1} of {spec.max_attempts})"
-                )
-            delay = draws.response_delay[v][attempt]
-            if delay > 0:
-                yield env.timeout(delay)
-            if not self.answer(v, attempt):
-                if trace is not None and attempt + 1 < spec.max_attempts:
-                    self.log(
-                        "retry", v, f"will ask again in {draws.retry_delay[v][attempt]:.1f} days"
-                    )
-                yield env.timeout(draws.retry_delay[v][attempt])
-                continue
-            remaining_prep = yield from self.prepare(v, remaining_prep)
-            if remaining_prep > 0:
-                continue  # cancelled by a severe shock: ask again
-            day = self.travel_day(v, env.now)
-            if day >= spec.horizon:
-                if trace is not None:
-                    self.log("give_up", v, f"cannot travel before the horizon (day {day:.1f})")
-                return False
-            if day > env.now:
-                if trace is not None:
-                    self.log("wait", v, f"waits for a travel window until day {day:.1f}")
-                yield env.timeout(day - env.now)
-            achieved = self.visit(v)
-            yield env.timeout(draws.visit_days[v])
-            before = self.climate
-            self.adjust_climate(spec.visit_gain[v] + spec.item_gain * achieved)
-            if trace is not None:
-                self.log(
-                    "visit_end", v, f"visit ends; climate {before:+.2f} -> {self.climate:+.2f}"
-                )
-            return True
-        if trace is not None:
-            self.log("give_up", v, f"gives up after {spec.max_attempts} requests")
-        return False
-
-    def prepare(self, v: int, days: float) -> Process:
-        """Prepare for `days`; shocks postpone. Returns preparation left if cancelled."""
-        env, trace = self.env, self.trace
-        end = env.now + days
-        self.preparing = env.active_process
-        if trace is not None:
-            self.log("prepare", v, f"accepted; prepares for {days:.1f} days")
-        while env.now < end:
-            try:
-                yield env.timeout(end - env.now)
-            except simpy.Interrupt as stop:
-                severity = float(stop.cause)
-                if severity >= self.spec.cancel_threshold:
-                    if trace is not None:
-                        self.log("cancel", v, "the incident cancels the planned visit")
-                    self.preparing = None
-                    return max(end - env.now, 1e-9)
-                end += self.spec.postpone_days * severity
-                if trace is not None:
-                    delay = self.spec.postpone_days * severity
-                    self.log("postpone", v, f"preparation postponed by {delay:.1f} days")
-        self.preparing = None
-        return 0.0
-
-    def answer(self, v: int, attempt: int) -> bool:
-        """The host's vote on `v`'s request, cast now, when its response delay is over.
+    def answer(self, v: int, u: float) -> bool:
+        """The host's vote on `v`'s request, cast now, when its response delay is over:
+        yes if the uniform `u` is below the chance of acceptance.
 
         The chance depends on the climate today and on whether a visit of the host's
         preferred first track has happened yet.
@@ -385,29 +398,25 @@ class _Replication:
         spec = self.spec
         logit = spec.accept_logit[v] + spec.climate_weight * self.climate
         if not self.first_track_visited:
-            if spec.tracks[v] == spec.first_track:
-                logit += spec.pref_bonus
-            else:
-                logit -= spec.pref_penalty
+            logit += spec.preference[v]
         chance = _logistic(logit)
-        accepted = self.draws.accept_u[v][attempt] < chance
         if self.trace is not None:
-            verdict = "accepts" if accepted else "declines"
+            verdict = "accepts" if u < chance else "declines"
             self.log(
                 "answer", v, f"host {verdict} (chance {chance:.2f} at climate {self.climate:+.2f})"
             )
-        return accepted
+        return u < chance
 
     def shocks(self) -> Process:
         """Incidents: lower the climate, postpone or cancel visits in preparation."""
-        env = self.env
+        env, trace = self.env, self.trace
         for t, severity in zip(self.draws.shock_times, self.draws.shock_severity, strict=True):
             if math.isinf(t):
                 return
             yield env.timeout(t - env.now)
             before = self.climate
             self.adjust_climate(-self.spec.climate_hit * severity)
-            if self.trace is not None:
+            if trace is not None:
                 self.log(
                     "shock",
                     None,
@@ -421,18 +430,19 @@ class _Replication:
 
     def visit(self, v: int) -> int:
         """Visitor `v` arrives today: score the agenda and the sequence effects."""
-        spec, draws = self.spec, self.draws
+        spec, climate, realized = self.spec, self.climate, self.realized
         today = self.env.now
-        done_tracks = self.done_tracks
+        worth = math.exp(-spec.discount * today)  # of a point of value achieved today
+        item_u, done_tracks = self.draws.item_u, self.done_tracks
         achieved = 0
-        for i in spec.items[v]:
-            logit = spec.item_logit[i] + spec.item_climate_weight[i] * self.climate
-            for after, track, boost in spec.item_boosts[i]:
-                if (after is not None and after in self.realized) or track in done_tracks:
+        for i, base, climate_weight, value, boosts in spec.agenda[v]:
+            logit = base + climate_weight * climate
+            for after, track, boost in boosts:
+                if (after is not None and after in realized) or track in done_tracks:
                     logit += boost
-            if draws.item_u[i] < _logistic(logit):
+            if item_u[i] < _logistic(logit):
                 self.achieved[i] = 1.0
-                self.value += spec.item_value[i] * math.exp(-spec.discount * today)
+                self.value += value * worth
                 achieved += 1
         for later, cost in spec.precedence[v]:
             if math.isnan(self.day[later]):
@@ -440,7 +450,7 @@ class _Replication:
         if self.trace is not None:
             self.log("visit", v, self.visit_text(v))
         self.day[v] = today
-        self.realized.append(v)
+        realized.append(v)
         done_tracks.add(spec.tracks[v])
         if spec.tracks[v] == spec.first_track:
             self.first_track_visited = True
@@ -449,8 +459,12 @@ class _Replication:
     def visit_text(self, v: int) -> str:
         """What a visit achieved, for the trace."""
         spec = self.spec
-        names = spec.metrics[len(spec.metrics) - len(spec.item_value) :]
-        items = [names[i].rsplit(".", 1)[1] for i in spec.items[v] if self.achieved[i]]
+        names = spec.metrics[len(spec.metrics) - spec.item_count :]
+        items = [
+            names[item.index].rsplit(".", 1)[1]
+            for item in spec.agenda[v]
+            if self.achieved[item.index]
+        ]
         text = f"visits for {self.draws.visit_days[v]:.1f} days; achieved: "
         text += ", ".join(items) if items else "nothing"
         costs = [
@@ -463,23 +477,22 @@ class _Replication:
     def record(self) -> FloatArray:
         """The outcome record, laid out as `spec.metrics`: `schema.RECORD_HEAD`, then the
         visit days, then the agenda items."""
-        spec, realized = self.spec, self.realized
-        days = [self.day[v] for v in realized]
-        positions = [self.plan.index(v) for v in realized]
+        spec, realized, plan, day = self.spec, self.realized, self.plan, self.day
+        positions = [plan.index(v) for v in realized]
         values = [
             0.0,  # utility, filled in below
             self.value,  # agenda_value
             float(sum(self.achieved)),  # items_achieved
             float(len(realized)),  # visits_completed
-            min(days) if days else spec.horizon,  # days_to_first_visit
+            day[realized[0]] if realized else spec.horizon,  # days_to_first_visit (in order)
             self.climate,  # final_climate
             self.precedence_cost,  # precedence_cost
-            float(tuple(realized) == self.plan),  # realized_equals_plan
+            float(tuple(realized) == plan),  # realized_equals_plan
             float(positions == sorted(positions)),  # plan_order_kept
-            *self.day,
+            *day,
             *self.achieved,
         ]
-        values[0] = sum(w * values[i] for i, w in spec.weights)
+        values[0] = sum([w * values[i] for i, w in spec.weights])
         return np.array(values)
 
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from ..api import Run, resume_run, run_scenario
 from ..errors import InputError
 from ..executors import Executor
-from ..experiment import AdaptiveSettings, ReplicationFailed
+from ..experiment import KEEP_CELLS, AdaptiveSettings, ReplicationFailed
 from ..output.rundir import argv
 from ..output.terminal import (
     LazyProgress,
@@ -58,7 +58,16 @@ def _refuse(ctx: click.Context, option: str, names: tuple[str, ...], why: str) -
         raise InputError(f"{option} cannot be combined with {', '.join(given)}: {why}")
 
 
-RUN_OPTIONS = ("replications", "design", "delta", "alpha", "n0", "batch", "max_replications")
+RUN_OPTIONS = (
+    "replications",
+    "design",
+    "delta",
+    "alpha",
+    "n0",
+    "batch",
+    "max_replications",
+    "keep_replications",
+)
 
 
 @_optional_scenario
@@ -113,6 +122,14 @@ RUN_OPTIONS = ("replications", "design", "delta", "alpha", "n0", "batch", "max_r
     type=int,
     help="Adaptive: budget per ordering; a run that hits it has no guarantee.",
 )
+@click.option(
+    "--keep-replications/--no-keep-replications",
+    default=None,
+    help="Fixed design: keep every replication's record and write replications.csv.gz. "
+    f"By default only while orderings x replications x metrics <= {KEEP_CELLS:,} "
+    "(64 MiB); beyond that, statistics are streamed in bounded memory and summary.json's "
+    "quantiles come from the first replications that fit. Rankings are identical either way.",
+)
 @executor_options
 @out_option
 @click.option(
@@ -158,6 +175,7 @@ def run(
     n0: int,
     batch: int,
     max_replications: int | None,
+    keep_replications: bool | None,
     executor: Executor,
     out: Path,
     fmt: str,
@@ -199,6 +217,11 @@ def run(
         )
         _replay(loaded, replay_which, seed, fmt)
         return
+    if design == "adaptive" and keep_replications is not None:
+        raise InputError(
+            "--keep-replications/--no-keep-replications apply to the fixed design; the "
+            "adaptive design decides what it keeps (see the README)"
+        )
     adaptive = (
         AdaptiveSettings(
             delta=delta, alpha=alpha, n0=n0, batch=batch, max_replications=max_replications
@@ -218,6 +241,7 @@ def run(
                 out=out,
                 command=argv(),
                 progress=None if quiet else progress,
+                keep_replications=keep_replications,
             )
         )
     _print_run(done, fmt)

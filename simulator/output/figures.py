@@ -20,7 +20,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, Rectangle
 
 from ..distributions import FloatArray
 from ..errors import InputError
@@ -131,27 +131,49 @@ def _title(figure: Figure, run: RunFiles, what: str) -> None:
     figure.suptitle(f"{run.scenario.name}: {what}\n{run.size_text}", fontsize=10)
 
 
+def _quantile_box(ax: Axes, run: RunFiles, row: RankingRow, i: int) -> None:
+    """Utility's 25-75% box and 5-95% whiskers from summary.json (replications not kept)."""
+    q = run.metric_summary(row.ordering, "utility")
+    if q["q05"] is None:
+        return
+    ax.plot([q["q05"], q["q95"]], [i, i], color=color(i), lw=1.2)
+    ax.add_patch(
+        Rectangle(
+            (q["q25"], i - 0.25), q["q75"] - q["q25"], 0.5, facecolor=color(i), alpha=0.45, lw=0
+        )
+    )
+    ax.plot([q["q50"], q["q50"]], [i - 0.3, i + 0.3], color="0.2", lw=1.2)
+
+
 def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
-    """Violins of utility for the top orderings, with the mean, its CI and the median."""
+    """Violins of utility for the top orderings, with the mean, its CI and the median.
+
+    A run that did not keep its replications shows boxes (25-75%) and whiskers
+    (5-95%) from the quantiles in summary.json instead of violins.
+    """
     rows = run.ranking[:top]
-    data = run.replications([r.ordering for r in rows], ("utility",))
+    kept = run.kept_replications
+    data = run.replications([r.ordering for r in rows], ("utility",)) if kept else {}
     figure = new_figure(9.0, 1.3 + 0.55 * len(rows))
     ax = figure.add_subplot()
     percent = round(100 * run.summary.get("confidence", 0.95))
     for i, row in enumerate(rows):
-        values = data[row.ordering][:, 0]
-        values = values[~np.isnan(values)]
-        if values.size > 1 and np.ptp(values) > 0:
-            parts = ax.violinplot(
-                [values], [i], orientation="horizontal", widths=0.8, showextrema=False
-            )
-            for body in parts["bodies"]:
-                body.set_facecolor(color(i))
-                body.set_edgecolor(color(i))
-                body.set_alpha(0.45)
-        if values.size:
-            median = float(np.median(values))
-            ax.plot([median, median], [i - 0.3, i + 0.3], color="0.2", lw=1.2)
+        if not kept:
+            _quantile_box(ax, run, row, i)
+        else:
+            values = data[row.ordering][:, 0]
+            values = values[~np.isnan(values)]
+            if values.size > 1 and np.ptp(values) > 0:
+                parts = ax.violinplot(
+                    [values], [i], orientation="horizontal", widths=0.8, showextrema=False
+                )
+                for body in parts["bodies"]:
+                    body.set_facecolor(color(i))
+                    body.set_edgecolor(color(i))
+                    body.set_alpha(0.45)
+            if values.size:
+                median = float(np.median(values))
+                ax.plot([median, median], [i - 0.3, i + 0.3], color="0.2", lw=1.2)
         ax.errorbar(
             row.mean,
             i,
@@ -183,7 +205,13 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
         Line2D([], [], marker="D", color="black", mfc="white", label=f"mean, {percent}% CI"),
         Line2D([], [], color="0.2", label="median"),
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    if not kept:
+        handles.append(
+            Line2D([], [], color="0.5", lw=6, alpha=0.45, label="25-75%, whiskers 5-95%")
+        )
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False
+    )
     count = len(run.ranking)
     _title(figure, run, f"utility of the top {len(rows)} of {count} orderings")
     return figure
@@ -231,8 +259,11 @@ def _start_num(scenario: Scenario) -> float:
     return float(mdates.date2num(dt.datetime.combine(scenario.start, dt.time())))
 
 
-def ecdf_figure(run: RunFiles, top: int = TOP) -> Figure:
-    """ECDFs of days to first visit and of final climate for the top orderings."""
+def ecdf_figure(run: RunFiles, top: int = TOP) -> Figure | None:
+    """ECDFs of days to first visit and of final climate for the top orderings (None
+    when the run did not keep its replications)."""
+    if not run.kept_replications:
+        return None
     rows = run.ranking[:top]
     metrics = ("days_to_first_visit", "final_climate")
     data = run.replications([r.ordering for r in rows], metrics)

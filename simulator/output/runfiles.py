@@ -25,7 +25,7 @@ from ..scenario import load_scenario
 from ..schema import Scenario
 from ..types import Ordering
 
-RESULT_FILES = ("summary.json", "ranking.csv", "replications.csv.gz")
+RESULT_FILES = ("summary.json", "ranking.csv")
 RANKING_COLUMNS = ("rank", "ordering", "replications", "mean_utility", "ci_low", "ci_high")
 
 
@@ -178,12 +178,26 @@ class RunFiles:
                 return stats
         raise InputError(f"{self.path / 'summary.json'}: no entry for {','.join(ordering)}")
 
+    @property
+    def kept_replications(self) -> bool:
+        """Whether the run wrote every replication's record (replications.csv.gz)."""
+        return (self.path / "replications.csv.gz").is_file()
+
+    def _replication_table(self) -> Path:
+        path = self.path / "replications.csv.gz"
+        if not self.kept_replications:
+            raise InputError(
+                f"{self.path}: the run did not keep its replications (no replications.csv.gz; "
+                "it streamed its statistics); run it again with --keep-replications"
+            )
+        return path
+
     def replications(
         self, orderings: Iterable[Ordering], metrics: Sequence[str]
     ) -> dict[Ordering, FloatArray]:
         """These metrics of these orderings from replications.csv.gz: (replications, metrics)."""
         wanted = {",".join(o): o for o in orderings}
-        path = self.path / "replications.csv.gz"
+        path = self._replication_table()
         rows: dict[Ordering, list[list[float]]] = {o: [] for o in wanted.values()}
         try:
             with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
@@ -202,7 +216,7 @@ class RunFiles:
 
     def experiment(self) -> ExperimentResult:
         """Every replication's record, read back from replications.csv.gz."""
-        table = self.path / "replications.csv.gz"
+        table = self._replication_table()
         try:
             text = gzip.decompress(table.read_bytes()).decode("utf-8")
         except (OSError, EOFError, gzip.BadGzipFile, UnicodeDecodeError) as error:

@@ -87,17 +87,22 @@ def rank_probabilities_csv(ranking: Ranking) -> str | None:
     return _csv(header, rows)
 
 
-def _describe(values: FloatArray) -> dict[str, float | int | None]:
-    """Mean, sd and quantiles of the non-NaN values (None where there are none)."""
-    finite = values[~np.isnan(values)]
-    stats: dict[str, float | int | None] = {"n": int(finite.size)}
-    if finite.size == 0:
-        stats |= {"mean": None, "sd": None} | {f"q{round(q * 100):02d}": None for q in QUANTILES}
-        return stats
-    stats["mean"] = float(finite.mean())
-    stats["sd"] = _num(float(finite.std(ddof=1))) if finite.size > 1 else None
-    for q, value in zip(QUANTILES, np.quantile(finite, QUANTILES), strict=True):
-        stats[f"q{round(q * 100):02d}"] = float(value)
+def _describe(
+    count: float, mean: float, sd: float, sample: FloatArray
+) -> dict[str, float | int | None]:
+    """n, mean and sd over all replications; quantiles of `sample`'s non-NaN values.
+
+    `sample` is every replication when the run kept them all, else the first ones.
+    """
+    finite = sample[~np.isnan(sample)]
+    stats: dict[str, float | int | None] = {
+        "n": int(count),
+        "mean": float(mean) if count else None,
+        "sd": _num(float(sd)),
+    }
+    values = np.quantile(finite, QUANTILES) if finite.size else [math.nan] * len(QUANTILES)
+    for q, value in zip(QUANTILES, values, strict=True):
+        stats[f"q{round(q * 100):02d}"] = _num(float(value))
     return stats
 
 
@@ -105,14 +110,19 @@ def summary_document(
     result: ExperimentResult, ranking: Ranking, design: dict[str, Any]
 ) -> dict[str, Any]:
     """summary.json: the design, then per ordering (best first) its ranking statistics
-    and, per outcome metric, n, mean, sd and quantiles."""
+    and, per outcome metric, n, mean, sd (all replications) and quantiles (from
+    `quantiles_from` replications: all of them unless the run did not keep them)."""
     rows = ranking_rows(ranking, design.get("eliminated_at"))
+    moments = result.metric_moments()
+    sd = moments.sd()
     return {
         "scenario": result.scenario.name,
         "seed": result.seed,
         "confidence": ranking.confidence,
         "design": {k: v for k, v in design.items() if k != "eliminated_at"},
         "best": list(ranking.best),
+        "replications_kept": result.complete,
+        "quantiles_from": min(result.kept, result.replications),
         "orderings": [
             {
                 **row,
@@ -121,7 +131,12 @@ def summary_document(
                 if ranking.rank_probabilities is None
                 else [float(p) for p in ranking.rank_probabilities[k]],
                 "metrics": {
-                    name: _describe(result.records[k, : result.counts[k], m])
+                    name: _describe(
+                        moments.count[k, m],
+                        moments.mean[k, m],
+                        sd[k, m],
+                        result.records[k, : result.counts[k], m],
+                    )
                     for m, name in enumerate(result.metrics)
                 },
             }
@@ -130,8 +145,11 @@ def summary_document(
     }
 
 
-def replications_csv(result: ExperimentResult) -> str:
-    """replications.csv: every replication's outcome record, ordering by ordering."""
+def replications_csv(result: ExperimentResult) -> str | None:
+    """replications.csv: every replication's outcome record, ordering by ordering
+    (None when the run did not keep them all)."""
+    if not result.complete:
+        return None
     out = io.StringIO()
     out.write(",".join(["ordering", "replication", *result.metrics]) + "\n")
     for k, ordering in enumerate(result.orderings):

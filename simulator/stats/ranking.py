@@ -33,6 +33,7 @@ from scipy import stats
 from ..distributions import FloatArray
 from ..streams import stream
 from ..types import Ordering
+from ..world import BLOCK_SIZE
 
 BOOTSTRAP_SAMPLES = 2000
 RANK_MATRIX_LIMIT = 2000
@@ -104,44 +105,74 @@ def paired_means(utility: FloatArray, counts: IntArray, ref: int) -> tuple[Float
     return mean, variance
 
 
-def _chunk(replications: int, samples: int) -> int:
-    """Bootstrap samples per chunk, keeping the weight matrix to about 4 million cells."""
-    return max(1, min(samples, 4_000_000 // max(replications, 1)))
+def bootstrap_weights(seed: int, block: int, samples: int) -> FloatArray:
+    """Poisson(1) weights of world block `block`'s replications in every bootstrap world.
+
+    Shape (samples, BLOCK_SIZE). Keyed by block, so a replication has the same weights
+    whether its utilities are held in memory or streamed past once.
+    """
+    rng = stream(seed, "stats:bootstrap", block)
+    return rng.poisson(1.0, size=(samples, BLOCK_SIZE)).astype(np.float64)
+
+
+class PairedBootstrap:
+    """Sums of the paired Poisson bootstrap, accumulated block by block.
+
+    Each bootstrap world weighs replication index r by a Poisson(1) draw shared by
+    every ordering (`bootstrap_weights`), and recomputes the `paired_means` estimator
+    with those weights. Utilities may arrive in any slices, in replication order.
+    """
+
+    def __init__(self, counts: IntArray, samples: int, seed: int, ref: int) -> None:
+        self.counts = counts
+        self.samples = samples
+        self.seed = seed
+        self.ref = ref
+        self.equal = bool((counts == counts[ref]).all())
+        self.ref_weight = np.zeros(samples)
+        self.ref_sum = np.zeros(samples)
+        self.weight = np.zeros((samples, 1 if self.equal else len(counts)))
+        self.diff_sum = np.zeros((samples, len(counts)))
+
+    def add(self, start: int, utility: FloatArray) -> None:
+        """Utilities of replications start..start + width - 1, shape (orderings, width)."""
+        stop = start + utility.shape[1]
+        r = start
+        while r < stop:
+            block, low = divmod(r, BLOCK_SIZE)
+            width = min(stop - r, BLOCK_SIZE - low)
+            weights = bootstrap_weights(self.seed, block, self.samples)[:, low : low + width]
+            part = utility[:, r - start : r - start + width]
+            index = np.arange(r, r + width)
+            mask = index[None, :] < self.counts[:, None]
+            in_ref = mask[self.ref]
+            self.ref_weight += weights @ in_ref
+            self.ref_sum += weights @ np.where(in_ref, part[self.ref], 0.0)
+            self.weight += weights @ (mask[:1] if self.equal else mask).T
+            self.diff_sum += weights @ np.where(mask, part - part[self.ref], 0.0).T
+            r += width
+
+    def means(self, ref_mean: float, diff_mean: FloatArray) -> FloatArray:
+        """Bootstrap means, shape (samples, orderings).
+
+        A bootstrap world that gives an ordering no weight at all (chance e^-n) keeps
+        the plain estimate (`ref_mean`, `diff_mean`) rather than dividing by zero.
+        """
+        ref = np.where(self.ref_weight > 0, self.ref_sum / np.maximum(self.ref_weight, 1), ref_mean)
+        diff = np.where(
+            self.weight > 0, self.diff_sum / np.maximum(self.weight, 1), diff_mean[None, :]
+        )
+        return ref[:, None] + diff
 
 
 def bootstrap_means(
     utility: FloatArray, counts: IntArray, samples: int, seed: int, ref: int = 0
 ) -> FloatArray:
-    """Paired Poisson-bootstrap means, shape (samples, orderings).
-
-    Each bootstrap world weighs replication index r by a Poisson(1) draw shared by
-    every ordering, and recomputes the `paired_means` estimator with those weights.
-    """
-    k, n = utility.shape
-    rng = stream(seed, "stats:bootstrap")
-    n_ref = counts[ref]
-    mask, diff = _differences(utility, counts, ref)
-    ref_values = np.zeros(n)
-    ref_values[:n_ref] = utility[ref, :n_ref]
-    out = np.empty((samples, k))
-    step = _chunk(n, samples)
-    for start in range(0, samples, step):
-        size = min(step, samples - start)
-        weights = rng.poisson(1.0, size=(size, n)).astype(np.float64)
-        ref_weight = weights[:, :n_ref].sum(axis=1)
-        total = weights @ mask.T
-        # A bootstrap world that gives an ordering no weight at all (chance e^-n) keeps
-        # the plain estimate rather than dividing by zero.
-        ref_mean = np.where(
-            ref_weight > 0,
-            weights @ ref_values / np.maximum(ref_weight, 1),
-            ref_values[:n_ref].mean(),
-        )
-        diff_mean = np.where(
-            total > 0, (weights @ diff.T) / np.maximum(total, 1), diff.sum(axis=1) / counts
-        )
-        out[start : start + size] = ref_mean[:, None] + diff_mean
-    return out
+    """Paired Poisson-bootstrap means of utilities held in memory, shape (samples, orderings)."""
+    bootstrap = PairedBootstrap(counts, samples, seed, ref)
+    bootstrap.add(0, utility[:, : counts.max()])
+    _, diff = _differences(utility, counts, ref)
+    return bootstrap.means(float(utility[ref, : counts[ref]].mean()), diff.sum(axis=1) / counts)
 
 
 def best_shares(means: FloatArray) -> FloatArray:
@@ -205,20 +236,121 @@ def _pairwise(utility: FloatArray, counts: IntArray) -> tuple[FloatArray, FloatA
     return diff_mean, np.maximum(diff_var, 0.0), shared
 
 
-def mcb_intervals(
-    utility: FloatArray, counts: IntArray, confidence: float
+def _mcb(
+    diff_mean: FloatArray, diff_var: FloatArray, shared: IntArray, confidence: float
 ) -> tuple[FloatArray, FloatArray]:
-    """Hsu's MCB intervals for mu_i - max_{l != i} mu_l (Bonferroni, paired)."""
-    k = utility.shape[0]
+    """Hsu's MCB intervals for mu_i - max_{l != i} mu_l from the pairwise differences'
+    means and variances over `shared` common replications (Bonferroni over k - 1)."""
+    k = diff_mean.shape[0]
     if k == 1:
         return np.zeros(1), np.zeros(1)
-    diff_mean, diff_var, shared = _pairwise(utility, counts)
     quantile = stats.t.ppf(1.0 - (1.0 - confidence) / (k - 1), shared - 1)
     width = quantile * np.sqrt(diff_var / shared)
     off = ~np.eye(k, dtype=bool)
     lower = np.where(off, diff_mean - width, np.inf).min(axis=1)
     upper = np.where(off, diff_mean + width, np.inf).min(axis=1)
     return np.minimum(lower, 0.0), np.maximum(upper, 0.0)
+
+
+def mcb_intervals(
+    utility: FloatArray, counts: IntArray, confidence: float
+) -> tuple[FloatArray, FloatArray]:
+    """Hsu's MCB intervals for mu_i - max_{l != i} mu_l (Bonferroni, paired)."""
+    return _mcb(*_pairwise(utility, counts), confidence)
+
+
+def _assemble(
+    orderings: tuple[Ordering, ...],
+    counts: IntArray,
+    moments: tuple[FloatArray, FloatArray, FloatArray],
+    boot: FloatArray,
+    mcb: tuple[FloatArray, FloatArray] | None,
+    first: int | None,
+    confidence: float,
+) -> Ranking:
+    """A Ranking from means, sds and the means' variances, bootstrap means and MCB."""
+    mean, sd, variance = moments
+    k = len(orderings)
+    half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
+    low, high = rank_bounds(boot)
+    mcb_low, mcb_high = (np.full(k, np.nan), np.full(k, np.nan)) if mcb is None else mcb
+    return Ranking(
+        orderings=orderings,
+        replications=counts,
+        mean=mean,
+        sd=sd,
+        ci_low=mean - half,
+        ci_high=mean + half,
+        p_best=best_shares(boot),
+        sucra=sucra(low, high),
+        mcb_low=mcb_low,
+        mcb_high=mcb_high,
+        rank_probabilities=rank_matrix(low, high) if k <= RANK_MATRIX_LIMIT else None,
+        order=tuple(sorted(range(k), key=lambda i: (i != first, -mean[i], i))),
+        confidence=confidence,
+    )
+
+
+class UtilityStream:
+    """Ranking statistics of every ordering on replications 0..n-1, fed in order.
+
+    Keeps per ordering the mean and sum of squared deviations, the k x k co-moments
+    (for MCB; only up to RANK_MATRIX_LIMIT orderings) and the paired bootstrap's sums,
+    each merged block by block (Chan, Golub & LeVeque's pairwise update), so a fixed
+    design is ranked without keeping a single replication. Memory is O(k x samples +
+    k²), whatever the number of replications.
+    """
+
+    def __init__(
+        self, k: int, replications: int, seed: int, samples: int = BOOTSTRAP_SAMPLES, ref: int = 0
+    ) -> None:
+        self.n = 0
+        self.replications = replications
+        self.ref = ref
+        self.mean = np.zeros(k)
+        self.m2 = np.zeros(k)
+        self.comoment = np.zeros((k, k)) if k <= RANK_MATRIX_LIMIT else None
+        self.bootstrap = PairedBootstrap(np.full(k, replications), samples, seed, ref)
+
+    def add(self, start: int, utility: FloatArray) -> None:
+        """Utilities of replications start..start + width - 1, shape (orderings, width)."""
+        if start != self.n or start + utility.shape[1] > self.replications:
+            raise ValueError(
+                f"replications must arrive in order within 0..{self.replications - 1}: "
+                f"expected {self.n}, got {start}..{start + utility.shape[1] - 1}"
+            )
+        width = utility.shape[1]
+        block_mean = utility.mean(axis=1)
+        centred = utility - block_mean[:, None]
+        delta = block_mean - self.mean
+        total = self.n + width
+        self.m2 += (centred * centred).sum(axis=1) + delta**2 * (self.n * width / total)
+        if self.comoment is not None:
+            self.comoment += centred @ centred.T + np.outer(delta, delta) * (self.n * width / total)
+        self.mean += delta * (width / total)
+        self.n = total
+        self.bootstrap.add(start, utility)
+
+    def ranking(
+        self, orderings: tuple[Ordering, ...], *, first: int | None = None, confidence: float = 0.95
+    ) -> Ranking:
+        """Rank the orderings once all replications have arrived."""
+        n, k = self.n, len(orderings)
+        if n != self.replications or n < 2:
+            raise ValueError(f"{n} of {self.replications} replications arrived (need all, >= 2)")
+        sd = np.sqrt(self.m2 / (n - 1))
+        boot = self.bootstrap.means(float(self.mean[self.ref]), self.mean - self.mean[self.ref])
+        mcb = None
+        if self.comoment is not None:
+            diagonal = np.diag(self.comoment)
+            diff_var = (diagonal[:, None] + diagonal[None, :] - 2.0 * self.comoment) / (n - 1)
+            diff_mean = self.mean[:, None] - self.mean[None, :]
+            shared = np.full((k, k), n, dtype=np.int64)
+            mcb = _mcb(diff_mean, np.maximum(diff_var, 0.0), shared, confidence)
+        counts = np.full(k, n, dtype=np.int64)
+        return _assemble(
+            orderings, counts, (self.mean.copy(), sd, sd**2 / n), boot, mcb, first, confidence
+        )
 
 
 def rank_orderings(
@@ -235,41 +367,23 @@ def rank_orderings(
 
     `counts` gives each ordering's replications (default: all columns). `first` pins
     an ordering to rank 1 (the one a selection procedure chose); the rest are sorted
-    by mean utility, ties by candidate order.
+    by mean utility, ties by candidate order. With equal counts this is exactly what
+    a `UtilityStream` fed the same utilities gives.
     """
     k, n = utility.shape
     counts = np.full(k, n, dtype=np.int64) if counts is None else np.asarray(counts, np.int64)
     if counts.min() < 2:
         raise ValueError("every ordering needs at least 2 replications to be ranked")
+    ref = reference(counts, first)
+    if (counts == counts[ref]).all():
+        streamed = UtilityStream(k, int(counts[ref]), seed, samples, ref)
+        for start in range(0, int(counts[ref]), BLOCK_SIZE):
+            streamed.add(start, utility[:, start : min(start + BLOCK_SIZE, int(counts[ref]))])
+        return streamed.ranking(orderings, first=first, confidence=confidence)
     mask = np.arange(n)[None, :] < counts[:, None]
     own_mean = np.where(mask, utility, 0.0).sum(axis=1) / counts
     sd = np.sqrt(np.where(mask, (utility - own_mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1))
-    ref = reference(counts, first)
-    if (counts == counts[ref]).all():
-        mean, variance = own_mean, sd**2 / counts
-    else:
-        mean, variance = paired_means(utility, counts, ref)
-    half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
+    mean, variance = paired_means(utility, counts, ref)
     boot = bootstrap_means(utility, counts, samples, seed, ref)
-    low, high = rank_bounds(boot)
-    small = k <= RANK_MATRIX_LIMIT
-    if small:
-        mcb_low, mcb_high = mcb_intervals(utility, counts, confidence)
-    else:
-        mcb_low = mcb_high = np.full(k, np.nan)
-    order = sorted(range(k), key=lambda i: (i != first, -mean[i], i))
-    return Ranking(
-        orderings=orderings,
-        replications=counts,
-        mean=mean,
-        sd=sd,
-        ci_low=mean - half,
-        ci_high=mean + half,
-        p_best=best_shares(boot),
-        sucra=sucra(low, high),
-        mcb_low=mcb_low,
-        mcb_high=mcb_high,
-        rank_probabilities=rank_matrix(low, high) if small else None,
-        order=tuple(order),
-        confidence=confidence,
-    )
+    mcb = mcb_intervals(utility, counts, confidence) if k <= RANK_MATRIX_LIMIT else None
+    return _assemble(orderings, counts, (mean, sd, variance), boot, mcb, first, confidence)

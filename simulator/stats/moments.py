@@ -1,0 +1,48 @@
+"""Per-ordering, per-metric count, mean and standard deviation, merged block by block.
+
+Outcome records arrive as blocks of shape (orderings, replications, metrics), in
+replication order. A metric may be NaN in a replication (a visit day when the visit
+never happened); such values are skipped, so `count` is how many replications had a
+value. Blocks are merged with Chan, Golub & LeVeque's pairwise update, so nothing
+needs to be kept and the result does not depend on how many blocks there were beyond
+rounding; it depends only on the order of the blocks, which is fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..distributions import FloatArray
+
+
+class MetricMoments:
+    """Streaming count, mean and sum of squared deviations of every (ordering, metric)."""
+
+    def __init__(self, orderings: int, metrics: int) -> None:
+        self.count = np.zeros((orderings, metrics))
+        self.mean = np.zeros((orderings, metrics))
+        self.m2 = np.zeros((orderings, metrics))
+
+    def add(self, part: FloatArray, rows: Sequence[int] | None = None) -> None:
+        """Merge records of shape (len(rows), replications, metrics); rows default to all."""
+        chosen = slice(None) if rows is None else list(rows)
+        valid = ~np.isnan(part)
+        count = valid.sum(axis=1)
+        values = np.where(valid, part, 0.0)
+        block_mean = values.sum(axis=1) / np.maximum(count, 1)
+        centred = np.where(valid, part - block_mean[:, None, :], 0.0)
+        block_m2 = (centred * centred).sum(axis=1)
+        old = self.count[chosen]
+        total = old + count
+        share = np.where(total > 0, count / np.maximum(total, 1), 0.0)
+        delta = block_mean - self.mean[chosen]
+        self.m2[chosen] += block_m2 + delta**2 * old * share
+        self.mean[chosen] += delta * share
+        self.count[chosen] = total
+
+    def sd(self) -> FloatArray:
+        """Sample standard deviation (NaN where fewer than 2 values)."""
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.count > 1, np.sqrt(self.m2 / (self.count - 1)), np.nan)
