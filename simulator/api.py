@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .constraints import candidate_orderings
 from .errors import InputError
 from .executors import Executor, SerialExecutor
 from .experiment import (
@@ -27,8 +28,16 @@ from .experiment import (
     run_adaptive,
     run_fixed,
 )
+from .knockout import KNOCKOUT_ABOVE, run_knockout
 from .output.files import signals_held
-from .output.rundir import RESULT_TABLES, RunDirectory, package_versions, sha256_file, source_hash
+from .output.rundir import (
+    RESULT_TABLES,
+    BlockCheckpoint,
+    RunDirectory,
+    package_versions,
+    sha256_file,
+    source_hash,
+)
 from .scenario import load_scenario, scenario_hash
 from .schema import Scenario, metric_names
 from .stats.ranking import Ranking, rank_orderings
@@ -127,7 +136,7 @@ def run_scenario(
     )
     if adaptive is not None:
         check_adaptive(len(orderings), adaptive)
-        if adaptive.max_replications is not None:
+        if adaptive.max_replications is not None and len(orderings) <= KNOCKOUT_ABOVE:
             metrics = len(metric_names(scenario))
             check_memory(len(orderings), adaptive.max_replications, metrics, "--max-replications")
     settings: dict[str, Any] = {
@@ -274,40 +283,10 @@ def _execute(
             design: dict[str, Any] = {"design": "fixed", "replications": replications}
             assert result.stream is not None
             ranking = result.stream.ranking(result.orderings)
+        elif len(candidate_orderings(scenario)) > KNOCKOUT_ABOVE:
+            result, ranking, design = _knockout(scenario, adaptive, seed, executor, progress)
         else:
-            outcome = run_adaptive(
-                scenario,
-                adaptive,
-                seed=seed,
-                executor=executor,
-                progress=progress,
-                checkpoint=checkpoint,
-            )
-            result, selection = outcome.result, outcome.selection
-            eliminated = [int(r) if r >= 0 else None for r in selection.eliminated_at]
-            design = {
-                "design": "adaptive",
-                "procedure": "KN (Kim & Nelson 2001), common random numbers",
-                "delta": outcome.delta,
-                "delta_source": outcome.delta_source,
-                "alpha": adaptive.alpha,
-                "n0": adaptive.n0,
-                "batch": adaptive.batch,
-                "max_replications": adaptive.max_replications,
-                "guaranteed": selection.guaranteed,
-                "guarantee": _guarantee(adaptive.alpha, outcome.delta, selection.guaranteed),
-                "selected": list(result.orderings[selection.selected]),
-                "replications_total": int(result.counts.sum()),
-                "rinott_total": outcome.rinott_total,
-                "eliminated_at": eliminated,
-            }
-            ranking = rank_orderings(
-                result.orderings,
-                result.metric("utility"),
-                seed=result.seed,
-                counts=result.counts,
-                first=selection.selected,
-            )
+            result, ranking, design = _kn(scenario, adaptive, seed, executor, progress, checkpoint)
         run.write_results(result, ranking, design)
         run.write_presentation()
         with signals_held():
@@ -341,6 +320,85 @@ def _execute(
         raise
     checkpoint.remove()
     return Run(run.path, result, ranking, design)
+
+
+def _adaptive_design(
+    adaptive: AdaptiveSettings, delta: float, source: str, guaranteed: bool
+) -> dict[str, Any]:
+    """The design block both adaptive procedures share."""
+    return {
+        "design": "adaptive",
+        "delta": delta,
+        "delta_source": source,
+        "alpha": adaptive.alpha,
+        "n0": adaptive.n0,
+        "batch": adaptive.batch,
+        "max_replications": adaptive.max_replications,
+        "guaranteed": guaranteed,
+        "guarantee": _guarantee(adaptive.alpha, delta, guaranteed),
+    }
+
+
+def _kn(
+    scenario: Scenario,
+    adaptive: AdaptiveSettings,
+    seed: int,
+    executor: Executor,
+    progress: Progress | None,
+    checkpoint: BlockCheckpoint,
+) -> tuple[ExperimentResult, Ranking, dict[str, Any]]:
+    """KN over every candidate, ranked on the replications each one got."""
+    outcome = run_adaptive(
+        scenario, adaptive, seed=seed, executor=executor, progress=progress, checkpoint=checkpoint
+    )
+    result, selection = outcome.result, outcome.selection
+    design = _adaptive_design(adaptive, outcome.delta, outcome.delta_source, selection.guaranteed)
+    design |= {
+        "procedure": "KN (Kim & Nelson 2001), common random numbers",
+        "selected": list(result.orderings[selection.selected]),
+        "replications_total": int(result.counts.sum()),
+        "rinott_total": outcome.rinott_total,
+        "eliminated_at": [int(r) if r >= 0 else None for r in selection.eliminated_at],
+    }
+    ranking = rank_orderings(
+        result.orderings,
+        result.metric("utility"),
+        seed=result.seed,
+        counts=result.counts,
+        first=selection.selected,
+    )
+    return result, ranking, design
+
+
+def _knockout(
+    scenario: Scenario,
+    adaptive: AdaptiveSettings,
+    seed: int,
+    executor: Executor,
+    progress: Progress | None,
+) -> tuple[ExperimentResult, Ranking, dict[str, Any]]:
+    """The knockout tournament, for more than KNOCKOUT_ABOVE candidates."""
+    outcome = run_knockout(scenario, adaptive, seed=seed, executor=executor, progress=progress)
+    result, tournament = outcome.result, outcome.tournament
+    design = _adaptive_design(adaptive, outcome.delta, outcome.delta_source, tournament.guaranteed)
+    design |= {
+        "procedure": (
+            f"knockout tournament of KN groups of {tournament.group_size} (Zhong & Hong "
+            "2022), common random numbers within each round"
+        ),
+        "rounds": tournament.rounds,
+        "alpha_round": tournament.alpha_round,
+        "round_starts": list(tournament.round_starts),
+        "final_round": [list(result.orderings[i]) for i in tournament.final_group],
+        "selected": list(result.orderings[tournament.selected]),
+        "replications_total": int(tournament.replications.sum()),
+        "rinott_total": None,
+        "eliminated_at": [
+            None if r == 0 else int(n)
+            for r, n in zip(tournament.eliminated_round, result.counts, strict=True)
+        ],
+    }
+    return result, outcome.ranking, design
 
 
 @dataclass(frozen=True)

@@ -441,24 +441,31 @@ class AdaptiveResult:
     rinott_total: int
 
 
-def _pilot_delta(
-    scenario: Scenario, orderings: int, seed: int, n0: int, executor: Executor
+def pilot_delta(
+    scenario: Scenario,
+    orderings: tuple[Ordering, ...],
+    seed: int,
+    n0: int,
+    executor: Executor,
 ) -> tuple[float, str]:
     """δ from an independent pilot: DELTA_FRACTION of the pooled sd of utility.
 
     The pilot uses its own seed (derived from the run's), so the selection's data are
-    independent of the δ it is run with.
+    independent of the δ it is run with. It keeps no records, only their moments.
     """
     pilot_seed = int(stream(seed, "design:pilot").integers(2**62))
-    pilot = run_fixed(scenario, replications=n0, seed=pilot_seed, executor=executor)
-    pooled = float(np.sqrt(np.mean(np.var(pilot.metric("utility"), axis=1, ddof=1))))
+    store = RecordStore(len(orderings), len(metric_names(scenario)), keep=0)
+    with executor.session(BlockTask(scenario, orderings, pilot_seed)) as run:
+        store.collect(run, 0, n0)
+    variance = store.moments.sd()[:, UTILITY] ** 2
+    pooled = float(np.sqrt(np.mean(variance)))
     if pooled == 0:
         raise InputError(
             "utility does not vary in a pilot run, so no default --delta can be set; give one"
         )
     source = (
         f"default: {DELTA_FRACTION:g} x the utility's standard deviation "
-        f"({pooled:.4g}) in a {n0}-replication pilot of all {orderings} orderings"
+        f"({pooled:.4g}) in a {n0}-replication pilot of all {len(orderings):,} orderings"
     )
     return DELTA_FRACTION * pooled, source
 
@@ -516,7 +523,7 @@ def run_adaptive(
         )
     executor = executor or SerialExecutor()
     if settings.delta is None:
-        delta, source = _pilot_delta(scenario, k, seed, settings.n0, executor)
+        delta, source = pilot_delta(scenario, orderings, seed, settings.n0, executor)
     else:
         delta, source = settings.delta, "given"
     store = RecordStore(k, len(metric_names(scenario)), checkpoint)

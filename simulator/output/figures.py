@@ -131,11 +131,12 @@ def _title(figure: Figure, run: RunFiles, what: str) -> None:
     figure.suptitle(f"{run.scenario.name}: {what}\n{run.size_text}", fontsize=10)
 
 
-def _quantile_box(ax: Axes, run: RunFiles, row: RankingRow, i: int) -> None:
-    """Utility's 25-75% box and 5-95% whiskers from summary.json (replications not kept)."""
+def _quantile_box(ax: Axes, run: RunFiles, row: RankingRow, i: int) -> bool:
+    """Utility's 25-75% box and 5-95% whiskers from summary.json (replications not
+    kept); False if summary.json has no quantiles either (a knockout tournament)."""
     q = run.metric_summary(row.ordering, "utility")
     if q["q05"] is None:
-        return
+        return False
     ax.plot([q["q05"], q["q95"]], [i, i], color=color(i), lw=1.2)
     ax.add_patch(
         Rectangle(
@@ -143,6 +144,7 @@ def _quantile_box(ax: Axes, run: RunFiles, row: RankingRow, i: int) -> None:
         )
     )
     ax.plot([q["q50"], q["q50"]], [i - 0.3, i + 0.3], color="0.2", lw=1.2)
+    return True
 
 
 def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
@@ -157,9 +159,10 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
     figure = new_figure(9.0, 1.3 + 0.55 * len(rows))
     ax = figure.add_subplot()
     percent = round(100 * run.summary.get("confidence", 0.95))
+    boxes = False
     for i, row in enumerate(rows):
         if not kept:
-            _quantile_box(ax, run, row, i)
+            boxes = _quantile_box(ax, run, row, i) or boxes
         else:
             values = data[row.ordering][:, 0]
             values = values[~np.isnan(values)]
@@ -201,11 +204,10 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
     )
     ax.set_xlabel("utility (the scenario's objective), per replication")
     ax.grid(axis="x", alpha=0.3)
-    handles = [
-        Line2D([], [], marker="D", color="black", mfc="white", label=f"mean, {percent}% CI"),
-        Line2D([], [], color="0.2", label="median"),
-    ]
-    if not kept:
+    handles = [Line2D([], [], marker="D", color="black", mfc="white", label=f"mean, {percent}% CI")]
+    if kept or boxes:
+        handles.append(Line2D([], [], color="0.2", label="median"))
+    if boxes:
         handles.append(
             Line2D([], [], color="0.5", lw=6, alpha=0.45, label="25-75%, whiskers 5-95%")
         )
@@ -337,7 +339,8 @@ def _gate_legend(scenario: Scenario, bands: dict[str, Any]) -> list[Any]:
 
 
 def timeline_figure(run: RunFiles, top: int = TIMELINES) -> Figure:
-    """Per top ordering, each visitor's visit-day band on the calendar, with gates shaded."""
+    """Per top ordering, each visitor's visit-day band on the calendar, with gates shaded
+    (the mean day alone when the run kept no replications to take quantiles from)."""
     scenario = run.scenario
     rows = run.ranking[:top]
     visitors = len(scenario.visitors)
@@ -356,6 +359,9 @@ def timeline_figure(run: RunFiles, top: int = TIMELINES) -> Figure:
             stats = run.metric_summary(row.ordering, f"day.{vid}")
             happened.append(stats["n"] / max(row.replications, 1))
             if not stats["n"]:
+                continue
+            if stats["q05"] is None:  # no replications kept: the mean visit day only
+                ax.plot([origin + stats["mean"]] * 2, [j - 0.3, j + 0.3], color="black", lw=2)
                 continue
             q05, q25, q50, q75, q95 = (stats[k] for k in ("q05", "q25", "q50", "q75", "q95"))
             bar = {"facecolor": color(i), "lw": 0}

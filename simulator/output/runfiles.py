@@ -165,8 +165,11 @@ class RunFiles:
         """How many replications, in words, with the seed."""
         seed = self.summary.get("seed", self.manifest.get("seed"))
         if self.design.get("design") == "adaptive":
-            total = sum(row.replications for row in self.ranking)
-            return f"adaptive design (KN), {total:,} replications in all, seed {seed}"
+            total = self.design.get("replications_total") or sum(
+                row.replications for row in self.ranking
+            )
+            how = "knockout tournament" if self.design.get("rounds") else "KN"
+            return f"adaptive design ({how}), {total:,} replications in all, seed {seed}"
         n = self.ranking[0].replications
         return f"{n:,} replications per ordering, seed {seed}"
 

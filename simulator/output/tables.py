@@ -21,6 +21,9 @@ from ..stats.ranking import Ranking
 from ..types import Ordering
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
+SUMMARY_METRICS_LIMIT = 1000
+"""summary.json gives per-metric statistics for this many best-ranked orderings (the
+rest have `"metrics": null`), which keeps it readable with tens of thousands."""
 
 
 def ordering_text(ordering: Ordering) -> str:
@@ -52,8 +55,8 @@ def ranking_rows(
             "mean_utility": float(ranking.mean[k]),
             "ci_low": float(ranking.ci_low[k]),
             "ci_high": float(ranking.ci_high[k]),
-            "p_best": float(ranking.p_best[k]),
-            "sucra": float(ranking.sucra[k]),
+            "p_best": _num(float(ranking.p_best[k])),
+            "sucra": _num(float(ranking.sucra[k])),
             "mcb_low": _num(float(ranking.mcb_low[k])),
             "mcb_high": _num(float(ranking.mcb_high[k])),
             "eliminated_at": None if eliminated_at is None else eliminated_at[k],
@@ -130,7 +133,9 @@ def summary_document(
                 "rank_probabilities": None
                 if ranking.rank_probabilities is None
                 else [float(p) for p in ranking.rank_probabilities[k]],
-                "metrics": {
+                "metrics": None
+                if position >= SUMMARY_METRICS_LIMIT
+                else {
                     name: _describe(
                         moments.count[k, m],
                         moments.mean[k, m],
@@ -140,7 +145,7 @@ def summary_document(
                     for m, name in enumerate(result.metrics)
                 },
             }
-            for row, k in zip(rows, ranking.order, strict=True)
+            for position, (row, k) in enumerate(zip(rows, ranking.order, strict=True))
         ],
     }
 

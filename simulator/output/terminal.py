@@ -45,8 +45,8 @@ def ranking_table(
             str(row["rank"]),
             row["ordering"].replace(",", ARROW),
             f"{row['mean_utility']:.3f} ± {(row['ci_high'] - row['ci_low']) / 2:.3f}",
-            f"{row['p_best']:.3f}",
-            f"{row['sucra']:.2f}",
+            "" if row["p_best"] is None else f"{row['p_best']:.3f}",
+            "" if row["sucra"] is None else f"{row['sucra']:.2f}",
         ]
         if adaptive:
             out_at = row["eliminated_at"]
@@ -76,6 +76,12 @@ def design_sentence(design: dict[str, Any]) -> str:
     """What the adaptive design spent, against a fixed design of equal guarantee."""
     if design["design"] != "adaptive":
         return ""
+    if design.get("rounds"):
+        return (
+            f"The knockout tournament played {design['rounds']} rounds (α/{design['rounds']} "
+            f"= {design['alpha_round']:.3g} each) and spent {design['replications_total']:,} "
+            f"replications in all. δ: {design['delta_source']}."
+        )
     return (
         f"KN spent {design['replications_total']:,} replications in all; a fixed "
         f"(Rinott) design with the same δ = {design['delta']:.4g} and α = {design['alpha']:g} "

@@ -1,0 +1,200 @@
+"""The adaptive design for thousands of orderings: a knockout tournament of KN groups.
+
+KN over all k orderings keeps k x k pairwise state and its Bonferroni split over k - 1
+rivals makes every comparison stricter as k grows (see `stats.tournament`). Above
+`KNOCKOUT_ABOVE` candidates the adaptive design therefore plays Zhong & Hong's knockout
+tournament instead: KN inside groups of `GROUP_SIZE`, winners advancing, α split over
+the rounds, fresh common-random-number replications every round. The guarantee is the
+same: with probability at least 1 - α the selected ordering is the best whenever the
+best leads every other by δ or more.
+
+No replication is kept. Each ordering's records are merged into per-metric moments as
+they arrive (a world simulated twice, once at the end of a round and again at the start
+of the next, is counted once), and the final round's common replications rank the
+orderings that reached it: P(best), SUCRA and MCB among them. Work items are split by
+orderings as well as by world blocks, so every worker has work even when a round
+simulates few replications of many orderings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from .distributions import FloatArray
+from .executors import Executor, Mapper, SerialExecutor, WorkItem
+from .experiment import (
+    UTILITY,
+    AdaptiveSettings,
+    BlockTask,
+    ExperimentResult,
+    Progress,
+    check_adaptive,
+    pilot_delta,
+    resolve_design,
+    work_items,
+)
+from .schema import Scenario, metric_names
+from .stats.moments import MetricMoments
+from .stats.ranking import Ranking, rank_orderings
+from .stats.selection import IntArray
+from .stats.tournament import Tournament, knockout_select
+from .world import BLOCK_SIZE
+
+KNOCKOUT_ABOVE = 1000
+"""The adaptive design plays a knockout tournament above this many candidate orderings
+(KN's k x k state stays under about 100 MB up to here)."""
+
+GROUP_SIZE = 16
+"""Orderings per KN group in the tournament."""
+
+
+@dataclass(frozen=True)
+class KnockoutResult:
+    """A tournament's outcome, the moments of everything it simulated, and the ranking."""
+
+    result: ExperimentResult  # no records kept; counts are distinct replications
+    tournament: Tournament
+    ranking: Ranking
+    delta: float
+    delta_source: str
+
+
+def _split(items: list[WorkItem], parts: int) -> Iterator[WorkItem]:
+    """Each work item cut into up to `parts` items over consecutive slices of its orderings."""
+    for block, start, stop, systems in items:
+        assert systems is not None
+        for chunk in np.array_split(np.asarray(systems), min(parts, len(systems))):
+            yield block, start, stop, tuple(int(s) for s in chunk)
+
+
+class _Collector:
+    """The tournament's sampler: simulates, merges moments, returns utilities."""
+
+    def __init__(self, run: Mapper, k: int, metrics: int, parts: int) -> None:
+        self.run = run
+        self.parts = parts
+        self.moments = MetricMoments(k, metrics)
+        self.fresh_from = np.zeros(k, dtype=np.int64)  # first replication not yet merged
+        self.distinct = np.zeros(k, dtype=np.int64)
+
+    def __call__(self, systems: IntArray, start: int, stop: int) -> FloatArray:
+        items = list(_split(work_items(start, stop, tuple(int(s) for s in systems)), self.parts))
+        out = np.empty((len(systems), stop - start))
+        position = {int(s): i for i, s in enumerate(systems)}
+        for (block, low, high, chosen), part in zip(items, self.run(items), strict=True):
+            assert chosen is not None
+            begin = block * BLOCK_SIZE + low
+            rows = [position[s] for s in chosen]
+            out[rows, begin - start : begin - start + high - low] = part[:, :, UTILITY]
+            self._merge(np.asarray(chosen), begin, part)
+        return out
+
+    def _merge(self, chosen: IntArray, begin: int, part: FloatArray) -> None:
+        """Merge records into the moments, skipping worlds an ordering already had."""
+        width = part.shape[1]
+        seen = np.clip(self.fresh_from[chosen] - begin, 0, width)
+        if seen.any():
+            part = part.copy()
+            part[np.arange(width)[None, :] < seen[:, None]] = np.nan
+        self.moments.add(part, chosen.tolist())
+        self.distinct[chosen] += width - seen
+        self.fresh_from[chosen] = np.maximum(self.fresh_from[chosen], begin + width)
+
+
+def run_knockout(
+    scenario: Scenario,
+    settings: AdaptiveSettings,
+    *,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> KnockoutResult:
+    """Select the best of many orderings by a knockout tournament (see module doc)."""
+    _, seed, orderings = resolve_design(scenario, None, seed, fixed=False)
+    k = len(orderings)
+    check_adaptive(k, settings)
+    executor = executor or SerialExecutor()
+    if settings.delta is None:
+        delta, source = pilot_delta(scenario, orderings, seed, settings.n0, executor)
+    else:
+        delta, source = settings.delta, "given"
+    metrics = metric_names(scenario)
+    with executor.session(BlockTask(scenario, orderings, seed)) as run:
+        collect = _Collector(run, k, len(metrics), 2 * max(executor.workers, 1))
+
+        def on_batch(done: int, alive: int) -> None:
+            if progress is not None:
+                progress(done, None, f"({alive:,} of {k:,} orderings left)")
+
+        tournament = knockout_select(
+            collect,
+            k,
+            n0=settings.n0,
+            delta=delta,
+            alpha=settings.alpha,
+            batch=settings.batch,
+            group_size=GROUP_SIZE,
+            max_replications=settings.max_replications,
+            on_batch=on_batch,
+        )
+    result = ExperimentResult(
+        scenario=scenario,
+        orderings=orderings,
+        metrics=metrics,
+        records=np.full((k, 0, len(metrics)), np.nan),
+        counts=collect.distinct,
+        seed=seed,
+        moments=collect.moments,
+    )
+    return KnockoutResult(result, tournament, _ranking(result, tournament), delta, source)
+
+
+def _ranking(result: ExperimentResult, tournament: Tournament) -> Ranking:
+    """Every ordering with its mean over all its replications; the final round's
+    orderings, ranked on their common replications, carry P(best), SUCRA and MCB.
+
+    Order: the selected ordering, the rest of the final round as ranked there, then the
+    others by the round they reached (later first) and their mean.
+    """
+    final = list(tournament.final_group)
+    winner = final.index(tournament.selected)
+    last = rank_orderings(
+        tuple(result.orderings[i] for i in final),
+        tournament.final_observations,
+        seed=result.seed,
+        first=winner,
+    )
+    k = len(result.orderings)
+    moments = result.metric_moments()
+    counts = result.counts
+    mean = moments.mean[:, UTILITY].copy()
+    sd = moments.sd()[:, UTILITY]
+    half = (
+        stats.t.ppf(0.5 + last.confidence / 2, np.maximum(counts - 1, 1))
+        * sd
+        / np.sqrt(np.maximum(counts, 1))
+    )
+    extras = {name: np.full(k, np.nan) for name in ("p_best", "sucra", "mcb_low", "mcb_high")}
+    for position, system in enumerate(final):
+        for name, values in extras.items():
+            values[system] = getattr(last, name)[position]
+    reached = np.where(
+        tournament.eliminated_round == 0, tournament.rounds + 1, tournament.eliminated_round
+    )
+    rest = sorted(set(range(k)) - set(final), key=lambda i: (-reached[i], -mean[i], i))
+    return Ranking(
+        orderings=result.orderings,
+        replications=counts,
+        mean=mean,
+        sd=sd,
+        ci_low=mean - half,
+        ci_high=mean + half,
+        rank_probabilities=None,
+        order=(*(final[i] for i in last.order), *rest),
+        confidence=last.confidence,
+        **extras,
+    )
