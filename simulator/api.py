@@ -23,7 +23,7 @@ from .experiment import (
     ReplicationFailed,
     check_adaptive,
     check_memory,
-    kept_replications,
+    keeps_every_replication,
     resolve_design,
     run_adaptive,
     run_fixed,
@@ -148,8 +148,9 @@ def run_scenario(
     if adaptive is None:
         settings["replications"] = replications
         metrics = len(metric_names(scenario))
-        kept = kept_replications(len(orderings), replications, metrics, keep_replications)
-        settings["keep_replications"] = kept == replications
+        settings["keep_replications"] = keeps_every_replication(
+            len(orderings), replications, metrics, keep_replications
+        )
     else:
         settings["adaptive"] = {
             "delta": adaptive.delta,
@@ -280,7 +281,11 @@ def _execute(
                 checkpoint=checkpoint,
                 keep=keep,
             )
-            design: dict[str, Any] = {"design": "fixed", "replications": replications}
+            design: dict[str, Any] = {
+                "design": "fixed",
+                "replications": replications,
+                "keep_replications": keep,
+            }
             assert result.stream is not None
             ranking = result.stream.ranking(result.orderings)
         elif len(candidate_orderings(scenario)) > KNOCKOUT_ABOVE:

@@ -320,16 +320,21 @@ to replications.csv.gz; above it statistics are streamed and only the first
 replications that fit are kept, for the quantiles."""
 
 
-def kept_replications(orderings: int, replications: int, metrics: int, keep: bool | None) -> int:
-    """How many replications (from index 0) a fixed design holds in memory.
+def keeps_every_replication(
+    orderings: int, replications: int, metrics: int, keep: bool | None
+) -> bool:
+    """`keep` if given, else whether the whole outcome table fits in KEEP_CELLS."""
+    if keep is not None:
+        return keep
+    return orderings * replications * metrics <= KEEP_CELLS
 
-    `keep` True holds all, False only those that fit in KEEP_CELLS, None (the default)
-    all if they fit in KEEP_CELLS.
-    """
-    fits = KEEP_CELLS // (orderings * metrics)
-    if keep or (keep is None and replications <= fits):
+
+def kept_replications(orderings: int, replications: int, metrics: int, keep: bool | None) -> int:
+    """How many replications (from index 0) a fixed design holds in memory: all when
+    it keeps every one (`keeps_every_replication`), else as many as fit in KEEP_CELLS."""
+    if keeps_every_replication(orderings, replications, metrics, keep):
         return replications
-    return max(2, min(replications, fits))
+    return max(2, min(replications, KEEP_CELLS // (orderings * metrics)))
 
 
 def resolve_design(

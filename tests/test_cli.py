@@ -157,7 +157,7 @@ def test_set_overrides_reach_the_model_and_the_resolved_scenario(tmp_path: Path)
 def test_json_output_is_one_document_on_stdout(tmp_path: Path) -> None:
     document = run_json(tmp_path, FLAGSHIP)
     assert set(document) == {"scenario", "seed", "design", "recommendation", "results", "ranking"}
-    assert document["design"] == {"design": "fixed", "replications": 20}
+    assert document["design"] == {"design": "fixed", "replications": 20, "keep_replications": True}
     assert document["ranking"][0]["ordering"][0] in {"blinken", "yellen", "raimondo", "kerry"}
 
 

@@ -285,10 +285,11 @@ def _print_run(done: Run, fmt: str) -> None:
         click.echo(json.dumps(document, indent=2))
         return
     console = Console()
+    how = "knockout tournament" if done.design.get("rounds") else "KN"
     size = (
-        f"adaptive KN, {int(done.result.counts.sum()):,} replications"
+        f"adaptive {how}, {done.design['replications_total']:,} replications"
         if adaptive
-        else f"{done.result.replications} replications each"
+        else f"{done.result.replications:,} replications each"
     )
     title = (
         f"{loaded.name}: {len(done.result.orderings)} orderings, {size}, seed {done.result.seed}"

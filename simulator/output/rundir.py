@@ -255,7 +255,9 @@ class RunDirectory:
             "ranking.csv": tables.ranking_csv(ranking, design.get("eliminated_at")),
             "rank_probabilities.csv": tables.rank_probabilities_csv(ranking),
             "summary.json": tables.summary_document(result, ranking, design),
-            "replications.csv.gz": tables.replications_csv(result),
+            "replications.csv.gz": tables.replications_csv(result)
+            if design.get("keep_replications", True)
+            else None,
         }
         written: list[str] = []
         try:

@@ -124,7 +124,6 @@ def summary_document(
         "confidence": ranking.confidence,
         "design": {k: v for k, v in design.items() if k != "eliminated_at"},
         "best": list(ranking.best),
-        "replications_kept": result.complete,
         "quantiles_from": min(result.kept, result.replications),
         "orderings": [
             {

@@ -20,8 +20,12 @@ from .tables import ranking_rows
 ARROW = "→"
 
 
+TABLE_ROWS = 30
+"""Most orderings `visitsim run` prints; ranking.csv has them all."""
+
+
 def ranking_table(
-    ranking: Ranking, design: dict[str, Any], title: str, limit: int | None = None
+    ranking: Ranking, design: dict[str, Any], title: str, limit: int | None = TABLE_ROWS
 ) -> Table:
     """The ranking, best first: mean utility with CI, P(best), SUCRA; and for the
     adaptive design, replications and the replication at which each was eliminated
@@ -53,7 +57,7 @@ def ranking_table(
             cells += [str(row["replications"]), "" if out_at is None else str(out_at)]
         table.add_row(*cells, style="bold green" if row["rank"] == 1 else None)
     if limit is not None and len(rows) > limit:
-        table.caption = f"{len(rows) - limit} more orderings in ranking.csv"
+        table.caption = f"{len(rows) - limit:,} more orderings in ranking.csv"
     return table
 
 
