@@ -5,6 +5,10 @@ of (task, item), and callers consume results in the order they asked for them. A
 executor opens a *session* for one task; workers receive the task (and with it the
 scenario) once per session, not with every item, and a session can map many batches
 of items (the adaptive design asks for one batch at a time).
+
+While a session runs, this process merges the arriving results into statistics with
+numpy; its BLAS is held to one thread then, because the workers already use every core
+and a multi-threaded BLAS competing with them costs more than it gains.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
+
+from threadpoolctl import threadpool_limits
 
 from .distributions import FloatArray
 from .errors import InputError, SimulatorError
@@ -130,6 +136,10 @@ class ProcessExecutor:
 
     @contextmanager
     def session(self, task: BlockTask) -> Iterator[Mapper]:
+        with threadpool_limits(limits=1):  # the workers own the cores (see module doc)
+            yield from self._pools(task)
+
+    def _pools(self, task: BlockTask) -> Iterator[Mapper]:
         pools = [self._pool(task)]
 
         def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
@@ -228,7 +238,8 @@ class DaskExecutor:
                         "no results were written"
                     ) from error
 
-        yield run
+        with threadpool_limits(limits=1):  # the workers own the cores (see module doc)
+            yield run
 
     def close(self) -> None:
         """Stop the client (and the local cluster, if this executor started one)."""

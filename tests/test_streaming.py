@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from simulator import api, experiment
 from simulator.executors import ProcessExecutor, SerialExecutor
@@ -16,7 +17,7 @@ from simulator.experiment import AdaptiveSettings, run_fixed
 from simulator.output.runfiles import RunFiles
 from simulator.scenario import load_scenario
 from simulator.stats.moments import MetricMoments
-from simulator.stats.ranking import UtilityStream, rank_orderings
+from simulator.stats.ranking import UtilityStream, bootstrap_weights, rank_orderings
 
 from .test_cli import invoke
 
@@ -173,3 +174,16 @@ def test_the_tournament_finds_the_best_the_fixed_design_finds(
     best = ranking.mean[ranking.order[0]]
     picked = ranking.mean[fixed.orderings.index(tuple(chosen.design["selected"]))]
     assert best - picked <= 0.3
+
+
+def test_bootstrap_weights_are_poisson_one_and_keyed_by_block() -> None:
+    weights = bootstrap_weights(seed=1, block=3, samples=20_000)
+    assert weights.shape == (20_000, 100)
+    values, counts = np.unique(weights, return_counts=True)
+    expected = stats.poisson.pmf(values, 1.0) * weights.size
+    assert (
+        stats.chisquare(counts[:6], expected[:6] * counts[:6].sum() / expected[:6].sum()).pvalue
+        > 1e-3
+    )
+    np.testing.assert_array_equal(weights, bootstrap_weights(seed=1, block=3, samples=20_000))
+    assert not np.array_equal(weights[:10], bootstrap_weights(seed=1, block=4, samples=10))
