@@ -18,10 +18,12 @@ import os
 import signal
 import threading
 import weakref
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
+from functools import partial
 from typing import Any, Protocol
 
 from threadpoolctl import threadpool_limits
@@ -38,6 +40,9 @@ BlockTask = Callable[[WorkItem], FloatArray]
 Mapper = Callable[[Sequence[WorkItem]], Iterator[FloatArray]]
 
 EXECUTORS = ("serial", "process", "dask")
+
+WINDOW_PER_WORKER = 4
+"""Work items in flight (submitted, result not yet read) per worker."""
 
 
 class Executor(Protocol):
@@ -108,6 +113,24 @@ class WorkerLost(SimulatorError):
     """Workers kept dying: the run stops rather than drop replications."""
 
 
+def _in_order(
+    submit: Callable[[WorkItem], Any], items: Sequence[WorkItem], window: int
+) -> Iterator[FloatArray]:
+    """Results of `items` in order, from futures `submit` returns.
+
+    At most `window` items are submitted and not yet read at any time, so a run of any
+    length holds a bounded number of results, however fast the workers are.
+    """
+    pending: deque[Any] = deque(submit(item) for item in items[:window])
+    upcoming = iter(items[window:])
+    while pending:
+        result = pending.popleft().result()
+        following = next(upcoming, None)
+        if following is not None:
+            pending.append(submit(following))
+        yield result
+
+
 MAX_RESTARTS = 2
 """Fresh pools a process session may start after workers die, before giving up."""
 
@@ -141,15 +164,16 @@ class ProcessExecutor:
 
     def _pools(self, task: BlockTask) -> Iterator[Mapper]:
         pools = [self._pool(task)]
+        window = WINDOW_PER_WORKER * self.workers
 
         def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
             done = 0
             restarts = 0
             while done < len(items):
-                futures = [pools[-1].submit(_run, item) for item in items[done:]]
+                pool = pools[-1]
                 try:
-                    for future in futures:
-                        yield future.result()
+                    for result in _in_order(partial(pool.submit, _run), items[done:], window):
+                        yield result
                         done += 1
                 except BrokenProcessPool as error:
                     pools[-1].shutdown(wait=False, cancel_futures=True)
@@ -227,16 +251,20 @@ class DaskExecutor:
         client = self._connect()
         remote = client.scatter(task, broadcast=True, hash=False)
 
+        def submit(item: WorkItem) -> Any:
+            return client.submit(_call, remote, item, pure=False)
+
         def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
-            futures = [client.submit(_call, remote, item, pure=False) for item in items]
-            for item, future in zip(items, futures, strict=True):
-                try:
-                    yield future.result()
-                except KilledWorker as error:
-                    raise WorkerLost(
-                        f"Dask workers kept dying while simulating block {item[0]}; "
-                        "no results were written"
-                    ) from error
+            done = 0
+            try:
+                for result in _in_order(submit, items, WINDOW_PER_WORKER * self.workers):
+                    yield result
+                    done += 1
+            except KilledWorker as error:
+                raise WorkerLost(
+                    f"Dask workers kept dying while simulating block {items[done][0]}; "
+                    "no results were written"
+                ) from error
 
         with threadpool_limits(limits=1):  # the workers own the cores (see module doc)
             yield run
