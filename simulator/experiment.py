@@ -223,13 +223,27 @@ class ExperimentResult:
         return moments
 
 
+def split_item(item: WorkItem, candidates: int, parts: int) -> list[WorkItem]:
+    """A work item cut into up to `parts` items over consecutive slices of its orderings,
+    so that more workers share it; their results, stacked, are the item's."""
+    block, start, stop, systems = item
+    chosen = np.arange(candidates) if systems is None else np.asarray(systems)
+    if parts <= 1 or len(chosen) < 2:
+        return [item]
+    chunks = np.array_split(chosen, min(parts, len(chosen)))
+    return [(block, start, stop, tuple(int(s) for s in chunk)) for chunk in chunks]
+
+
 class RecordStore:
-    """Grows as batches of replications arrive for subsets of the candidates.
+    """Takes in batches of replications of subsets of the candidates, in order.
 
     Keeps the records of replications below `keep` (all by default) and merges every
     record into `moments`, and into `stream` (a fixed design's ranking statistics) if
-    given. With a checkpoint, items it holds are read back instead of simulated, and
-    every simulated item is saved to it as its results arrive.
+    given. A world an ordering was already simulated in (the knockout tournament starts
+    a round where the last one's decisions ended, which a batch may have passed) is not
+    merged twice: `counts` are distinct replications. With a checkpoint, items it holds
+    are read back instead of simulated, and every simulated item is saved to it as its
+    results arrive. `workers` only decides how finely items are split for dispatch.
     """
 
     def __init__(
@@ -240,13 +254,16 @@ class RecordStore:
         *,
         keep: int | None = None,
         stream: UtilityStream | None = None,
+        workers: int = 1,
     ) -> None:
         self.records = np.full((candidates, 0, metrics), np.nan)
         self.counts = np.zeros(candidates, dtype=np.int64)
+        self.reached = np.zeros(candidates, dtype=np.int64)  # first world not yet taken in
         self.checkpoint = checkpoint
         self.keep = keep
         self.moments = MetricMoments(candidates, metrics)
         self.stream = stream
+        self.workers = workers
 
     def collect(
         self,
@@ -255,25 +272,32 @@ class RecordStore:
         stop: int,
         systems: Sequence[int] | None = None,
         done: Callable[[int], None] | None = None,
-    ) -> None:
-        """Simulate replications start..stop-1 of `systems` (default all) and keep them.
+    ) -> FloatArray:
+        """Simulate replications start..stop-1 of `systems` (default all) and take them in.
 
-        All work items are submitted at once (workers run them in parallel); `done`
-        hears the replication reached as each item's results arrive, in order.
+        Returns their utilities, shape (systems, stop - start). All work items are
+        submitted at once (workers run them in parallel; an item is split by orderings
+        when there are fewer items than twice the workers); `done` hears the replication
+        reached as each item's results arrive, in order.
         """
         chosen = tuple(range(len(self.counts))) if systems is None else tuple(systems)
+        rows = list(chosen)
         held = stop if self.keep is None else min(stop, self.keep)
         if self.records.shape[1] < held:
             grow = np.full(
                 (len(self.counts), held - self.records.shape[1], self.records.shape[2]), np.nan
             )
             self.records = np.concatenate([self.records, grow], axis=1)
-        r = start
         items = work_items(start, stop, None if systems is None else chosen)
         saved = self.checkpoint
         kept = [saved is not None and item in saved for item in items]
         todo = [item for item, was_kept in zip(items, kept, strict=True) if not was_kept]
-        computed = run(todo) if todo else iter(())
+        parts = -(-2 * self.workers // len(todo)) if todo else 1
+        pieces = [split_item(item, len(self.counts), parts) for item in todo]
+        computed = run([piece for split in pieces for piece in split]) if todo else iter(())
+        sizes = iter(len(split) for split in pieces)
+        utility = np.empty((len(chosen), stop - start))
+        r = start
         for item, was_kept in zip(items, kept, strict=True):
             width = item[2] - item[1]
             if saved is not None and was_kept:
@@ -285,18 +309,30 @@ class RecordStore:
                         f"{(len(chosen), width, self.records.shape[2])}: it is not this run's"
                     )
             else:
-                part = next(computed)
+                part = np.concatenate([next(computed) for _ in range(next(sizes))], axis=0)
                 if saved is not None:
                     saved.save(item, part)
             if r < held:
-                self.records[list(chosen), r : min(r + width, held)] = part[:, : held - r]
-            self.moments.add(part, None if systems is None else chosen)
-            if self.stream is not None:
-                self.stream.add(r, part[:, :, UTILITY])
+                self.records[rows, r : min(r + width, held)] = part[:, : held - r]
+            utility[:, r - start : r - start + width] = part[:, :, UTILITY]
+            self._merge(rows, r, part)
             r += width
             if done is not None:
                 done(r)
-        self.counts[list(chosen)] = stop
+        return utility
+
+    def _merge(self, rows: list[int], first: int, part: FloatArray) -> None:
+        """Merge replications first.. of `rows` into the statistics, each world once."""
+        width = part.shape[1]
+        seen = np.clip(self.reached[rows] - first, 0, width)
+        if seen.any():
+            part = part.copy()
+            part[np.arange(width)[None, :] < seen[:, None]] = np.nan
+        self.moments.add(part, rows)
+        if self.stream is not None:
+            self.stream.add(first, part[:, :, UTILITY])
+        self.counts[rows] += width - seen
+        self.reached[rows] = np.maximum(self.reached[rows], first + width)
 
     def result(
         self, scenario: Scenario, orderings: tuple[Ordering, ...], seed: int
@@ -407,14 +443,15 @@ def run_fixed(
     """
     n, seed, orderings = resolve_design(scenario, replications, seed, keep=keep)
     metrics = len(metric_names(scenario))
+    executor = executor or SerialExecutor()
     store = RecordStore(
         len(orderings),
         metrics,
         checkpoint,
         keep=kept_replications(len(orderings), n, metrics, keep),
         stream=UtilityStream(len(orderings), n, seed),
+        workers=executor.workers,
     )
-    executor = executor or SerialExecutor()
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
         store.collect(run, 0, n, done=None if progress is None else lambda r: progress(r, n, ""))
     return store.result(scenario, orderings, seed)
@@ -459,7 +496,9 @@ def pilot_delta(
     independent of the δ it is run with. It keeps no records, only their moments.
     """
     pilot_seed = int(stream(seed, "design:pilot").integers(2**62))
-    store = RecordStore(len(orderings), len(metric_names(scenario)), keep=0)
+    store = RecordStore(
+        len(orderings), len(metric_names(scenario)), keep=0, workers=executor.workers
+    )
     with executor.session(BlockTask(scenario, orderings, pilot_seed)) as run:
         store.collect(run, 0, n0)
     variance = store.moments.sd()[:, UTILITY] ** 2
@@ -531,13 +570,11 @@ def run_adaptive(
         delta, source = pilot_delta(scenario, orderings, seed, settings.n0, executor)
     else:
         delta, source = settings.delta, "given"
-    store = RecordStore(k, len(metric_names(scenario)), checkpoint)
-    utility = metric_names(scenario).index("utility")
+    store = RecordStore(k, len(metric_names(scenario)), checkpoint, workers=executor.workers)
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
 
         def sampler(systems: NDArray[np.int64], start: int, stop: int) -> FloatArray:
-            store.collect(run, start, stop, systems.tolist())
-            return store.records[systems, start:stop, utility]
+            return store.collect(run, start, stop, systems.tolist())
 
         def on_batch(done: int, survivors: int) -> None:
             if progress is not None:
@@ -553,7 +590,7 @@ def run_adaptive(
             max_replications=settings.max_replications,
             on_batch=on_batch,
         )
-    first_stage = store.records[:, : settings.n0, utility]
+    first_stage = store.records[:, : settings.n0, UTILITY]
     rinott = rinott_sample_sizes(
         first_stage.std(axis=1, ddof=1), settings.n0, delta, settings.alpha
     )

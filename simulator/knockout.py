@@ -11,38 +11,33 @@ best leads every other by δ or more.
 No replication is kept. Each ordering's records are merged into per-metric moments as
 they arrive (a world simulated twice, once at the end of a round and again at the start
 of the next, is counted once), and the final round's common replications rank the
-orderings that reached it: P(best), SUCRA and MCB among them. Work items are split by
-orderings as well as by world blocks, so every worker has work even when a round
-simulates few replications of many orderings.
+orderings that reached it: P(best), SUCRA and MCB among them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
 from .distributions import FloatArray
-from .executors import Executor, Mapper, SerialExecutor, WorkItem
+from .executors import Executor, SerialExecutor
 from .experiment import (
     UTILITY,
     AdaptiveSettings,
     BlockTask,
     ExperimentResult,
     Progress,
+    RecordStore,
     check_adaptive,
     pilot_delta,
     resolve_design,
-    work_items,
 )
 from .schema import Scenario, metric_names
-from .stats.moments import MetricMoments
 from .stats.ranking import Ranking, rank_orderings
 from .stats.selection import IntArray
 from .stats.tournament import Tournament, knockout_select
-from .world import BLOCK_SIZE
 
 KNOCKOUT_ABOVE = 1000
 """The adaptive design plays a knockout tournament above this many candidate orderings
@@ -63,48 +58,6 @@ class KnockoutResult:
     delta_source: str
 
 
-def _split(items: list[WorkItem], parts: int) -> Iterator[WorkItem]:
-    """Each work item cut into up to `parts` items over consecutive slices of its orderings."""
-    for block, start, stop, systems in items:
-        assert systems is not None
-        for chunk in np.array_split(np.asarray(systems), min(parts, len(systems))):
-            yield block, start, stop, tuple(int(s) for s in chunk)
-
-
-class _Collector:
-    """The tournament's sampler: simulates, merges moments, returns utilities."""
-
-    def __init__(self, run: Mapper, k: int, metrics: int, parts: int) -> None:
-        self.run = run
-        self.parts = parts
-        self.moments = MetricMoments(k, metrics)
-        self.fresh_from = np.zeros(k, dtype=np.int64)  # first replication not yet merged
-        self.distinct = np.zeros(k, dtype=np.int64)
-
-    def __call__(self, systems: IntArray, start: int, stop: int) -> FloatArray:
-        items = list(_split(work_items(start, stop, tuple(int(s) for s in systems)), self.parts))
-        out = np.empty((len(systems), stop - start))
-        position = {int(s): i for i, s in enumerate(systems)}
-        for (block, low, high, chosen), part in zip(items, self.run(items), strict=True):
-            assert chosen is not None
-            begin = block * BLOCK_SIZE + low
-            rows = [position[s] for s in chosen]
-            out[rows, begin - start : begin - start + high - low] = part[:, :, UTILITY]
-            self._merge(np.asarray(chosen), begin, part)
-        return out
-
-    def _merge(self, chosen: IntArray, begin: int, part: FloatArray) -> None:
-        """Merge records into the moments, skipping worlds an ordering already had."""
-        width = part.shape[1]
-        seen = np.clip(self.fresh_from[chosen] - begin, 0, width)
-        if seen.any():
-            part = part.copy()
-            part[np.arange(width)[None, :] < seen[:, None]] = np.nan
-        self.moments.add(part, chosen.tolist())
-        self.distinct[chosen] += width - seen
-        self.fresh_from[chosen] = np.maximum(self.fresh_from[chosen], begin + width)
-
-
 def run_knockout(
     scenario: Scenario,
     settings: AdaptiveSettings,
@@ -122,16 +75,18 @@ def run_knockout(
         delta, source = pilot_delta(scenario, orderings, seed, settings.n0, executor)
     else:
         delta, source = settings.delta, "given"
-    metrics = metric_names(scenario)
+    store = RecordStore(k, len(metric_names(scenario)), keep=0, workers=executor.workers)
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
-        collect = _Collector(run, k, len(metrics), 2 * max(executor.workers, 1))
+
+        def sampler(systems: IntArray, start: int, stop: int) -> FloatArray:
+            return store.collect(run, start, stop, systems.tolist())
 
         def on_batch(done: int, alive: int) -> None:
             if progress is not None:
                 progress(done, None, f"({alive:,} of {k:,} orderings left)")
 
         tournament = knockout_select(
-            collect,
+            sampler,
             k,
             n0=settings.n0,
             delta=delta,
@@ -141,15 +96,7 @@ def run_knockout(
             max_replications=settings.max_replications,
             on_batch=on_batch,
         )
-    result = ExperimentResult(
-        scenario=scenario,
-        orderings=orderings,
-        metrics=metrics,
-        records=np.full((k, 0, len(metrics)), np.nan),
-        counts=collect.distinct,
-        seed=seed,
-        moments=collect.moments,
-    )
+    result = store.result(scenario, orderings, seed)
     return KnockoutResult(result, tournament, _ranking(result, tournament), delta, source)
 
 

@@ -160,3 +160,23 @@ def test_scheduler_without_dask_is_a_usage_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "--scheduler needs --executor dask" in result.stderr
+
+
+def test_adaptive_runs_are_byte_identical_with_items_split_across_workers(
+    tmp_path: Path,
+) -> None:
+    # A KN batch is one block: with two workers it is split by orderings between them.
+    flagship = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"
+    outputs = []
+    for name, options in [
+        ("serial", ["--executor", "serial"]),
+        ("process-2", ["--executor", "process", "--workers", "2"]),
+    ]:
+        args = ["run", str(flagship), "--design", "adaptive", "--delta", "0.3", "--n0", "10"]
+        args += ["--batch", "20", "--format", "json", "--out", str(tmp_path / name), *options]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        outputs.append(Path(json.loads(result.stdout)["results"]))
+    for name in ("ranking.csv", "summary.json", "replications.csv.gz"):
+        contents = {(run / name).read_bytes() for run in outputs}
+        assert len(contents) == 1, name

@@ -49,8 +49,9 @@ def run_orderings(
     equal those rows of `run_fixed`.
     """
     n, seed, _ = resolve_design(scenario, replications, seed)
-    store = RecordStore(len(orderings), len(metric_names(scenario)))
-    with (executor or SerialExecutor()).session(BlockTask(scenario, orderings, seed)) as run:
+    executor = executor or SerialExecutor()
+    store = RecordStore(len(orderings), len(metric_names(scenario)), workers=executor.workers)
+    with executor.session(BlockTask(scenario, orderings, seed)) as run:
         store.collect(run, 0, n)
     return store.result(scenario, orderings, seed)
 
