@@ -21,6 +21,7 @@ from simulator.executors import (
     SerialExecutor,
     WorkerLost,
     WorkItem,
+    _in_order,
     make_executor,
 )
 from simulator.experiment import BlockTask, RecordStore, run_fixed
@@ -180,3 +181,27 @@ def test_adaptive_runs_are_byte_identical_with_items_split_across_workers(
     for name in ("ranking.csv", "summary.json", "replications.csv.gz"):
         contents = {(run / name).read_bytes() for run in outputs}
         assert len(contents) == 1, name
+
+
+def test_results_come_in_order_with_a_bounded_number_in_flight() -> None:
+    outstanding: list[int] = []
+    peak = 0
+
+    class Future:
+        def __init__(self, item: WorkItem) -> None:
+            self.item = item
+
+        def result(self) -> WorkItem:
+            outstanding.remove(self.item[0])
+            return self.item
+
+    def submit(item: WorkItem) -> Future:
+        nonlocal peak
+        outstanding.append(item[0])
+        peak = max(peak, len(outstanding))
+        return Future(item)
+
+    items = [(b, 0, 100, None) for b in range(50)]
+    assert list(_in_order(submit, items, window=6)) == items  # type: ignore[arg-type]
+    assert peak == 6
+    assert not outstanding

@@ -187,3 +187,13 @@ def test_bootstrap_weights_are_poisson_one_and_keyed_by_block() -> None:
     )
     np.testing.assert_array_equal(weights, bootstrap_weights(seed=1, block=3, samples=20_000))
     assert not np.array_equal(weights[:10], bootstrap_weights(seed=1, block=4, samples=10))
+
+
+def test_replications_are_kept_by_default_only_under_the_line() -> None:
+    line = experiment.KEEP_CELLS
+    assert experiment.keeps_every_replication(24, line // (24 * 20), 20, None)
+    assert not experiment.keeps_every_replication(24, line // (24 * 20) + 1, 20, None)
+    assert experiment.keeps_every_replication(24, 10**6, 20, True)
+    assert not experiment.keeps_every_replication(24, 10, 20, False)
+    assert experiment.kept_replications(24, 10**6, 20, None) == line // (24 * 20)
+    assert experiment.kept_replications(24, 10, 20, False) == 10  # all fit: quantiles exact
