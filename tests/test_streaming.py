@@ -18,6 +18,7 @@ from simulator.output.runfiles import RunFiles
 from simulator.scenario import load_scenario
 from simulator.stats.moments import MetricMoments
 from simulator.stats.ranking import UtilityStream, bootstrap_weights, rank_orderings
+from simulator.streams import stream
 
 from .test_cli import invoke
 
@@ -186,6 +187,10 @@ def test_bootstrap_weights_are_poisson_one_and_keyed_by_block() -> None:
         > 1e-3
     )
     np.testing.assert_array_equal(weights, bootstrap_weights(seed=1, block=3, samples=20_000))
+    # The table lookup is the inverse CDF exactly: the number of CDF values <= u.
+    uniforms = stream(1, "stats:bootstrap", 3).random((20_000, 100))
+    cdf = stats.poisson.cdf(np.arange(32), 1.0)
+    np.testing.assert_array_equal(weights, np.searchsorted(cdf, uniforms, side="right"))
     assert not np.array_equal(weights[:10], bootstrap_weights(seed=1, block=4, samples=10))
 
 
