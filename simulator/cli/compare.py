@@ -37,8 +37,7 @@ from ..tuning import (
 )
 from ..tuning.inputs import Base
 from .main import main
-from .options import executor_options, out_option
-from .sweep import format_option
+from .options import executor_options, format_option, out_option
 
 
 def _arrow(ordering: list[str] | tuple[str, ...]) -> str:

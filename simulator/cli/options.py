@@ -74,3 +74,46 @@ def out_option(command: F) -> F:
         show_default=True,
         help="Root folder of results directories.",
     )(command)
+
+
+def format_option(command: F) -> F:
+    """--format table|json."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "json"]),
+        default="table",
+        show_default=True,
+        help="Print tables, or one JSON document on stdout.",
+    )(command)
+
+
+def tuning_options(replications: int, per: str) -> Callable[[F], F]:
+    """What sweep, sensitivity and robustness all take: -n/--replications (default
+    `replications`, per ordering `per`), --seed, the executor options, --out,
+    --format and -q."""
+
+    def decorate(command: F) -> F:
+        for option in (
+            click.option(
+                "--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr)."
+            ),
+            format_option,
+            out_option,
+            executor_options,
+            click.option(
+                "--seed", type=int, help="Random seed (default: the scenario's experiment.seed)."
+            ),
+            click.option(
+                "--replications",
+                "-n",
+                type=int,
+                default=replications,
+                show_default=True,
+                help=f"Replications per ordering {per}.",
+            ),
+        ):
+            command = option(command)
+        return command
+
+    return decorate

@@ -18,9 +18,9 @@ from ..output.tuning_files import (
 from ..tuning import Base, parse_param, run_robustness
 from ..tuning.robustness import DEFAULT_SAMPLES, check_robustness
 from .main import main
-from .options import executor_options, out_option, scenario_options
+from .options import scenario_options, tuning_options
 from .recording import echo_json, tuning_run, tuning_settings
-from .sweep import DEFAULT_REPLICATIONS, format_option
+from .sweep import DEFAULT_REPLICATIONS
 
 ROWS = 10
 """Orderings shown in the terminal table (all are in robustness.csv)."""
@@ -44,19 +44,7 @@ ROWS = 10
     show_default=True,
     help="Settings sampled by Latin hypercube over the ranges.",
 )
-@click.option(
-    "--replications",
-    "-n",
-    type=int,
-    default=DEFAULT_REPLICATIONS,
-    show_default=True,
-    help="Replications per ordering in each setting.",
-)
-@click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
-@executor_options
-@out_option
-@format_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+@tuning_options(DEFAULT_REPLICATIONS, "in each setting")
 def robustness(
     scenario: Path,
     overrides: tuple[str, ...],

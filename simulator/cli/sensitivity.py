@@ -16,9 +16,8 @@ from ..output.tuning_files import write_sensitivity
 from ..tuning import Base, parse_ordering, parse_param, run_sensitivity
 from ..tuning.sensitivity import DEFAULT_SAMPLES, METHODS, check_sensitivity
 from .main import main
-from .options import executor_options, out_option, scenario_options
+from .options import scenario_options, tuning_options
 from .recording import echo_json, tuning_run, tuning_settings
-from .sweep import format_option
 
 
 def _f(x: float | None) -> str:
@@ -76,19 +75,7 @@ DEFAULT_REPLICATIONS = 100
     show_default=True,
     help="Top orderings whose mean utility is analysed too.",
 )
-@click.option(
-    "--replications",
-    "-n",
-    type=int,
-    default=DEFAULT_REPLICATIONS,
-    show_default=True,
-    help="Replications per ordering at each setting.",
-)
-@click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
-@executor_options
-@out_option
-@format_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+@tuning_options(DEFAULT_REPLICATIONS, "at each setting")
 def sensitivity(
     scenario: Path,
     overrides: tuple[str, ...],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -18,22 +17,10 @@ from ..output.tuning_files import tipping_sentence, write_sweep
 from ..tuning import Base, parse_vary, run_sweep
 from ..tuning.sweep import check_sweep
 from .main import main
-from .options import executor_options, out_option, scenario_options
+from .options import scenario_options, tuning_options
 from .recording import echo_json, tuning_run, tuning_settings
 
 DEFAULT_REPLICATIONS = 200
-
-
-def format_option(command: Callable[..., None]) -> Callable[..., None]:
-    """--format table|json."""
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["table", "json"]),
-        default="table",
-        show_default=True,
-        help="Print tables, or one JSON document on stdout.",
-    )(command)
 
 
 @main.command()
@@ -54,19 +41,7 @@ def format_option(command: Callable[..., None]) -> Callable[..., None]:
     help="Width to which tipping points are located, in the field's units (once, or "
     "once per --vary; default: an eighth of the grid step).",
 )
-@click.option(
-    "--replications",
-    "-n",
-    type=int,
-    default=DEFAULT_REPLICATIONS,
-    show_default=True,
-    help="Replications per ordering at each point.",
-)
-@click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
-@executor_options
-@out_option
-@format_option
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+@tuning_options(DEFAULT_REPLICATIONS, "at each point")
 def sweep(
     scenario: Path,
     overrides: tuple[str, ...],
