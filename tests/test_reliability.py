@@ -686,3 +686,25 @@ def test_the_replication_limit_is_the_schemas() -> None:
     metadata = schema.Experiment.model_fields["replications"].metadata
     assert next(m.le for m in metadata if hasattr(m, "le")) == experiment.MAX_REPLICATIONS
     assert RESULT_TABLES == TABLES
+
+
+def test_a_streamed_run_resumes_exactly_and_keeps_no_replications(tmp_path: Path) -> None:
+    with pytest.raises(Interrupted) as stopped:
+        run_scenario(
+            SHOCKY,
+            replications=300,
+            seed=4,
+            out=tmp_path,
+            progress=_stop_at(200),
+            keep_replications=False,
+        )
+    path = stopped.value.directory
+    assert path is not None
+    assert manifest(path)["keep_replications"] is False
+    resumed = resume_run(path)
+    reference = run_scenario(
+        SHOCKY, replications=300, seed=4, out=tmp_path / "ref", keep_replications=False
+    )
+    for name in ("ranking.csv", "rank_probabilities.csv", "summary.json"):
+        assert (resumed.directory / name).read_bytes() == (reference.directory / name).read_bytes()
+    assert not (resumed.directory / "replications.csv.gz").exists()
