@@ -17,6 +17,7 @@ which names the ordering, replication and seed that reproduce it alone
 from __future__ import annotations
 
 import math
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -163,6 +164,14 @@ class Checkpoint(Protocol):
         """Keep an item's records (whole, or not at all)."""
         ...
 
+    def save_state(self, state: dict[str, FloatArray]) -> None:
+        """Keep a streamed run's merged statistics (whole, or not at all)."""
+        ...
+
+    def load_state(self) -> dict[str, FloatArray] | None:
+        """The statistics `save_state` kept last, if any."""
+        ...
+
 
 def work_items(start: int, stop: int, systems: tuple[int, ...] | None) -> list[WorkItem]:
     """Work items covering global replications start..stop-1, split at block edges."""
@@ -243,7 +252,9 @@ class RecordStore:
     a round where the last one's decisions ended, which a batch may have passed) is not
     merged twice: `counts` are distinct replications. With a checkpoint, items it holds
     are read back instead of simulated, and every simulated item is saved to it as its
-    results arrive. `workers` only decides how finely items are split for dispatch.
+    results arrive; a store that does not keep every replication saves only the items
+    it keeps, and its merged statistics every STATE_SECONDS, so the checkpoint stays as
+    small as its memory. `workers` only decides how finely items are split for dispatch.
     """
 
     def __init__(
@@ -290,16 +301,32 @@ class RecordStore:
             self.records = np.concatenate([self.records, grow], axis=1)
         items = work_items(start, stop, None if systems is None else chosen)
         saved = self.checkpoint
+        streamed = saved is not None and held < stop
+        merged = self._resume(saved, start) if streamed else start
+        skipped = [item[0] * BLOCK_SIZE + item[2] <= merged for item in items]
         kept = [saved is not None and item in saved for item in items]
-        todo = [item for item, was_kept in zip(items, kept, strict=True) if not was_kept]
+        todo = [
+            item
+            for item, was_kept, skip in zip(items, kept, skipped, strict=True)
+            if not (was_kept or skip)
+        ]
         parts = -(-2 * self.workers // len(todo)) if todo else 1
         pieces = [split_item(item, len(self.counts), parts) for item in todo]
         computed = run([piece for split in pieces for piece in split]) if todo else iter(())
         sizes = iter(len(split) for split in pieces)
         utility = np.empty((len(chosen), stop - start))
         r = start
-        for item, was_kept in zip(items, kept, strict=True):
+        next_state = time.monotonic() + STATE_SECONDS
+        for item, was_kept, skip in zip(items, kept, skipped, strict=True):
             width = item[2] - item[1]
+            if skip:  # merged before the run stopped: only the records it holds are needed
+                if r < held:
+                    assert saved is not None
+                    self.records[rows, r : min(r + width, held)] = saved.load(item)[:, : held - r]
+                r += width
+                if done is not None:
+                    done(r)
+                continue
             if saved is not None and was_kept:
                 part = saved.load(item)
                 if part.shape != (len(chosen), width, self.records.shape[2]):
@@ -310,16 +337,43 @@ class RecordStore:
                     )
             else:
                 part = np.concatenate([next(computed) for _ in range(next(sizes))], axis=0)
-                if saved is not None:
+                if saved is not None and r < held:
                     saved.save(item, part)
             if r < held:
                 self.records[rows, r : min(r + width, held)] = part[:, : held - r]
             utility[:, r - start : r - start + width] = part[:, :, UTILITY]
             self._merge(rows, r, part)
             r += width
+            if streamed and r > held and time.monotonic() >= next_state:
+                assert saved is not None
+                saved.save_state(self._state(r))
+                next_state = time.monotonic() + STATE_SECONDS
             if done is not None:
                 done(r)
         return utility
+
+    def _state(self, position: int) -> dict[str, FloatArray]:
+        """Everything merged up to replication `position`, as arrays."""
+        state = {"position": np.array(position), "counts": self.counts, "reached": self.reached}
+        state |= {f"moments.{k}": v for k, v in self.moments.state().items()}
+        if self.stream is not None:
+            state |= {f"stream.{k}": v for k, v in self.stream.state().items()}
+        return state
+
+    def _resume(self, saved: Checkpoint, start: int) -> int:
+        """Restore the merged statistics a checkpoint kept; the replication to go on from."""
+        state = saved.load_state()
+        if state is None:
+            return start
+        if state["counts"].shape != self.counts.shape or (
+            (self.stream is None) != ("stream.n" not in state)
+        ):
+            raise InputError("the checkpoint's statistics are not this run's")
+        self.counts, self.reached = state["counts"].copy(), state["reached"].copy()
+        self.moments.restore({k[8:]: v for k, v in state.items() if k.startswith("moments.")})
+        if self.stream is not None:
+            self.stream.restore({k[7:]: v for k, v in state.items() if k.startswith("stream.")})
+        return int(state["position"])
 
     def _merge(self, rows: list[int], first: int, part: FloatArray) -> None:
         """Merge replications first.. of `rows` into the statistics, each world once."""
@@ -348,6 +402,9 @@ class RecordStore:
             stream=self.stream,
         )
 
+
+STATE_SECONDS = 10.0
+"""How often a streamed run saves its merged statistics to its checkpoint."""
 
 KEEP_CELLS = 8 << 20
 """Largest outcome table (orderings x replications x metrics) a fixed design keeps by

@@ -708,3 +708,26 @@ def test_a_streamed_run_resumes_exactly_and_keeps_no_replications(tmp_path: Path
     for name in ("ranking.csv", "rank_probabilities.csv", "summary.json"):
         assert (resumed.directory / name).read_bytes() == (reference.directory / name).read_bytes()
     assert not (resumed.directory / "replications.csv.gz").exists()
+
+
+def test_a_streamed_run_checkpoints_its_statistics_not_its_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    orderings = len(experiment.candidate_orderings(SHOCKY))
+    metrics = len(schema.metric_names(SHOCKY))
+    monkeypatch.setattr(experiment, "KEEP_CELLS", orderings * metrics * 150)  # keeps 150
+    monkeypatch.setattr(experiment, "STATE_SECONDS", 0.0)  # statistics after every block
+    with pytest.raises(Interrupted) as stopped:
+        run_scenario(SHOCKY, replications=600, seed=6, out=tmp_path, progress=_stop_at(400))
+    path = stopped.value.directory
+    assert path is not None
+    recorded = manifest(path)
+    assert recorded["keep_replications"] is False
+    assert recorded["replications_completed"] == 400
+    saved = sorted(p.name for p in (path / "checkpoint").iterdir())
+    assert saved == ["block-000000.npy", "block-000001.npy", "state.npz"]  # the kept 150
+    resumed = resume_run(path)
+    reference = run_scenario(SHOCKY, replications=600, seed=6, out=tmp_path / "ref")
+    for name in ("ranking.csv", "rank_probabilities.csv", "summary.json"):
+        assert (resumed.directory / name).read_bytes() == (reference.directory / name).read_bytes()
+    assert json.loads((resumed.directory / "summary.json").read_text())["quantiles_from"] == 150

@@ -97,11 +97,16 @@ def _process() -> dict[str, Any]:
     return {"pid": os.getpid(), "host": platform.node()}
 
 
+STATE_FILE = "state.npz"
+
+
 class BlockCheckpoint:
     """Completed work items of a run, one `.npy` file each (written atomically).
 
     A full world block for every candidate is `block-000012.npy`; a part of a block
     adds `-r<start>-<stop>`, a subset of the candidates (adaptive design) `-k<hash>`.
+    A run that streams its statistics keeps them in `state.npz` instead of the blocks
+    it does not keep.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -135,12 +140,35 @@ class BlockCheckpoint:
         np.save(buffer, records, allow_pickle=False)
         files.write_bytes(self.path(item), buffer.getvalue())
 
+    def save_state(self, state: dict[str, FloatArray]) -> None:
+        """Keep a streamed run's merged statistics, replacing the last ones kept."""
+        buffer = io.BytesIO()
+        np.savez(buffer, **state)
+        files.write_bytes(self.folder / STATE_FILE, buffer.getvalue())
+
+    def load_state(self) -> dict[str, FloatArray] | None:
+        """The statistics `save_state` kept last, if any."""
+        path = self.folder / STATE_FILE
+        if not path.is_file():
+            return None
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                return {name: saved[name] for name in saved.files}
+        except (OSError, ValueError) as error:
+            raise InputError(
+                f"cannot read the checkpoint {path}: {error}; delete it and resume to "
+                "simulate those replications again"
+            ) from None
+
     def _files(self) -> Iterator[Path]:
         return self.folder.glob("block-*.npy") if self.folder.is_dir() else iter(())
 
     def completed(self) -> int:
         """Replications saved: of every ordering (fixed design), or summed over the
         orderings (adaptive design, whose items cover subsets of them)."""
+        state = self.load_state()
+        if state is not None:  # a streamed run: every replication before it is merged
+            return int(state["position"])
         every = 0
         summed = 0
         for path in self._files():

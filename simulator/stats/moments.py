@@ -42,6 +42,14 @@ class MetricMoments:
         self.mean[chosen] += delta * share
         self.count[chosen] = total
 
+    def state(self) -> dict[str, FloatArray]:
+        """What has been merged, as arrays (a run resumes from them)."""
+        return {"count": self.count, "mean": self.mean, "m2": self.m2}
+
+    def restore(self, state: dict[str, FloatArray]) -> None:
+        """Continue from a `state()`."""
+        self.count, self.mean, self.m2 = (state[k].copy() for k in ("count", "mean", "m2"))
+
     def sd(self) -> FloatArray:
         """Sample standard deviation (NaN where fewer than 2 values)."""
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -346,6 +346,32 @@ class UtilityStream:
         self.n = total
         self.bootstrap.add(start, utility)
 
+    def state(self) -> dict[str, FloatArray]:
+        """What has been merged, as arrays (a run resumes from them)."""
+        bootstrap = self.bootstrap
+        state = {
+            "n": np.array(self.n),
+            "mean": self.mean,
+            "m2": self.m2,
+            "ref_weight": bootstrap.ref_weight,
+            "ref_sum": bootstrap.ref_sum,
+            "weight": bootstrap.weight,
+            "diff_sum": bootstrap.diff_sum,
+        }
+        if self.comoment is not None:
+            state["comoment"] = self.comoment
+        return state
+
+    def restore(self, state: dict[str, FloatArray]) -> None:
+        """Continue from a `state()` of a stream over the same orderings."""
+        self.n = int(state["n"])
+        self.mean, self.m2 = state["mean"].copy(), state["m2"].copy()
+        if self.comoment is not None:
+            self.comoment = state["comoment"].copy()
+        bootstrap = self.bootstrap
+        for name in ("ref_weight", "ref_sum", "weight", "diff_sum"):
+            setattr(bootstrap, name, state[name].copy())
+
     def ranking(
         self, orderings: tuple[Ordering, ...], *, first: int | None = None, confidence: float = 0.95
     ) -> Ranking:
