@@ -137,8 +137,7 @@ def run_scenario(
     if adaptive is not None:
         check_adaptive(len(orderings), adaptive)
         if adaptive.max_replications is not None and len(orderings) <= KNOCKOUT_ABOVE:
-            metrics = len(metric_names(scenario))
-            check_memory(len(orderings), adaptive.max_replications, metrics, "--max-replications")
+            check_memory(len(orderings), adaptive.max_replications, 1, "--max-replications")
     settings: dict[str, Any] = {
         "seed": seed,
         "design": "fixed" if adaptive is None else "adaptive",
@@ -367,7 +366,7 @@ def _kn(
     }
     ranking = rank_orderings(
         result.orderings,
-        result.metric("utility"),
+        result.utility,
         seed=result.seed,
         counts=result.counts,
         first=selection.selected,

@@ -203,6 +203,7 @@ class ExperimentResult:
     seed: int
     moments: MetricMoments | None = None  # of every replication; from `records` if None
     stream: UtilityStream | None = None  # a fixed design's ranking statistics, streamed
+    every_utility: FloatArray | None = None  # (orderings, replications), when kept apart
 
     @property
     def replications(self) -> int:
@@ -222,6 +223,12 @@ class ExperimentResult:
     def metric(self, name: str) -> FloatArray:
         """One metric for every ordering and kept replication: (orderings, replications)."""
         return self.records[:, :, self.metrics.index(name)]
+
+    @property
+    def utility(self) -> FloatArray:
+        """Utility of every ordering and replication, NaN beyond an ordering's count
+        (the adaptive design keeps it whole even when it keeps only the first records)."""
+        return self.metric("utility") if self.every_utility is None else self.every_utility
 
     def metric_moments(self) -> MetricMoments:
         """Count, mean and sd of every (ordering, metric) over all replications."""
@@ -265,9 +272,11 @@ class RecordStore:
         *,
         keep: int | None = None,
         stream: UtilityStream | None = None,
+        every_utility: bool = False,
         workers: int = 1,
     ) -> None:
         self.records = np.full((candidates, 0, metrics), np.nan)
+        self.every_utility = np.full((candidates, 0), np.nan) if every_utility else None
         self.counts = np.zeros(candidates, dtype=np.int64)
         self.reached = np.zeros(candidates, dtype=np.int64)  # first world not yet taken in
         self.checkpoint = checkpoint
@@ -299,9 +308,12 @@ class RecordStore:
                 (len(self.counts), held - self.records.shape[1], self.records.shape[2]), np.nan
             )
             self.records = np.concatenate([self.records, grow], axis=1)
+        if self.every_utility is not None and self.every_utility.shape[1] < stop:
+            more = np.full((len(self.counts), stop - self.every_utility.shape[1]), np.nan)
+            self.every_utility = np.concatenate([self.every_utility, more], axis=1)
         items = work_items(start, stop, None if systems is None else chosen)
         saved = self.checkpoint
-        streamed = saved is not None and held < stop
+        streamed = saved is not None and held < stop and self.stream is not None
         merged = self._resume(saved, start) if streamed else start
         skipped = [item[0] * BLOCK_SIZE + item[2] <= merged for item in items]
         kept = [saved is not None and item in saved for item in items]
@@ -337,11 +349,13 @@ class RecordStore:
                     )
             else:
                 part = np.concatenate([next(computed) for _ in range(next(sizes))], axis=0)
-                if saved is not None and r < held:
+                if saved is not None and not (streamed and r >= held):
                     saved.save(item, part)
             if r < held:
                 self.records[rows, r : min(r + width, held)] = part[:, : held - r]
             utility[:, r - start : r - start + width] = part[:, :, UTILITY]
+            if self.every_utility is not None:
+                self.every_utility[rows, r : r + width] = part[:, :, UTILITY]
             self._merge(rows, r, part)
             r += width
             if streamed and r > held and time.monotonic() >= next_state:
@@ -400,6 +414,7 @@ class RecordStore:
             seed=seed,
             moments=self.moments,
             stream=self.stream,
+            every_utility=self.every_utility,
         )
 
 
@@ -475,7 +490,8 @@ def check_memory(
     if need > MAX_RECORD_BYTES:
         most = MAX_RECORD_BYTES // (orderings * metrics * 8)
         raise InputError(
-            f"{orderings:,} orderings x {replications:,} replications x {metrics} metrics "
+            f"{orderings:,} orderings x {replications:,} replications x {metrics} "
+            f"metric{'s' if metrics != 1 else ''} "
             f"would need {need / 2**30:,.1f} GiB for the outcome records (limit "
             f"{MAX_RECORD_BYTES >> 30} GiB); use {option} {most:,} or fewer, or {also}"
         )
@@ -611,6 +627,9 @@ def run_adaptive(
 ) -> AdaptiveResult:
     """Select the best ordering with KN, simulating only what elimination leaves.
 
+    Every utility is kept (KN's ranking needs them), but the other metrics' records
+    only while they fit in KEEP_CELLS, like a fixed design's.
+
     The procedure is deterministic given its data, so a rerun with a checkpoint asks
     for the same work items in the same order and reuses those already saved. (The
     pilot that sets a default δ is small and simply runs again.)
@@ -619,15 +638,21 @@ def run_adaptive(
     k = len(orderings)
     check_adaptive(k, settings)
     if settings.max_replications is not None:
-        check_memory(
-            k, settings.max_replications, len(metric_names(scenario)), "--max-replications"
-        )
+        check_memory(k, settings.max_replications, 1, "--max-replications")
     executor = executor or SerialExecutor()
     if settings.delta is None:
         delta, source = pilot_delta(scenario, orderings, seed, settings.n0, executor)
     else:
         delta, source = settings.delta, "given"
-    store = RecordStore(k, len(metric_names(scenario)), checkpoint, workers=executor.workers)
+    metrics = len(metric_names(scenario))
+    store = RecordStore(
+        k,
+        metrics,
+        checkpoint,
+        keep=KEEP_CELLS // (k * metrics),
+        every_utility=True,
+        workers=executor.workers,
+    )
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
 
         def sampler(systems: NDArray[np.int64], start: int, stop: int) -> FloatArray:
@@ -647,7 +672,8 @@ def run_adaptive(
             max_replications=settings.max_replications,
             on_batch=on_batch,
         )
-    first_stage = store.records[:, : settings.n0, UTILITY]
+    assert store.every_utility is not None
+    first_stage = store.every_utility[:, : settings.n0]
     rinott = rinott_sample_sizes(
         first_stage.std(axis=1, ddof=1), settings.n0, delta, settings.alpha
     )

@@ -202,3 +202,24 @@ def test_replications_are_kept_by_default_only_under_the_line() -> None:
     assert not experiment.keeps_every_replication(24, 10, 20, False)
     assert experiment.kept_replications(24, 10**6, 20, None) == line // (24 * 20)
     assert experiment.kept_replications(24, 10, 20, False) == 10  # all fit: quantiles exact
+
+
+def test_kn_keeps_every_utility_but_other_records_only_under_the_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scenario = load_scenario(FLAGSHIP)
+    settings = AdaptiveSettings(delta=0.3, n0=10, batch=20)
+    whole = api.run_scenario(scenario, adaptive=settings, out=tmp_path / "whole")
+    metrics = len(whole.result.metrics)
+    monkeypatch.setattr(experiment, "KEEP_CELLS", 24 * metrics * 50)  # the first 50
+    lean = api.run_scenario(scenario, adaptive=settings, out=tmp_path / "lean")
+    assert lean.result.kept == 50
+    assert lean.result.replications > 50
+    np.testing.assert_array_equal(lean.result.utility, whole.result.utility)
+    assert (lean.directory / "ranking.csv").read_bytes() == (
+        whole.directory / "ranking.csv"
+    ).read_bytes()
+    assert (whole.directory / "replications.csv.gz").is_file()
+    assert not (lean.directory / "replications.csv.gz").exists()
+    summary = json.loads((lean.directory / "summary.json").read_text())
+    assert summary["quantiles_from"] == 50
