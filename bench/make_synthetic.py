@@ -124,7 +124,7 @@ def scenario(n: int) -> dict[str, Any]:
             ],
             "discount_per_day": 0.003,
         },
-        "policy": {"mode": "strict", "min_gap_days": 3},
+        "policy": {"mode": "sequential", "min_gap_days": 3},
         "objective": {
             "agenda_value": 1.0,
             "visits_completed": 0.3,

@@ -13,7 +13,14 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
 
 from .distributions import Distribution
 
@@ -62,6 +69,63 @@ class AgendaItem(_Model):
     quote: str | None = Field(default=None, description="The source sentence it rests on.")
 
 
+class Waiver(_Model):
+    """How the party that imposes a soft precondition lets it go.
+
+    With chance `probability` the condition is waived `after` days once the visitor
+    starts waiting for it; otherwise it must hold. Both are drawn in the world, by the
+    visitor's id and the condition's place, so every ordering sees the same waiver.
+    """
+
+    probability: Probability = Field(default=1.0, description="Chance it is waived at all.")
+    after: Duration = Field(default=0.0, description="Days of waiting before the waiver.")
+
+
+CONDITION_KINDS = ("gate", "visited", "accepted", "track_visited", "climate_at_least", "not_before")
+
+
+class Condition(_Model):
+    """One declared precondition: exactly one of the kinds below, hard unless it has a
+    `waiver` (then soft: the party that imposes it may let it go)."""
+
+    gate: Identifier | None = Field(default=None, description="An `until` gate has opened.")
+    visited: Identifier | None = Field(default=None, description="This visitor's visit is over.")
+    accepted: Identifier | None = Field(
+        default=None, description="The host has accepted this visitor's request."
+    )
+    track_visited: Identifier | None = Field(
+        default=None, description="A visit of this track is over."
+    )
+    climate_at_least: Real | None = Field(
+        default=None, description="The climate has reached this level."
+    )
+    not_before: NonNegative | None = Field(default=None, description="This day has come.")
+    waiver: Waiver | None = Field(default=None, description="Makes the condition soft.")
+    quote: str | None = Field(default=None, description="The source sentence it rests on.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Condition:
+        given = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of {', '.join(CONDITION_KINDS)} (got "
+                f"{', '.join(given) or 'none'})"
+            )
+        return self
+
+    @property
+    def kind(self) -> str:
+        """Which condition this is (one of `CONDITION_KINDS`)."""
+        return next(k for k in CONDITION_KINDS if getattr(self, k) is not None)
+
+
+class Preconditions(_Model):
+    """What must hold before a visitor asks the host, and before it travels."""
+
+    ask: tuple[Condition, ...] = Field(default=(), description="Before sending a request.")
+    travel: tuple[Condition, ...] = Field(default=(), description="Before travelling.")
+
+
 class Visitor(_Model):
     """A candidate visitor: an agent who asks the host, prepares, and travels."""
 
@@ -74,6 +138,7 @@ class Visitor(_Model):
     preparation: Duration = Field(description="Days from acceptance to travel.")
     visit_days: Duration = Field(default=2.0, description="Length of the visit in days.")
     gates: tuple[Identifier, ...] = Field(default=(), description="Gates that block them.")
+    preconditions: Preconditions = Preconditions()
     agenda: tuple[AgendaItem, ...] = ()
 
     @model_validator(mode="after")
@@ -146,6 +211,24 @@ class Preference(_Model):
         default=0.0,
         description="Logit penalty for another track's visit before the first-track one.",
     )
+    defer_others: bool = Field(
+        default=False,
+        description="Hold other tracks' visits until a first-track visit is over (a travel "
+        "precondition the host imposes; soft if `waiver` is given).",
+    )
+    waiver: Waiver | None = Field(
+        default=None, description="How the host lets its deferral go (needs defer_others)."
+    )
+
+    @model_validator(mode="after")
+    def _deferral(self) -> Preference:
+        if self.defer_others and self.first_track is None:
+            raise FieldError("defer_others needs a first_track to wait for", ("defer_others",))
+        if self.waiver is not None and not self.defer_others:
+            raise FieldError(
+                "a waiver needs defer_others: true (it waives the deferral)", ("waiver",)
+            )
+        return self
 
 
 class Host(_Model):
@@ -162,6 +245,11 @@ class Host(_Model):
     response_delay: Duration = Field(default=0.0, description="Days to answer a request.")
     retry_delay: Duration = Field(default=14.0, description="Days before asking again.")
     max_attempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
+    min_spacing_days: NonNegative = Field(
+        default=0.0,
+        description="Days the host keeps free after each visit it hosts before the next "
+        "(it hosts one visit at a time).",
+    )
 
 
 class Climate(_Model):
@@ -239,12 +327,38 @@ class Effects(_Model):
     )
 
 
-class Policy(_Model):
-    """How the plan (the ordering) is followed."""
+POLICIES = ("pipelined", "sequential", "opportunistic")
 
-    mode: Literal["strict", "opportunistic"] = "strict"
-    min_gap_days: NonNegative = 0.0
-    patience_days: NonNegative = 30.0
+
+def _policy_mode(value: object) -> object:
+    if value == "strict":
+        raise ValueError(
+            "'strict' is now called 'sequential' (the next visitor asks only after the "
+            "previous visit is over; same results as before); 'pipelined' lets everyone ask "
+            "and prepare at once while the plan orders the visits"
+        )
+    return value
+
+
+class Policy(_Model):
+    """How the plan (the ordering) is followed.
+
+    `pipelined`: everyone asks and prepares as soon as their own preconditions allow; a
+    visitor travels only after the previous planned visitor's visit is over (or that
+    visitor gave up), plus `min_gap_days`. `sequential`: the next visitor asks only
+    then. `opportunistic`: pipelined, but a visitor ready to travel overtakes a
+    previous planned one it has waited for `patience_days`.
+    """
+
+    mode: Annotated[
+        Literal["pipelined", "sequential", "opportunistic"], BeforeValidator(_policy_mode)
+    ] = Field(default="pipelined", description="pipelined, sequential or opportunistic.")
+    min_gap_days: NonNegative = Field(
+        default=0.0, description="Days after a visit before the next planned one travels."
+    )
+    patience_days: NonNegative = Field(
+        default=30.0, description="Opportunistic: days a ready visitor waits for the plan."
+    )
 
 
 class Constraint(_Model):
@@ -356,6 +470,23 @@ class Scenario(_Model):
         for i, gate in enumerate(self.gates):
             for j, t in enumerate(gate.tracks):
                 _known(t, tracks, "track", ("gates", i, "tracks", j))
+        until = {g.id for g in self.gates if isinstance(g, UntilGate)}
+        for i, v in enumerate(self.visitors):
+            for phase in ("ask", "travel"):
+                for j, c in enumerate(getattr(v.preconditions, phase)):
+                    loc = ("visitors", i, "preconditions", phase, j)
+                    if c.gate is not None:
+                        _known(c.gate, until, "until gate", (*loc, "gate"))
+                    for key in ("visited", "accepted"):
+                        name = getattr(c, key)
+                        if name is not None:
+                            _known(name, visitors, "visitor", (*loc, key))
+                            if name == v.id:
+                                raise FieldError(
+                                    f"visitor {v.id!r} cannot wait for itself", (*loc, key)
+                                )
+                    if c.track_visited is not None:
+                        _known(c.track_visited, tracks, "track", (*loc, "track_visited"))
         for t in self.host.track_bonus:
             _known(t, tracks, "track", ("host", "track_bonus", t))
         if self.host.preference.first_track is not None:
@@ -442,10 +573,36 @@ def objective_metrics(scenario: Scenario) -> tuple[str, ...]:
     return OBJECTIVE_METRICS + item_metrics(scenario)
 
 
-def metric_names(scenario: Scenario) -> tuple[str, ...]:
-    """Names of the outcome record's fields, in record order.
+DAY_PREFIXES = ("day", "request_day", "accept_day")
+"""Per-visitor day metrics, in record order: the visit day (`day.<visitor>`, when the
+visit starts), the first request and the first acceptance (NaN when it never happened)."""
 
-    `day.<visitor>` is the day the visitor's visit starts (NaN if it never happens).
-    """
-    days = tuple(f"day.{v.id}" for v in scenario.visitors)
+
+def metric_names(scenario: Scenario) -> tuple[str, ...]:
+    """Names of the outcome record's fields, in record order: `RECORD_HEAD`, the
+    per-visitor days of `DAY_PREFIXES`, then the agenda items."""
+    days = tuple(f"{prefix}.{v.id}" for prefix in DAY_PREFIXES for v in scenario.visitors)
     return (*RECORD_HEAD, *days, *item_metrics(scenario))
+
+
+def soft_conditions(scenario: Scenario) -> tuple[tuple[str, str, Waiver], ...]:
+    """Every soft precondition as (visitor id, stream key, waiver), in the order the
+    world draws them and the model reads them: by visitor, ask then travel conditions,
+    then the host's deferral of that visitor. The key names the condition by visitor
+    and place, never by position in an ordering."""
+    out: list[tuple[str, str, Waiver]] = []
+    preference = scenario.host.preference
+    for v in scenario.visitors:
+        for phase in ("ask", "travel"):
+            for j, c in enumerate(getattr(v.preconditions, phase)):
+                if c.waiver is not None:
+                    out.append((v.id, f"{phase}:{j}", c.waiver))
+        if defers(scenario, v) and preference.waiver is not None:
+            out.append((v.id, "host_preference", preference.waiver))
+    return tuple(out)
+
+
+def defers(scenario: Scenario, visitor: Visitor) -> bool:
+    """Whether the host holds this visitor's travel until a first-track visit is over."""
+    preference = scenario.host.preference
+    return preference.defer_others and visitor.track != preference.first_track

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 
 from .distributions import Distribution, FloatArray
-from .schema import Scenario, UntilGate, Visitor
+from .schema import Scenario, UntilGate, Visitor, soft_conditions
 from .streams import stream
 
 BLOCK_SIZE = 100
@@ -63,6 +63,7 @@ class WorldBlock:
     accept_u: FloatArray  # (R, V, A)
     retry_delay: FloatArray  # (R, V, A)
     item_u: FloatArray  # (R, items): all visitors' agenda items, in scenario order
+    waiver_after: FloatArray  # (R, soft conditions): days of waiting, inf if never waived
 
     @property
     def first(self) -> int:
@@ -125,6 +126,14 @@ def draw_block(scenario: Scenario, seed: int, block: int) -> WorldBlock:
         for item in v.agenda
     ]
     shock_times, shock_severity = _shocks(scenario, seed, block)
+    waivers = [
+        np.where(
+            _uniforms(seed, block, f"visitor:{vid}:waiver:{key}:chance") < waiver.probability,
+            waiver.after.ppf(_uniforms(seed, block, f"visitor:{vid}:waiver:{key}:after")),
+            np.inf,
+        )
+        for vid, key, waiver in soft_conditions(scenario)
+    ]
     return WorldBlock(
         block=block,
         initial_climate=scenario.climate.initial.ppf(_uniforms(seed, block, "climate:initial")),
@@ -137,4 +146,5 @@ def draw_block(scenario: Scenario, seed: int, block: int) -> WorldBlock:
         accept_u=per_attempt("accept"),
         retry_delay=host.retry_delay.ppf(per_attempt("retry_delay")),
         item_u=np.stack(items, axis=1) if items else np.empty((BLOCK_SIZE, 0)),
+        waiver_after=np.stack(waivers, axis=1) if waivers else np.empty((BLOCK_SIZE, 0)),
     )

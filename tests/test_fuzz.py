@@ -102,7 +102,7 @@ BASE: dict[str, Any] = {
         "precedence_costs": [{"earlier": "c", "later": "b", "cost": 1.0}],
         "discount_per_day": 0.001,
     },
-    "policy": {"mode": "strict", "min_gap_days": 1, "patience_days": 20},
+    "policy": {"mode": "pipelined", "min_gap_days": 1, "patience_days": 20},
     "constraints": [{"before": ["a", "c"]}],
     "objective": {"agenda_value": 1.0, "visits_completed": 0.1, "item.a.x": 0.5},
     "experiment": {"replications": 100, "seed": 7},

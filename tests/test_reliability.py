@@ -632,7 +632,7 @@ def test_run_options_have_limits(tmp_path: Path) -> None:
         (["-n", "20000000"], "--replications must be between 2 and 10,000,000"),
         (
             ["-n", "5000000", "--keep-replications"],
-            "would need 17.9 GiB for the outcome records (limit 4 GiB)",
+            "would need 25.0 GiB for the outcome records (limit 4 GiB)",
         ),
         (["--seed", str(2**63)], "--seed must be between 0 and 2**63 - 1"),
         (["--design", "adaptive", "--batch", "20000000"], "--batch must be at most 10,000,000"),

@@ -282,7 +282,7 @@ def test_literal_choice(tmp_path: Path) -> None:
     path = write(tmp_path, "s.yaml", BLOCK + "policy:\n  mode: strikt\n")
     assert error_of(path) == (
         f"{path}:32: policy.mode: not an allowed choice (got 'strikt'); "
-        "allowed: 'strict' or 'opportunistic'"
+        "allowed: 'pipelined', 'sequential' or 'opportunistic'"
     )
 
 

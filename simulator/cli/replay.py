@@ -16,6 +16,7 @@ import click
 
 from ..constraints import candidate_orderings
 from ..experiment import Replay, parse_replay, replay_replication
+from ..output.lanes import lanes
 from ..schema import Scenario
 
 
@@ -80,6 +81,8 @@ def _lines(scenario: Scenario, done: Replay) -> list[str]:
     for e in done.trace:
         who = e.visitor or ""
         lines.append(f"{e.day:7.1f}  {_date(scenario, e.day):<10}  {who:<{width}}  {e.text}")
+    lines += ["", "the visitors side by side:"]
+    lines += lanes(done.trace, done.ordering, scenario.start, scenario.horizon_days)
     if done.record is not None:
         lines += ["", "outcome:"]
         for metric, x in zip(done.metrics, done.record, strict=True):

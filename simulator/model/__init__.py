@@ -1,0 +1,7 @@
+"""The SimPy model: a scenario compiled once (`spec`), and the agents of one
+replication (`agents`), which consume a pre-drawn world and return an outcome record."""
+
+from .agents import Draws, Trace, TraceEvent, simulate
+from .spec import Spec, compile_spec
+
+__all__ = ["Draws", "Spec", "Trace", "TraceEvent", "compile_spec", "simulate"]
