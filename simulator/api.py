@@ -10,6 +10,7 @@ import os
 import platform
 import signal
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from .experiment import (
     run_fixed,
 )
 from .knockout import KNOCKOUT_ABOVE, run_knockout
+from .output.calendar import Calendar, run_calendar
 from .output.files import signals_held
 from .output.rundir import (
     RESULT_TABLES,
@@ -38,9 +40,11 @@ from .output.rundir import (
     sha256_file,
     source_hash,
 )
+from .output.runfiles import RunFiles
 from .scenario import load_scenario, scenario_hash
 from .schema import Scenario, metric_names
 from .stats.ranking import Ranking, rank_orderings
+from .types import Ordering
 
 
 class Interrupted(KeyboardInterrupt):
@@ -94,6 +98,17 @@ class Run:
         if self.design["design"] == "adaptive":
             return f"Selected: {best}. {self.design['guarantee']}"
         return f"Best by mean utility: {best} (P(best) = {p_best:.2f})."
+
+    @cached_property
+    def files(self) -> RunFiles:
+        """What the run wrote, read back from its directory (once)."""
+        return RunFiles.read(self.directory)
+
+    def calendar(self, ordering: Ordering | None = None) -> Calendar:
+        """When each visitor of `ordering` (None: the top-ranked one) asks, is accepted
+        and visits, as dates, from the run's summary.json; `output.calendar.calendar_lines`
+        prints it."""
+        return run_calendar(self.files, ordering)
 
 
 def _guarantee(alpha: float, delta: float, guaranteed: bool) -> str:

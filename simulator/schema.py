@@ -10,6 +10,7 @@ at the field that holds it.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
@@ -487,6 +488,7 @@ class Scenario(_Model):
                                 )
                     if c.track_visited is not None:
                         _known(c.track_visited, tracks, "track", (*loc, "track_visited"))
+        _check_no_deadlock(self.visitors)
         for t in self.host.track_bonus:
             _known(t, tracks, "track", ("host", "track_bonus", t))
         if self.host.preference.first_track is not None:
@@ -553,6 +555,58 @@ def _check_unique(ids: list[str], what: str, field: str) -> None:
                 f"{what} id {i!r} is used twice; ids must be unique", (field, index, "id")
             )
         seen.add(i)
+
+
+_STAGES = ("ask", "accepted", "travel", "visited")
+"""A visitor's stages, each reached only after the one before it."""
+
+
+Stage = tuple[str, str]  # (visitor id, one of _STAGES)
+Edge = tuple[Stage, tuple[str | int, ...]]  # what a stage waits for, and the field saying so
+
+
+def _check_no_deadlock(visitors: Iterable[Visitor]) -> None:
+    """Reject hard `visited`/`accepted` preconditions that wait for each other in a
+    circle (a asks after b's visit, b asks after a's): none of them could ever visit.
+
+    A stage waits for the visitor's stage before it and for the stages its hard
+    conditions name; a cycle among these waits is a certain deadlock.
+    """
+    waits: dict[Stage, list[Edge]] = {}
+    for i, v in enumerate(visitors):
+        for before, after in itertools.pairwise(_STAGES):
+            waits.setdefault((v.id, after), []).append(((v.id, before), ()))
+        for phase in ("ask", "travel"):
+            for j, c in enumerate(getattr(v.preconditions, phase)):
+                for key in ("visited", "accepted"):
+                    other = getattr(c, key)
+                    if other is not None and c.waiver is None:
+                        loc = ("visitors", i, "preconditions", phase, j, key)
+                        waits.setdefault((v.id, phase), []).append(((other, key), loc))
+    done: set[Stage] = set()
+
+    def follow(stage: Stage, path: list[tuple[Stage, Edge]]) -> None:
+        if stage in done:
+            return
+        for step, (seen, _) in enumerate(path):
+            if seen == stage:
+                circle = [(s, e) for s, e in path[step:] if e[1]]
+                said = "; ".join(
+                    f"{s[0]} {'asks' if s[1] == 'ask' else 'travels'} only once {e[0][0]} "
+                    f"{'has visited' if e[0][1] == 'visited' else 'is accepted'}"
+                    for s, e in circle
+                )
+                raise FieldError(
+                    f"hard preconditions wait for each other in a circle ({said}), so none "
+                    "of these visits can ever happen; give one of them a waiver or drop it",
+                    circle[0][1][1],
+                )
+        for edge in waits.get(stage, []):
+            follow(edge[0], [*path, (stage, edge)])
+        done.add(stage)
+
+    for stage in list(waits):
+        follow(stage, [])
 
 
 def _known(name: str, allowed: Iterable[str], what: str, loc: tuple[str | int, ...]) -> None:

@@ -422,3 +422,24 @@ def test_bad_preconditions_and_the_old_policy_name_are_clear_errors(
     with pytest.raises(InputError) as info:
         load_scenario(path)
     assert str(info.value).startswith(f"{path}{expected}"), str(info.value)
+
+
+def test_hard_preconditions_that_wait_for_each_other_are_refused(tmp_path: Path) -> None:
+    text = SCENARIO.replace("{CONDITION}", "{visited: b}").replace("{MODE}", "pipelined")
+    text = text.replace(
+        "  - {id: b, name: B, track: security, preparation: 5}",
+        "  - {id: b, name: B, track: security, preparation: 5,\n"
+        "     preconditions: {ask: [{visited: a}]}}",
+    )
+    path = write(tmp_path, text)
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert str(info.value) == (
+        f"{path}:11: visitors.a.preconditions.travel[0].visited: hard preconditions wait for "
+        "each other in a circle (a travels only once b has visited; b asks only once a has "
+        "visited), so none of these visits can ever happen; give one of them a waiver or "
+        "drop it"
+    )
+    soft = text.replace("{visited: a}", "{visited: a, waiver: {after: 30}}")
+    assert load_scenario(write(tmp_path, text.replace("{visited: a}", "{accepted: a}")))
+    assert load_scenario(write(tmp_path, soft)).visitors[1].preconditions.ask[0].waiver

@@ -21,7 +21,15 @@ from simulator.schema import Visitor
 
 from .test_figures import PNG_SIGNATURE, gated_scenario
 
-SECTIONS = ("question", "recommendation", "ranking", "figures", "assumptions", "provenance")
+SECTIONS = (
+    "question",
+    "recommendation",
+    "calendar",
+    "ranking",
+    "figures",
+    "assumptions",
+    "provenance",
+)
 
 
 @dataclass

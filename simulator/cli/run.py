@@ -18,6 +18,7 @@ from ..api import Run, resume_run, run_scenario
 from ..errors import InputError
 from ..executors import Executor
 from ..experiment import KEEP_CELLS, AdaptiveSettings, ReplicationFailed
+from ..output.calendar import Calendar, calendar_lines
 from ..output.rundir import argv
 from ..output.terminal import (
     LazyProgress,
@@ -27,6 +28,9 @@ from ..output.terminal import (
     ranking_table,
 )
 from ..scenario import load_scenario
+from ..schema import Scenario
+from ..tuning.inputs import parse_ordering
+from ..types import Ordering
 from .main import main
 from .options import executor_options, out_option, scenario_options
 from .replay import replay as _replay
@@ -141,6 +145,16 @@ RUN_OPTIONS = (
     show_default=True,
     help="Print a table, or one JSON document on stdout.",
 )
+@click.option(
+    "--calendar",
+    "calendars",
+    multiple=True,
+    metavar="ORDERING",
+    help="After the ranking, print when each visitor of ORDERING asks, is accepted and "
+    "visits: median dates and 5-95% ranges, and how often the visit happens. ORDERING is "
+    "visitor ids separated by commas, as in ranking.csv, or `best` (the top-ranked "
+    "ordering). Repeatable; with --format json, a `calendars` list.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
 @click.option(
     "--resume",
@@ -180,6 +194,7 @@ def run(
     executor: Executor,
     out: Path,
     fmt: str,
+    calendars: tuple[str, ...],
     quiet: bool,
     resume: Path | None,
     replay_which: str | None,
@@ -197,6 +212,9 @@ def run(
             ("scenario", "overrides", "seed", "out", "replay_which", "trace", *RUN_OPTIONS),
             "a resumed run keeps its own scenario, seed, design and results directory",
         )
+        resolved = resume / "scenario.resolved.yaml"
+        if calendars and resolved.is_file():
+            _calendar_orderings(load_scenario(resolved), calendars)  # checked before resuming
         progress = LazyProgress(Console(stderr=True), f"resuming {resume.name}")
         with progress:
             done = _report_failure(
@@ -204,7 +222,7 @@ def run(
                     resume, executor=executor, command=argv(), progress=None if quiet else progress
                 )
             )
-        _print_run(done, fmt)
+        _print_run(done, fmt, calendars)
         return
     if scenario is None:
         raise click.UsageError("Missing argument 'SCENARIO' (or give --resume RUN_DIR).")
@@ -213,7 +231,7 @@ def run(
         _refuse(
             ctx,
             "--replay" if replay_which is not None else "--trace",
-            ("out", "executor", "workers", *RUN_OPTIONS),
+            ("out", "executor", "workers", "calendars", *RUN_OPTIONS),
             "it runs one replication in this process and writes no results directory",
         )
         _replay(loaded, replay_which, seed, fmt)
@@ -223,6 +241,7 @@ def run(
             "--keep-replications/--no-keep-replications apply to the fixed design; the "
             "adaptive design decides what it keeps (see the README)"
         )
+    _calendar_orderings(loaded, calendars)  # checked before simulating
     adaptive = (
         AdaptiveSettings(
             delta=delta, alpha=alpha, n0=n0, batch=batch, max_replications=max_replications
@@ -245,7 +264,7 @@ def run(
                 keep_replications=keep_replications,
             )
         )
-    _print_run(done, fmt)
+    _print_run(done, fmt, calendars)
 
 
 def _report_failure(call: Callable[[], Run]) -> Run:
@@ -270,10 +289,31 @@ def _report_failure(call: Callable[[], Run]) -> Run:
         raise click.exceptions.Exit(failure.exit_code) from None
 
 
-def _print_run(done: Run, fmt: str) -> None:
-    """The ranking as a table, or one JSON document."""
+def _calendar_orderings(scenario: Scenario, texts: tuple[str, ...]) -> list[Ordering | None]:
+    """The --calendar orderings, checked (None: `best`, the top-ranked one)."""
+    return [
+        None if text.strip() == "best" else parse_ordering(text, scenario, "--calendar")
+        for text in texts
+    ]
+
+
+def _calendars(done: Run, texts: tuple[str, ...]) -> list[Calendar]:
+    """The calendars --calendar asks for, each once, in the order asked."""
+    calendars: dict[Ordering, Calendar] = {}
+    for ordering in _calendar_orderings(done.result.scenario, texts):
+        try:
+            calendar = done.calendar(ordering)
+        except InputError as error:
+            raise InputError(f"{error}; the run is in {done.directory}") from None
+        calendars.setdefault(calendar.ordering, calendar)
+    return list(calendars.values())
+
+
+def _print_run(done: Run, fmt: str, calendar_texts: tuple[str, ...] = ()) -> None:
+    """The ranking as a table, or one JSON document; then the calendars asked for."""
     loaded = done.result.scenario
     adaptive = done.design["design"] == "adaptive"
+    calendars = _calendars(done, calendar_texts)
     if fmt == "json":
         document = {
             "scenario": loaded.name,
@@ -283,6 +323,8 @@ def _print_run(done: Run, fmt: str) -> None:
             "results": str(done.directory),
             "ranking": ranking_document(done.ranking, done.design),
         }
+        if calendar_texts:
+            document["calendars"] = [c.document() for c in calendars]
         click.echo(json.dumps(document, indent=2))
         return
     console = Console()
@@ -299,4 +341,10 @@ def _print_run(done: Run, fmt: str) -> None:
     for line in (done.recommendation, mcb_sentence(done.ranking), design_sentence(done.design)):
         if line:
             console.print(line)
+    for calendar in calendars:
+        click.echo()
+        for text in calendar_lines(calendar, console.width):
+            click.echo(text)
+    if calendars:
+        click.echo()
     console.print(f"Results: {done.directory}")

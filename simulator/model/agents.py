@@ -19,6 +19,7 @@ a pre-drawn world and returns one outcome record laid out as `schema.metric_name
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -84,6 +85,50 @@ class Draws:
         )
 
 
+class _Calendar:
+    """The host's calendar: it receives one visit at a time and keeps `spacing` days
+    free after each; bookings are served first come, first served.
+
+    Lighter than a `simpy.Resource`: a booking made while the calendar is free costs
+    no event at all, and a release costs one only when someone is waiting.
+    """
+
+    def __init__(self, env: simpy.Environment, spacing: float) -> None:
+        self.env = env
+        self.spacing = spacing
+        self.busy = False
+        self.free_at = -math.inf
+        self.waiting: deque[simpy.Event] = deque()
+
+    def book(self) -> simpy.Event | None:
+        """Book the next visit: None when it is booked now, else the event that fires
+        when it is."""
+        env = self.env
+        if not self.busy and not self.waiting and env.now >= self.free_at:
+            self.busy = True
+            return None
+        event = env.event()
+        self.waiting.append(event)
+        if not self.busy and len(self.waiting) == 1:
+            env.timeout(self.free_at - env.now).callbacks.append(self._serve)
+        return event
+
+    def release(self) -> None:
+        """The visit is over: the next booking is served `spacing` days from now."""
+        self.busy = False
+        self.free_at = self.env.now + self.spacing
+        if self.waiting:
+            if self.spacing > 0:
+                self.env.timeout(self.spacing).callbacks.append(self._serve)
+            else:
+                self._serve(None)
+
+    def _serve(self, _: object) -> None:
+        if not self.busy and self.waiting and self.env.now >= self.free_at:
+            self.busy = True
+            self.waiting.popleft().succeed()
+
+
 class _Replication:
     """The shared state and the agents of one simulated replication.
 
@@ -122,10 +167,12 @@ class _Replication:
         self.on_accept: dict[int, simpy.Event] = {}
         self.on_track: dict[str, simpy.Event] = {}
         self.on_climate: list[tuple[float, simpy.Event]] = []
-        self.turn_over = [env.event() for _ in plan]  # by plan position
+        self.turn_over = [False] * n  # by plan position: that visitor's turn is over
+        self.on_turn: dict[int, simpy.Event] = {}
         self.preparing: list[simpy.Process] = []
-        self.inbox = simpy.Store(env)
-        self.calendar = simpy.Resource(env, 1)  # the host receives one visit at a time
+        self.requests: deque[tuple[int, int, simpy.Event]] = deque()  # the host's queue
+        self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
+        self.calendar = _Calendar(env, spec.spacing)
         self.waiting: dict[int, str] = {}  # only when tracing: what a visitor waits for
 
     def log(self, kind: str, v: int | None, text: str) -> None:
@@ -158,12 +205,10 @@ class _Replication:
         """One visitor: ask, prepare, travel, visit; give up when it cannot."""
         env, spec, draws, trace = self.env, self.spec, self.draws, self.trace
         position = self.position[v]
-        if spec.policy == "sequential" and position > 0:
-            turn = self.turn_over[position - 1]
-            if not turn.triggered:
-                if trace is not None:
-                    self.waiting[v] = f"{spec.ids[self.plan[position - 1]]}'s turn to be over"
-                yield turn
+        if spec.policy == "sequential" and position > 0 and not self.turn_over[position - 1]:
+            if trace is not None:
+                self.waiting[v] = f"{spec.ids[self.plan[position - 1]]}'s turn to be over"
+            yield self.turn_event(position - 1)
         attempts, preparation = spec.max_attempts, draws.preparation[v]
         attempt = 0
         while attempt < attempts:
@@ -175,7 +220,9 @@ class _Replication:
             if math.isnan(self.request_day[v]):
                 self.request_day[v] = env.now
             reply = env.event()
-            self.inbox.put((v, attempt, reply))
+            self.requests.append((v, attempt, reply))
+            if self.doorbell is not None and not self.doorbell.triggered:
+                self.doorbell.succeed()
             if not (yield reply):
                 if trace is not None and attempt + 1 < attempts:
                     days = draws.retry_delay[v][attempt]
@@ -227,16 +274,18 @@ class _Replication:
     def travel(self, v: int) -> Process:
         """Book the host's calendar, wait out blocking windows, visit, end the turn."""
         env, spec, draws, trace = self.env, self.spec, self.draws, self.trace
-        booking = self.calendar.request()
-        if not booking.triggered and trace is not None:
-            spacing = f", {spec.spacing:g} days apart" if spec.spacing > 0 else ""
-            self.log("wait", v, f"waits for the host's calendar (one visit at a time{spacing})")
-        yield booking
+        booking = self.calendar.book()
+        if booking is not None:
+            if trace is not None:
+                spacing = f", {spec.spacing:g} days apart" if spec.spacing > 0 else ""
+                text = f"waits for the host's calendar (one visit at a time{spacing})"
+                self.log("wait", v, text)
+            yield booking
         now = env.now
         # past the end of v's last window, no window can be in the way
         day = now if now >= spec.windows_end[v] else self.travel_day(v, now)
         if day >= spec.horizon:
-            self.calendar.release(booking)
+            self.calendar.release()
             if trace is not None:
                 self.log("give_up", v, f"cannot travel before the horizon (day {day:.1f})")
             yield from self.give_up(v)
@@ -252,13 +301,10 @@ class _Replication:
         if trace is not None:
             self.log("visit_end", v, f"visit ends; climate {before:+.2f} -> {self.climate:+.2f}")
         self.visit_ended(v)
-        if spec.spacing > 0:
-            env.timeout(spec.spacing).callbacks.append(lambda _: self.calendar.release(booking))
-        else:
-            self.calendar.release(booking)
+        self.calendar.release()
         if spec.min_gap > 0:
             yield env.timeout(spec.min_gap)
-        self.turn_over[self.position[v]].succeed(True)
+        self.end_turn(self.position[v])
 
     def give_up(self, v: int) -> Process:
         """`v` will not visit: conditions on it can no longer hold, and once the previous
@@ -277,9 +323,20 @@ class _Replication:
             if event is not None:
                 event.succeed(False)
         position = self.position[v]
-        if position > 0 and not self.turn_over[position - 1].triggered:
-            yield self.turn_over[position - 1]
-        self.turn_over[position].succeed(True)
+        if position > 0 and not self.turn_over[position - 1]:
+            yield self.turn_event(position - 1)
+        self.end_turn(position)
+
+    def turn_event(self, position: int) -> simpy.Event:
+        """The event that the turn of the visitor at `position` in the plan is over."""
+        return self.on_turn.setdefault(position, self.env.event())
+
+    def end_turn(self, position: int) -> None:
+        """The turn of the visitor at `position` in the plan is over."""
+        self.turn_over[position] = True
+        event = self.on_turn.pop(position, None)
+        if event is not None:
+            event.succeed(True)
 
     # -- preconditions --------------------------------------------------------------------
 
@@ -294,7 +351,7 @@ class _Replication:
                 previous = self.plan[position - 1]
                 waiver = spec.patience if spec.policy == "opportunistic" else math.inf
                 text = f"{spec.ids[previous]}'s turn to be over (the plan)"
-                plan = self.turn_over[position - 1]
+                plan = None if self.turn_over[position - 1] else self.turn_event(position - 1)
                 if not (yield from self.until(v, plan, start + waiver, text)):
                     return False
         day, gates = spec.calendar[phase][v]
@@ -394,18 +451,22 @@ class _Replication:
 
     def host(self) -> Process:
         """The host: takes each request from its queue and answers it when its response
-        delay is over, with the state of the relationship at that time."""
-        env, draws, get = self.env, self.draws, self.inbox.get
+        delay is over, with the state of the relationship at that time; sleeps until a
+        request arrives when the queue is empty."""
+        env, draws, requests = self.env, self.draws, self.requests
         while True:
-            v, attempt, reply = yield get()
-            delay = draws.response_delay[v][attempt]
-            u = draws.accept_u[v][attempt]
-            if delay > 0:
-                env.timeout(delay).callbacks.append(
-                    lambda _, v=v, u=u, reply=reply: reply.succeed(self.answer(v, u))
-                )
-            else:
-                reply.succeed(self.answer(v, u))
+            while requests:
+                v, attempt, reply = requests.popleft()
+                delay = draws.response_delay[v][attempt]
+                u = draws.accept_u[v][attempt]
+                if delay > 0:
+                    env.timeout(delay).callbacks.append(
+                        lambda _, v=v, u=u, reply=reply: reply.succeed(self.answer(v, u))
+                    )
+                else:
+                    reply.succeed(self.answer(v, u))
+            self.doorbell = env.event()
+            yield self.doorbell
 
     def answer(self, v: int, u: float) -> bool:
         """The host's vote on `v`'s request: yes if the uniform `u` is below the chance of

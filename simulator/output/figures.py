@@ -368,6 +368,17 @@ def timeline_figure(run: RunFiles, top: int = TIMELINES) -> Figure:
             ax.broken_barh([(origin + q05, q95 - q05)], (j - 0.17, 0.34), alpha=0.35, **bar)
             ax.broken_barh([(origin + q25, q75 - q25)], (j - 0.17, 0.34), alpha=0.85, **bar)
             ax.plot([origin + q50] * 2, [j - 0.3, j + 0.3], color="black", lw=2)
+            try:
+                asked, accepted = (
+                    run.metric_summary(row.ordering, f"{prefix}.{vid}")["q50"]
+                    for prefix in ("request_day", "accept_day")
+                )
+            except KeyError:  # a run from before requests were recorded
+                asked = accepted = None
+            if asked is not None and accepted is not None:  # the paperwork before the visit
+                ax.plot([origin + asked, origin + q50], [j + 0.32] * 2, color="0.45", lw=0.8)
+                ax.plot(origin + asked, j + 0.32, "o", ms=4, mfc="white", mec="0.25")
+                ax.plot(origin + accepted, j + 0.32, "D", ms=3.5, color="0.25")
         ax.set_yticks(range(visitors), [scenario.visitor(v).name for v in row.ordering])
         ax.set_ylim(visitors - 0.5, -0.5)
         right = ax.secondary_yaxis("right")
@@ -389,6 +400,8 @@ def timeline_figure(run: RunFiles, top: int = TIMELINES) -> Figure:
         Patch(facecolor="0.3", alpha=0.35, label="visit start: 5–95%"),
         Patch(facecolor="0.3", alpha=0.85, label="25–75%"),
         Line2D([], [], color="black", lw=2, label="median"),
+        Line2D([], [], marker="o", ms=4, mfc="white", mec="0.25", ls="", label="asks (median)"),
+        Line2D([], [], marker="D", ms=3.5, color="0.25", ls="", label="accepted (median)"),
         *_gate_legend(scenario, bands),
     ]
     figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)

@@ -4,8 +4,8 @@ Built from the files of a results directory (through `runfiles.RunFiles`), never
 simulation, with a jinja2 template (`templates/report.html.j2`). Figures are embedded
 as base64 data URIs and the styles are inline, so the single file renders offline and
 can be sent as it is. The page holds the question, the recommendation and how sure it
-is, the ranking, the figures, the key assumptions with their source quotes, and the
-provenance of the run.
+is, the predicted calendar, the ranking, the figures, the key assumptions with their
+source quotes, and the provenance of the run.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..distributions import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
+from ..errors import InputError
 from ..schema import Scenario, UntilGate, WindowGate
 from ..types import Ordering
 from . import files
+from .calendar import run_calendar, share_text
 from .figures import FIGURES, TOP, blocking_gates, opening_quantiles
 from .plotting import color
 from .runfiles import RankingRow, RunFiles
@@ -142,6 +144,40 @@ def _glance(run: RunFiles) -> list[dict[str, str]]:
     if kept is not None:
         rows.append({"label": "Visits in the planned order", "value": f"{kept:.0%}", "range": ""})
     return rows
+
+
+def _calendars(run: RunFiles) -> list[dict[str, Any]]:
+    """The predicted calendar of the recommended ordering and of the best-ranked one that
+    starts with another visitor (if summary.json has its statistics)."""
+    best = run.ranking[0].ordering
+    chosen = [("The recommended ordering", best)]
+    other = next((row.ordering for row in run.ranking if row.ordering[0] != best[0]), None)
+    if other is not None:
+        first = run.scenario.visitor(other[0]).name
+        chosen.append((f"The best ordering that starts with {first}", other))
+    out = []
+    for label, ordering in chosen:
+        try:
+            calendar = run_calendar(run, ordering)
+        except InputError:
+            continue
+        out.append(
+            {
+                "title": f"{label}: {_names(run.scenario, ordering)} (rank {calendar.rank})",
+                "rows": [
+                    {
+                        "name": row.name,
+                        "steps": [
+                            {"median": step.median_text(), "range": step.range_text()}
+                            for step in row.steps()
+                        ],
+                        "visited": share_text(row.visit.n, row.visit.replications),
+                    }
+                    for row in calendar.rows
+                ],
+            }
+        )
+    return out
 
 
 def _ranking_table(run: RunFiles, top: int) -> list[dict[str, Any]]:
@@ -394,6 +430,8 @@ def render_report(run: RunFiles, *, top: int = TOP) -> str:
         recommendation=recommendation(run),
         details=[s for s in (_mcb_sentence(run), _design_sentence(run)) if s],
         glance=_glance(run),
+        calendars=_calendars(run),
+        start_year=scenario.start.year,
         ranking=_ranking_table(run, top),
         more=max(0, len(run.ranking) - RANKING_ROWS),
         confidence=round(100 * run.summary.get("confidence", 0.95)),

@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from ..distributions import FloatArray
+from ..schema import DAY_PREFIXES
 from ..types import Ordering
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
@@ -42,7 +43,7 @@ _TINY = 1e-9
 
 def lower_is_better(metric: str) -> bool:
     """Whether a smaller value of this metric is the better outcome."""
-    return metric in LOWER_IS_BETTER or metric.startswith("day.")
+    return metric in LOWER_IS_BETTER or metric.split(".", 1)[0] in DAY_PREFIXES
 
 
 @dataclass(frozen=True)

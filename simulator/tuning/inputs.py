@@ -229,29 +229,31 @@ class Base:
             self.at(corner, f"{option}: a corner of the ranges")
 
 
-def parse_ordering(text: str, scenario: Scenario) -> Ordering:
-    """`blinken,yellen,raimondo,kerry`: every visitor once, allowed by the constraints."""
-    option = f"--ordering {text}"
+def parse_ordering(text: str, scenario: Scenario, option: str = "--ordering") -> Ordering:
+    """`blinken,yellen,raimondo,kerry`: every visitor once, allowed by the constraints.
+
+    `option` names the option that gave it, in error messages."""
+    where = f"{option} {text}"
     ids = tuple(part.strip() for part in text.split(","))
     known = [v.id for v in scenario.visitors]
     listing = ",".join(known)
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise InputError(
-            f"{option}: unknown visitor {unknown[0]!r}; the visitors are {', '.join(known)}"
+            f"{where}: unknown visitor {unknown[0]!r}; the visitors are {', '.join(known)}"
         )
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise InputError(f"{option}: visitor {twice[0]!r} appears more than once")
+        raise InputError(f"{where}: visitor {twice[0]!r} appears more than once")
     missing = [i for i in known if i not in ids]
     if missing:
         raise InputError(
-            f"{option}: missing {', '.join(repr(m) for m in missing)}; an ordering lists "
+            f"{where}: missing {', '.join(repr(m) for m in missing)}; an ordering lists "
             f"every visitor once, e.g. {listing}"
         )
     if ids not in candidate_orderings(scenario):
         rules = "; ".join(_rule(c) for c in scenario.constraints)
-        raise InputError(f"{option}: excluded by the scenario's constraints ({rules})")
+        raise InputError(f"{where}: excluded by the scenario's constraints ({rules})")
     return ids
 
 
