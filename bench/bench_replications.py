@@ -5,7 +5,7 @@ Prints, and asserts nothing (timings on shared machines are noisy):
   and ordering-replications per second, serial;
 - SimPy events per ordering-replication, and the model's cost per replication divided
   by the cost of bare SimPy processing the same number of events (a plain timeout
-  loop, measured in the same run);
+  loop), measured in alternating chunks in the same run;
 - wall time with the process executor at 1 and N workers, and the speed-up;
 - peak resident memory of this process and of its workers.
 
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -62,31 +63,37 @@ def events_per_simulation(scenario: Scenario, samples: int = 300) -> float:
     return count / samples
 
 
-def model_seconds_per_simulation(scenario: Scenario, samples: int = 1000) -> float:
+def cost_ratio(scenario: Scenario, events: int, rounds: int = 60, chunk: int = 40) -> tuple:
+    """The model's seconds per ordering-replication, bare SimPy's for the same number of
+    events, and their ratio: measured in alternating chunks and summarised by medians,
+    so that the machine's slow and fast spells (common on shared machines) hit both."""
     spec = compile_spec(scenario)
     world = draw_block(scenario, 1, 0)
     draws = [Draws.of(world, r) for r in range(BLOCK_SIZE)]
     plans = [tuple(range(len(spec.ids))), tuple(reversed(range(len(spec.ids))))]
-    return (
-        timed(lambda: [simulate(spec, plans[r % 2], draws[r % BLOCK_SIZE]) for r in range(samples)])
-        / samples
-    )
-
-
-def bare_simpy_seconds(events: int, samples: int = 1000) -> float:
-    """Seconds for SimPy to process `events` events in a fresh environment: one process
-    whose start and end are 2 of them, and `events - 2` timeouts."""
 
     def loop(env: simpy.Environment) -> Any:
         for _ in range(events - 2):
             yield env.timeout(1)
 
-    def one() -> None:
+    def bare() -> None:
         env = simpy.Environment()
         env.process(loop(env))
         env.run()
 
-    return timed(lambda: [one() for _ in range(samples)]) / samples
+    models, bares, ratios = [], [], []
+    for i in range(rounds):
+        first = i * chunk
+        model = timed(
+            lambda first=first: [
+                simulate(spec, plans[r % 2], draws[(first + r) % BLOCK_SIZE]) for r in range(chunk)
+            ]
+        )
+        base = timed(lambda: [bare() for _ in range(chunk)])
+        models.append(model / chunk)
+        bares.append(base / chunk)
+        ratios.append(model / base)
+    return statistics.median(models), statistics.median(bares), statistics.median(ratios)
 
 
 def main() -> None:
@@ -100,12 +107,11 @@ def main() -> None:
     print(f"scenario {scenario.name}: {n} replications, {cores} cores")
 
     events = events_per_simulation(scenario)
-    model = model_seconds_per_simulation(scenario)
-    bare = bare_simpy_seconds(round(events))
-    print(f"events per ordering-replication: {events:.1f}")
+    model, bare, ratio = cost_ratio(scenario, round(events))
+    print(f"policy {scenario.policy.mode}; events per ordering-replication: {events:.1f}")
     print(
         f"model: {model * 1e6:.0f} µs per ordering-replication; bare SimPy with the same "
-        f"events: {bare * 1e6:.0f} µs; ratio {model / bare:.2f}"
+        f"events: {bare * 1e6:.0f} µs; ratio {ratio:.2f} (medians of 60 alternating chunks)"
     )
 
     runs: list[tuple[str, Executor]] = [

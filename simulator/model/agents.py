@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -83,6 +83,21 @@ class Draws:
             item_u=world.item_u[r].tolist(),
             waiver_after=world.waiver_after[r].tolist(),
         )
+
+
+class _Due(simpy.Event):
+    """An event that is made due some days from now once it exists (a `simpy.Timeout`
+    whose delay is not known when it is created, or whose value is decided only when
+    it is processed): one event where a timeout and a second event would be two."""
+
+    def due(self, delay: float, value: Any = None, decide: Callable[[], Any] | None = None) -> None:
+        """Process this event `delay` days from now, with `value`, or with what `decide()`
+        says at that time."""
+        self._ok = True
+        self._value = value
+        if decide is not None:
+            self.callbacks.insert(0, lambda event: setattr(event, "_value", decide()))
+        self.env.schedule(self, delay=delay)
 
 
 class _Calendar:
@@ -168,9 +183,9 @@ class _Replication:
         self.on_track: dict[str, simpy.Event] = {}
         self.on_climate: list[tuple[float, simpy.Event]] = []
         self.turn_over = [False] * n  # by plan position: that visitor's turn is over
-        self.on_turn: dict[int, simpy.Event] = {}
+        self.on_turn: dict[int, _Due] = {}
         self.preparing: list[simpy.Process] = []
-        self.requests: deque[tuple[int, int, simpy.Event]] = deque()  # the host's queue
+        self.requests: deque[tuple[int, int, _Due]] = deque()  # the host's queue
         self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
         self.calendar = _Calendar(env, spec.spacing)
         self.waiting: dict[int, str] = {}  # only when tracing: what a visitor waits for
@@ -207,19 +222,19 @@ class _Replication:
         position = self.position[v]
         if spec.policy == "sequential" and position > 0 and not self.turn_over[position - 1]:
             if trace is not None:
-                self.waiting[v] = f"{spec.ids[self.plan[position - 1]]}'s turn to be over"
+                self.waiting[v] = self.plan_text(position)
             yield self.turn_event(position - 1)
         attempts, preparation = spec.max_attempts, draws.preparation[v]
         attempt = 0
         while attempt < attempts:
-            if not (yield from self.wait(v, ASK)):
+            if not self.ready(v, ASK) and not (yield from self.wait(v, ASK)):
                 yield from self.give_up(v)
                 return
             if trace is not None:
                 self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
             if math.isnan(self.request_day[v]):
                 self.request_day[v] = env.now
-            reply = env.event()
+            reply = _Due(env)
             self.requests.append((v, attempt, reply))
             if self.doorbell is not None and not self.doorbell.triggered:
                 self.doorbell.succeed()
@@ -240,7 +255,7 @@ class _Replication:
                 preparation = left
                 attempt += 1
                 continue
-            if not (yield from self.wait(v, TRAVEL)):
+            if not self.ready(v, TRAVEL) and not (yield from self.wait(v, TRAVEL)):
                 yield from self.give_up(v)
                 return
             yield from self.travel(v)
@@ -302,9 +317,7 @@ class _Replication:
             self.log("visit_end", v, f"visit ends; climate {before:+.2f} -> {self.climate:+.2f}")
         self.visit_ended(v)
         self.calendar.release()
-        if spec.min_gap > 0:
-            yield env.timeout(spec.min_gap)
-        self.end_turn(self.position[v])
+        self.end_turn(self.position[v], after=spec.min_gap)
 
     def give_up(self, v: int) -> Process:
         """`v` will not visit: conditions on it can no longer hold, and once the previous
@@ -327,18 +340,51 @@ class _Replication:
             yield self.turn_event(position - 1)
         self.end_turn(position)
 
-    def turn_event(self, position: int) -> simpy.Event:
+    def turn_event(self, position: int) -> _Due:
         """The event that the turn of the visitor at `position` in the plan is over."""
-        return self.on_turn.setdefault(position, self.env.event())
+        event = self.on_turn.get(position)
+        if event is None:
+            event = self.on_turn[position] = _Due(self.env)
+        return event
 
-    def end_turn(self, position: int) -> None:
-        """The turn of the visitor at `position` in the plan is over."""
-        self.turn_over[position] = True
-        event = self.on_turn.pop(position, None)
+    def end_turn(self, position: int, after: float = 0.0) -> None:
+        """The turn of the visitor at `position` in the plan is over, `after` days from now."""
+        if after > 0:
+            self.turn_event(position).due(after, True, decide=lambda: self.turn_ends(position))
+            return
+        event = self.on_turn.get(position)
+        self.turn_ends(position)
         if event is not None:
             event.succeed(True)
 
+    def turn_ends(self, position: int) -> bool:
+        """Mark the turn at `position` over (for those who look later); True."""
+        self.turn_over[position] = True
+        self.on_turn.pop(position, None)
+        return True
+
     # -- preconditions --------------------------------------------------------------------
+
+    def ready(self, v: int, phase: int) -> bool:
+        """Whether `v` may go on at once in `phase`: nothing to wait for and the horizon
+        not reached (the common case, checked without starting `wait`)."""
+        spec = self.spec
+        if spec.conditions[phase][v]:
+            return False
+        if phase == TRAVEL and spec.policy != "sequential":
+            position = self.position[v]
+            if position > 0 and not self.turn_over[position - 1]:
+                return False
+        day, gates = spec.calendar[phase][v]
+        gate_open = self.draws.gate_open
+        for g in gates:
+            opens = gate_open[g]
+            day = opens if opens > day else day
+        return day <= self.env.now < spec.horizon
+
+    def plan_text(self, position: int) -> str:
+        """What the visitor at `position` waits for under the plan (for the trace)."""
+        return f"{self.spec.ids[self.plan[position - 1]]}'s turn to be over (the plan)"
 
     def wait(self, v: int, phase: int) -> Waiting:
         """Wait until `v`'s preconditions of `phase` hold. False: they cannot hold before
@@ -348,9 +394,8 @@ class _Replication:
         if phase == TRAVEL and spec.policy != "sequential":
             position = self.position[v]
             if position > 0:
-                previous = self.plan[position - 1]
                 waiver = spec.patience if spec.policy == "opportunistic" else math.inf
-                text = f"{spec.ids[previous]}'s turn to be over (the plan)"
+                text = "" if self.trace is None else self.plan_text(position)
                 plan = None if self.turn_over[position - 1] else self.turn_event(position - 1)
                 if not (yield from self.until(v, plan, start + waiver, text)):
                     return False
@@ -401,7 +446,7 @@ class _Replication:
             if until < event and trace is not None:
                 self.log("waive", v, f"no longer waits for {text} (waived)")
             return True
-        if event is not None and not event.triggered and waived_at > env.now:
+        if event is not None and not event.processed and waived_at > env.now:
             if trace is not None:
                 self.log("wait", v, f"waits for {text}" + (" (soft)" if soft else ""))
                 self.waiting[v] = text
@@ -409,9 +454,9 @@ class _Replication:
                 yield event | env.timeout(waived_at - env.now)
             else:
                 yield event
-        if event is None or (event.triggered and event.value):
+        if event is None or (event.processed and event.value):
             return True
-        if not soft and event.triggered:  # it fired False: it can no longer hold
+        if not soft:  # it fired False: it can no longer hold
             if trace is not None:
                 self.log("give_up", v, f"gives up: {text} can no longer happen")
             return False
@@ -460,9 +505,7 @@ class _Replication:
                 delay = draws.response_delay[v][attempt]
                 u = draws.accept_u[v][attempt]
                 if delay > 0:
-                    env.timeout(delay).callbacks.append(
-                        lambda _, v=v, u=u, reply=reply: reply.succeed(self.answer(v, u))
-                    )
+                    reply.due(delay, decide=lambda v=v, u=u: self.answer(v, u))
                 else:
                     reply.succeed(self.answer(v, u))
             self.doorbell = env.event()
