@@ -176,7 +176,7 @@ class _Replication:
         # what conditions read, and the events of those being waited for
         self.ended = [False] * n  # the visit is over
         self.gave_up = [False] * n
-        self.tracks_left = {t: spec.tracks.count(t) for t in spec.tracks}  # not given up
+        self.tracks_left = dict(spec.track_sizes)  # visitors of each track not given up
         self.ended_tracks: set[str] = set()
         self.on_visit: dict[int, simpy.Event] = {}
         self.on_accept: dict[int, simpy.Event] = {}

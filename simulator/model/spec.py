@@ -75,6 +75,7 @@ class Spec:
     horizon: float
     ids: tuple[str, ...]
     tracks: tuple[str, ...]
+    track_sizes: tuple[tuple[str, int], ...]  # each track and its number of visitors
     calendar: tuple[tuple[Calendar, ...], tuple[Calendar, ...]]  # [phase][visitor]
     conditions: tuple[tuple[tuple[Cond, ...], ...], tuple[tuple[Cond, ...], ...]]
     windows: tuple[tuple[tuple[float, float], ...], ...]  # per visitor: blocking windows
@@ -195,6 +196,10 @@ def compile_spec(scenario: Scenario) -> Spec:
         horizon=scenario.horizon_days,
         ids=ids,
         tracks=tuple(v.track for v in scenario.visitors),
+        track_sizes=tuple(
+            (t, sum(v.track == t for v in scenario.visitors))
+            for t in dict.fromkeys(v.track for v in scenario.visitors)
+        ),
         calendar=(
             tuple(c for c, _ in phases["ask"]),
             tuple(c for c, _ in phases["travel"]),

@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..distributions import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
 from ..errors import InputError
-from ..schema import Scenario, UntilGate, WindowGate
+from ..schema import Scenario, UntilGate, Visitor, WindowGate
 from ..types import Ordering
 from . import files
 from .calendar import run_calendar, share_text
@@ -232,6 +232,28 @@ def _gate_when(scenario: Scenario, gate: WindowGate | UntilGate) -> str:
     )
 
 
+def _conditions(visitor: Visitor) -> str:
+    """A visitor's declared preconditions in words (`travel: not before day 21; ...`)."""
+    words = {
+        "gate": "gate {} open",
+        "visited": "after {}'s visit",
+        "accepted": "once {} is accepted",
+        "track_visited": "after a {} visit",
+        "climate_at_least": "climate at least {}",
+        "not_before": "not before day {}",
+    }
+    parts = []
+    for phase in ("ask", "travel"):
+        said = [
+            words[c.kind].format(_g(v) if isinstance(v := getattr(c, c.kind), float) else v)
+            + ("" if c.waiver is None else " (soft)")
+            for c in getattr(visitor.preconditions, phase)
+        ]
+        if said:
+            parts.append(f"{phase}: {', '.join(said)}")
+    return "; ".join(parts) or "none"
+
+
 def _assumptions(scenario: Scenario) -> dict[str, Any]:
     """The scenario's key assumptions as table rows, with their source quotes."""
     visitors = [
@@ -244,6 +266,7 @@ def _assumptions(scenario: Scenario) -> dict[str, Any]:
             "preparation": describe_distribution(v.preparation),
             "visit_days": describe_distribution(v.visit_days),
             "gates": ", ".join(g.id for g in blocking_gates(scenario, v)) or "none",
+            "conditions": _conditions(v),
         }
         for v in scenario.visitors
     ]
@@ -320,6 +343,14 @@ def _main_numbers(scenario: Scenario) -> list[tuple[str, str]]:
         else f"{preference.first_track} first: bonus {preference.bonus:+g}, "
         f"penalty {-preference.penalty:+g} (logits) until the first {preference.first_track} visit"
     )
+    if preference.defer_others:
+        waiver = preference.waiver
+        prefers += f"; holds other tracks' visits until a {preference.first_track} visit is over"
+        if waiver is not None:
+            prefers += (
+                f" (lets it go with chance {waiver.probability:.0%} after "
+                f"{describe_distribution(waiver.after)} days)"
+            )
     objective = " ".join(
         f"{'−' if w < 0 else '+'} {abs(w):g} × {metric}" for metric, w in scenario.objective.items()
     ).lstrip("+ ")
@@ -346,6 +377,7 @@ def _main_numbers(scenario: Scenario) -> list[tuple[str, str]]:
         ("Host response delay (days)", describe_distribution(host.response_delay)),
         ("Retry delay after a refusal (days)", describe_distribution(host.retry_delay)),
         ("Requests per visitor", str(host.max_attempts)),
+        ("Days the host keeps between visits", _g(host.min_spacing_days)),
         ("Initial climate", describe_distribution(climate.initial)),
         ("Climate gain per visit, by track", _mapping(climate.visit_gain)),
         ("Climate gain per agenda item", f"{climate.item_gain:+g}"),
@@ -360,8 +392,13 @@ def _main_numbers(scenario: Scenario) -> list[tuple[str, str]]:
         ("Discount of agenda value per day", _g(scenario.effects.discount_per_day)),
         (
             "Policy",
-            f"{policy.mode}, at least {_g(policy.min_gap_days)} days between visits"
-            + (f", patience {_g(policy.patience_days)} days" if policy.mode != "strict" else ""),
+            f"{policy.mode}, at least {_g(policy.min_gap_days)} days after a visit before the "
+            "next planned one"
+            + (
+                f", patience {_g(policy.patience_days)} days"
+                if policy.mode == "opportunistic"
+                else ""
+            ),
         ),
         ("Ordering constraints", ", ".join(constraints) or "none"),
         ("Objective (utility)", objective),
