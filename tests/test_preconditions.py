@@ -18,6 +18,7 @@ from simulator.schema import Scenario
 from simulator.world import draw_block
 
 from .conftest import BASE, deep_update, make_scenario
+from .test_scenario import write
 
 INSTANT_HOST = {"acceptance": 1.0, "climate_weight": 0.0, "response_delay": 0}
 
@@ -348,12 +349,6 @@ def test_trace_shows_requests_in_flight_while_another_visitor_prepares() -> None
     assert max(asked.values()) < visits[0], trace
 
 
-def write(tmp_path: Path, text: str) -> Path:
-    path = tmp_path / "s.yaml"
-    path.write_text(text)
-    return path
-
-
 SCENARIO = """\
 name: s
 start: 2023-05-17
@@ -418,7 +413,8 @@ objective: {agenda_value: 1.0}
 def test_bad_preconditions_and_the_old_policy_name_are_clear_errors(
     tmp_path: Path, condition: str, mode: str, expected: str
 ) -> None:
-    path = write(tmp_path, SCENARIO.replace("{CONDITION}", condition).replace("{MODE}", mode))
+    text = SCENARIO.replace("{CONDITION}", condition).replace("{MODE}", mode)
+    path = write(tmp_path, "s.yaml", text)
     with pytest.raises(InputError) as info:
         load_scenario(path)
     assert str(info.value).startswith(f"{path}{expected}"), str(info.value)
@@ -431,7 +427,7 @@ def test_hard_preconditions_that_wait_for_each_other_are_refused(tmp_path: Path)
         "  - {id: b, name: B, track: security, preparation: 5,\n"
         "     preconditions: {ask: [{visited: a}]}}",
     )
-    path = write(tmp_path, text)
+    path = write(tmp_path, "s.yaml", text)
     with pytest.raises(InputError) as info:
         load_scenario(path)
     assert str(info.value) == (
@@ -441,5 +437,5 @@ def test_hard_preconditions_that_wait_for_each_other_are_refused(tmp_path: Path)
         "drop it"
     )
     soft = text.replace("{visited: a}", "{visited: a, waiver: {after: 30}}")
-    assert load_scenario(write(tmp_path, text.replace("{visited: a}", "{accepted: a}")))
-    assert load_scenario(write(tmp_path, soft)).visitors[1].preconditions.ask[0].waiver
+    assert load_scenario(write(tmp_path, "s.yaml", text.replace("{visited: a}", "{accepted: a}")))
+    assert load_scenario(write(tmp_path, "s.yaml", soft)).visitors[1].preconditions.ask[0].waiver

@@ -64,7 +64,7 @@ def lanes(
         text = (start + dt.timedelta(days=c * per_day)).strftime("%d %b")
         if c + len(text) <= columns:
             axis[c : c + len(text)] = list(text)
-    lines.append(f"{'':<{label}}  {''.join(axis).rstrip()}")
+    lines.append(f"{'':<{label}}  {''.join(axis)}".rstrip())
     for v in ids:
         cells = [" "] * columns
         mine = [e for e in trace if e.visitor == v]
@@ -74,9 +74,9 @@ def lanes(
             for c in range(first, last + 1):
                 if _RANK[state] > _RANK[cells[c]]:
                     cells[c] = state
-        lines.append(f"{v:<{label}}  {''.join(cells).rstrip()}")
+        lines.append(f"{v:<{label}}  {''.join(cells)}".rstrip())
     lines.append(
-        f"{'':<{label}}  one column = {per_day} day{'s' if per_day > 1 else ''}: "
-        "? asked  p preparing  V visiting  · waiting  x gave up"
+        f"{per_day} day{'s' if per_day > 1 else ''} a column: "
+        "? asked, p preparing, V visiting, · waiting, x gave up"
     )
     return lines
