@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import math
@@ -18,7 +19,7 @@ from simulator.constraints import candidate_orderings
 from simulator.experiment import BlockTask, run_fixed
 from simulator.model import Draws, Spec, compile_spec, simulate
 from simulator.scenario import load_scenario
-from simulator.schema import Scenario
+from simulator.schema import RECORD_HEAD, Scenario
 from simulator.world import draw_block
 
 from .conftest import BASE, make_scenario
@@ -351,3 +352,34 @@ def test_the_model_draws_no_random_numbers(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setattr(np.random, "random", refuse)
     for r in range(100):
         simulate(spec, (2, 0, 1), Draws.of(world, r), [])
+
+
+def test_an_incident_postpones_or_cancels_a_visit_waiting_for_its_turn() -> None:
+    scenario = make_scenario(
+        host={**INSTANT_HOST, "max_attempts": 3, "retry_delay": 0},
+        gates=[{"id": "g", "kind": "until", "opens": 80, "tracks": ["economic"]}],
+        shocks={"rate_per_day": 0.001, "postpone_days": 20, "cancel_threshold": 0.7},
+    )
+    spec = compile_spec(scenario)
+    base = Draws.of(draw_block(scenario, 0, 0), 0)
+    plan = (0, 1, 2)  # a is held by the gate until day 80; b and c are ready long before
+
+    def run(severity: float) -> tuple[np.ndarray, list]:
+        shocked = dataclasses.replace(
+            base,
+            shock_times=[50.0] + [math.inf] * (len(base.shock_times) - 1),
+            shock_severity=[severity] * len(base.shock_severity),
+        )
+        trace: list = []
+        return simulate(spec, plan, shocked, trace), trace
+
+    calm, _ = run(0.0)
+    mild, trace = run(0.5)  # travel not before day 50 + 0.5 x 20 = 60: no effect after day 80
+    assert {e.visitor for e in trace if e.kind == "postpone"} == {"b", "c"}
+    np.testing.assert_array_equal(calm[: len(RECORD_HEAD)], mild[: len(RECORD_HEAD)])
+    severe, trace = run(0.9)
+    assert {e.visitor for e in trace if e.kind == "cancel"} == {"b", "c"}
+    requests = [e.visitor for e in trace if e.kind == "request"]
+    assert requests.count("b") == 2
+    assert requests.count("c") == 2
+    assert severe[spec.metrics.index("visits_completed")] == 3

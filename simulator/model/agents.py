@@ -184,7 +184,8 @@ class _Replication:
         self.on_climate: list[tuple[float, simpy.Event]] = []
         self.turn_over = [False] * n  # by plan position: that visitor's turn is over
         self.on_turn: dict[int, _Due] = {}
-        self.preparing: list[simpy.Process] = []
+        self.planned: list[simpy.Process] = []  # accepted, not yet travelling
+        self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
         self.requests: deque[tuple[int, int, _Due]] = deque()  # the host's queue
         self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
         self.calendar = _Calendar(env, spec.spacing)
@@ -248,14 +249,15 @@ class _Replication:
             self.accepted(v)
             if trace is not None:
                 self.log("prepare", v, f"accepted; prepares for {preparation:.1f} days")
-            left = yield from self.prepare(v, preparation)
-            if left > 0:  # cancelled: ask again, with the preparation left
+            left = (yield from self.prepare(v, preparation)) if preparation > 0 else 0.0
+            go = None if left > 0 else (yield from self.ready_to_travel(v))
+            if go is None:  # cancelled: ask again, with the preparation left
                 if trace is not None:
                     self.log("cancel", v, "the incident cancels the planned visit")
                 preparation = left
                 attempt += 1
                 continue
-            if not self.ready(v, TRAVEL) and not (yield from self.wait(v, TRAVEL)):
+            if not go:
                 yield from self.give_up(v)
                 return
             yield from self.travel(v)
@@ -270,7 +272,7 @@ class _Replication:
         env, spec = self.env, self.spec
         me = env.active_process
         assert me is not None
-        self.preparing.append(me)
+        self.planned.append(me)
         end = env.now + days
         while (now := env.now) < end:
             try:
@@ -283,8 +285,32 @@ class _Replication:
                 if self.trace is not None:
                     days = spec.postpone_days * severity
                     self.log("postpone", v, f"preparation postponed by {days:.1f} days")
-        self.preparing.remove(me)
+        self.planned.remove(me)
         return max(end - env.now, 1e-9) if env.now < end else 0.0
+
+    def ready_to_travel(self, v: int) -> Generator[simpy.Event, Any, bool | None]:
+        """Wait until `v` may travel (True) or cannot before the horizon (False). While it
+        waits, its visit is planned: an incident postpones it or, if severe, cancels it
+        (None), as during the preparation."""
+        env, spec = self.env, self.spec
+        me = env.active_process
+        assert me is not None
+        self.planned.append(me)
+        start = env.now
+        try:
+            while True:
+                try:
+                    return self.ready(v, TRAVEL) or (yield from self.wait(v, TRAVEL, start))
+                except simpy.Interrupt as shock:
+                    severity = shock.cause
+                    if severity >= spec.cancel_threshold:
+                        return None
+                    days = spec.postpone_days * severity
+                    self.hold[v] = max(self.hold[v], env.now + days)
+                    if self.trace is not None:
+                        self.log("postpone", v, f"travel postponed by {days:.1f} days")
+        finally:
+            self.planned.remove(me)
 
     def travel(self, v: int) -> Process:
         """Book the host's calendar, wait out blocking windows, visit, end the turn."""
@@ -376,6 +402,8 @@ class _Replication:
             if position > 0 and not self.turn_over[position - 1]:
                 return False
         day, gates = spec.calendar[phase][v]
+        if phase == TRAVEL and self.hold[v] > day:
+            day = self.hold[v]
         gate_open = self.draws.gate_open
         for g in gates:
             opens = gate_open[g]
@@ -386,11 +414,12 @@ class _Replication:
         """What the visitor at `position` waits for under the plan (for the trace)."""
         return f"{self.spec.ids[self.plan[position - 1]]}'s turn to be over (the plan)"
 
-    def wait(self, v: int, phase: int) -> Waiting:
-        """Wait until `v`'s preconditions of `phase` hold. False: they cannot hold before
-        the horizon (a hard one became impossible, or the calendar is past it)."""
+    def wait(self, v: int, phase: int, start: float | None = None) -> Waiting:
+        """Wait until `v`'s preconditions of `phase` hold, soft ones counting their waiver
+        from `start` (default: now). False: they cannot hold before the horizon (a hard
+        one became impossible, or the calendar is past it)."""
         env, spec, horizon = self.env, self.spec, self.spec.horizon
-        start = env.now
+        start = env.now if start is None else start
         if phase == TRAVEL and spec.policy != "sequential":
             position = self.position[v]
             if position > 0:
@@ -400,6 +429,8 @@ class _Replication:
                 if not (yield from self.until(v, plan, start + waiver, text)):
                     return False
         day, gates = spec.calendar[phase][v]
+        if phase == TRAVEL and self.hold[v] > day:
+            day = self.hold[v]
         gate_open = self.draws.gate_open
         for g in gates:
             opens = gate_open[g]
@@ -529,7 +560,8 @@ class _Replication:
     # -- the world around them ------------------------------------------------------------
 
     def shocks(self) -> Process:
-        """Incidents: lower the climate, postpone or cancel every visit in preparation."""
+        """Incidents: lower the climate, postpone or cancel every planned visit (accepted,
+        in preparation or waiting to travel)."""
         env, trace = self.env, self.trace
         for t, severity in zip(self.draws.shock_times, self.draws.shock_severity, strict=True):
             if math.isinf(t):
@@ -540,7 +572,7 @@ class _Replication:
             if trace is not None:
                 text = f"incident of severity {severity:.2f}; climate {before:+.2f} -> "
                 self.log("shock", None, text + f"{self.climate:+.2f}")
-            for process in list(self.preparing):
+            for process in list(self.planned):
                 process.interrupt(severity)
 
     def travel_day(self, v: int, now: float) -> float:
