@@ -1,7 +1,9 @@
 """The SimPy model: a scenario compiled once (`spec`), and the agents of one
 replication (`agents`), which consume a pre-drawn world and return an outcome record."""
 
-from .agents import Draws, Trace, TraceEvent, simulate
+from .agents import simulate
+from .draws import Draws
+from .events import Trace, TraceEvent
 from .spec import Spec, compile_spec
 
 __all__ = ["Draws", "Spec", "Trace", "TraceEvent", "compile_spec", "simulate"]

@@ -20,128 +20,23 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Generator
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from collections.abc import Generator
+from typing import Any
 
 import numpy as np
 import simpy
 
 from ..distributions import FloatArray
-from ..world import WorldBlock
+from .draws import Draws
+from .events import Calendar, Due, Trace, TraceEvent
 from .spec import ASK, TRAVEL, Cond, Spec
 
 Process = Generator[simpy.Event, Any, Any]
 Waiting = Generator[simpy.Event, Any, bool]
 
 
-class TraceEvent(NamedTuple):
-    """One line of a replication's timeline: when, what kind, who (if anyone), and what."""
-
-    day: float
-    kind: str
-    visitor: str | None
-    text: str
-
-
-Trace = list[TraceEvent]
-
-
 def _logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
-
-
-@dataclass(frozen=True)
-class Draws:
-    """One replication's slice of a world block, as plain Python floats."""
-
-    initial_climate: float
-    gate_open: list[float]
-    shock_times: list[float]
-    shock_severity: list[float]
-    preparation: list[float]
-    visit_days: list[float]
-    response_delay: list[list[float]]
-    accept_u: list[list[float]]
-    retry_delay: list[list[float]]
-    item_u: list[float]
-    waiver_after: list[float]
-
-    @classmethod
-    def of(cls, world: WorldBlock, r: int) -> Draws:
-        """Replication `r` (index within the block) of a world block."""
-        return cls(
-            initial_climate=float(world.initial_climate[r]),
-            gate_open=world.gate_open[r].tolist(),
-            shock_times=world.shock_times[r].tolist(),
-            shock_severity=world.shock_severity[r].tolist(),
-            preparation=world.preparation[r].tolist(),
-            visit_days=world.visit_days[r].tolist(),
-            response_delay=world.response_delay[r].tolist(),
-            accept_u=world.accept_u[r].tolist(),
-            retry_delay=world.retry_delay[r].tolist(),
-            item_u=world.item_u[r].tolist(),
-            waiver_after=world.waiver_after[r].tolist(),
-        )
-
-
-class _Due(simpy.Event):
-    """An event that is made due some days from now once it exists (a `simpy.Timeout`
-    whose delay is not known when it is created, or whose value is decided only when
-    it is processed): one event where a timeout and a second event would be two."""
-
-    def due(self, delay: float, value: Any = None, decide: Callable[[], Any] | None = None) -> None:
-        """Process this event `delay` days from now, with `value`, or with what `decide()`
-        says at that time."""
-        self._ok = True
-        self._value = value
-        if decide is not None:
-            self.callbacks.insert(0, lambda event: setattr(event, "_value", decide()))
-        self.env.schedule(self, delay=delay)
-
-
-class _Calendar:
-    """The host's calendar: it receives one visit at a time and keeps `spacing` days
-    free after each; bookings are served first come, first served.
-
-    Lighter than a `simpy.Resource`: a booking made while the calendar is free costs
-    no event at all, and a release costs one only when someone is waiting.
-    """
-
-    def __init__(self, env: simpy.Environment, spacing: float) -> None:
-        self.env = env
-        self.spacing = spacing
-        self.busy = False
-        self.free_at = -math.inf
-        self.waiting: deque[simpy.Event] = deque()
-
-    def book(self) -> simpy.Event | None:
-        """Book the next visit: None when it is booked now, else the event that fires
-        when it is."""
-        env = self.env
-        if not self.busy and not self.waiting and env.now >= self.free_at:
-            self.busy = True
-            return None
-        event = env.event()
-        self.waiting.append(event)
-        if not self.busy and len(self.waiting) == 1:
-            env.timeout(self.free_at - env.now).callbacks.append(self._serve)
-        return event
-
-    def release(self) -> None:
-        """The visit is over: the next booking is served `spacing` days from now."""
-        self.busy = False
-        self.free_at = self.env.now + self.spacing
-        if self.waiting:
-            if self.spacing > 0:
-                self.env.timeout(self.spacing).callbacks.append(self._serve)
-            else:
-                self._serve(None)
-
-    def _serve(self, _: object) -> None:
-        if not self.busy and self.waiting and self.env.now >= self.free_at:
-            self.busy = True
-            self.waiting.popleft().succeed()
 
 
 class _Replication:
@@ -183,12 +78,12 @@ class _Replication:
         self.on_track: dict[str, simpy.Event] = {}
         self.on_climate: list[tuple[float, simpy.Event]] = []
         self.turn_over = [False] * n  # by plan position: that visitor's turn is over
-        self.on_turn: dict[int, _Due] = {}
+        self.on_turn: dict[int, Due] = {}
         self.planned: list[simpy.Process] = []  # accepted, not yet travelling
         self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
-        self.requests: deque[tuple[int, int, _Due]] = deque()  # the host's queue
+        self.requests: deque[tuple[int, int, Due]] = deque()  # the host's queue
         self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
-        self.calendar = _Calendar(env, spec.spacing)
+        self.calendar = Calendar(env, spec.spacing)
         self.waiting: dict[int, str] = {}  # only when tracing: what a visitor waits for
 
     def log(self, kind: str, v: int | None, text: str) -> None:
@@ -235,7 +130,7 @@ class _Replication:
                 self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
             if math.isnan(self.request_day[v]):
                 self.request_day[v] = env.now
-            reply = _Due(env)
+            reply = Due(env)
             self.requests.append((v, attempt, reply))
             if self.doorbell is not None and not self.doorbell.triggered:
                 self.doorbell.succeed()
@@ -366,11 +261,11 @@ class _Replication:
             yield self.turn_event(position - 1)
         self.end_turn(position)
 
-    def turn_event(self, position: int) -> _Due:
+    def turn_event(self, position: int) -> Due:
         """The event that the turn of the visitor at `position` in the plan is over."""
         event = self.on_turn.get(position)
         if event is None:
-            event = self.on_turn[position] = _Due(self.env)
+            event = self.on_turn[position] = Due(self.env)
         return event
 
     def end_turn(self, position: int, after: float = 0.0) -> None:
