@@ -206,6 +206,8 @@ def test_request_accept_and_visit_days_come_in_that_order() -> None:
             assert not (visited < accepted).any()
             assert not (np.isnan(asked) & ~np.isnan(accepted)).any()
             assert not (np.isnan(accepted) & ~np.isnan(visited)).any()
+            for days in (asked, accepted, visited):  # nothing is recorded past the horizon
+                assert not (days >= scenario.horizon_days).any()
 
 
 def test_precedence_cost_incurred_exactly_when_its_condition_holds() -> None:
@@ -383,3 +385,11 @@ def test_an_incident_postpones_or_cancels_a_visit_waiting_for_its_turn() -> None
     assert requests.count("b") == 2
     assert requests.count("c") == 2
     assert severe[spec.metrics.index("visits_completed")] == 3
+
+
+def test_an_answer_after_the_horizon_is_no_acceptance() -> None:
+    scenario = make_scenario(host={**INSTANT_HOST, "response_delay": 10**300})
+    for record in records(scenario, replications=10).values():
+        for v in "abc":
+            assert (record[:, column(scenario, f"request_day.{v}")] == 0).all()
+            assert np.isnan(record[:, column(scenario, f"accept_day.{v}")]).all()

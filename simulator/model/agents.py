@@ -134,7 +134,13 @@ class _Replication:
             self.requests.append((v, attempt, reply))
             if self.doorbell is not None and not self.doorbell.triggered:
                 self.doorbell.succeed()
-            if not (yield reply):
+            yes = yield reply
+            if env.now >= spec.horizon:
+                if trace is not None:
+                    self.log("give_up", v, "no answer from the host before the horizon")
+                yield from self.give_up(v)
+                return
+            if not yes:
                 if trace is not None and attempt + 1 < attempts:
                     days = draws.retry_delay[v][attempt]
                     self.log("retry", v, f"will ask again in {days:.1f} days")
