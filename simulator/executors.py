@@ -20,7 +20,7 @@ import threading
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import CancelledError, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
 from functools import partial
@@ -206,8 +206,11 @@ class DaskExecutor:
 
     The task (with the scenario) is scattered to every worker once per session. Dask
     re-runs the items of a worker that dies on another worker; when it gives up on an
-    item (`KilledWorker`), the run fails with `WorkerLost`. The local cluster starts on
-    first use and stops when the executor is closed (or the process exits).
+    item (`KilledWorker`), the run fails with `WorkerLost`. If the task's copies die
+    with their workers (Dask then cancels what depends on them), it is scattered again
+    and the items not yet read are submitted again, up to MAX_RESTARTS times. The local
+    cluster starts on first use and stops when the executor is closed (or the process
+    exits).
     """
 
     name = "dask"
@@ -249,22 +252,34 @@ class DaskExecutor:
         from distributed import KilledWorker  # noqa: PLC0415 - optional extra
 
         client = self._connect()
-        remote = client.scatter(task, broadcast=True, hash=False)
+        remote = [client.scatter(task, broadcast=True, hash=False)]
 
         def submit(item: WorkItem) -> Any:
-            return client.submit(_call, remote, item, pure=False)
+            return client.submit(_call, remote[0], item, pure=False)
 
         def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
-            done = 0
-            try:
-                for result in _in_order(submit, items, WINDOW_PER_WORKER * self.workers):
-                    yield result
-                    done += 1
-            except KilledWorker as error:
-                raise WorkerLost(
-                    f"Dask workers kept dying while simulating block {items[done][0]}; "
-                    "no results were written"
-                ) from error
+            done = lost = 0
+            while True:
+                try:
+                    for result in _in_order(
+                        submit, items[done:], WINDOW_PER_WORKER * self.workers
+                    ):
+                        yield result
+                        done += 1
+                    return
+                except KilledWorker as error:
+                    raise WorkerLost(
+                        f"Dask workers kept dying while simulating block {items[done][0]}; "
+                        "no results were written"
+                    ) from error
+                except CancelledError as error:  # the task's copies died with their workers
+                    lost += 1
+                    if lost > MAX_RESTARTS:
+                        raise WorkerLost(
+                            "Dask kept losing the scenario with dying workers while "
+                            f"simulating block {items[done][0]}; no results were written"
+                        ) from error
+                    remote[0] = client.scatter(task, broadcast=True, hash=False)
 
         with threadpool_limits(limits=1):  # the workers own the cores (see module doc)
             yield run
