@@ -261,9 +261,7 @@ class DaskExecutor:
             done = lost = 0
             while True:
                 try:
-                    for result in _in_order(
-                        submit, items[done:], WINDOW_PER_WORKER * self.workers
-                    ):
+                    for result in _in_order(submit, items[done:], WINDOW_PER_WORKER * self.workers):
                         yield result
                         done += 1
                     return
