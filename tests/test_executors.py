@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -205,3 +207,42 @@ def test_results_come_in_order_with_a_bounded_number_in_flight() -> None:
     assert list(_in_order(submit, items, window=6)) == items  # type: ignore[arg-type]
     assert peak == 6
     assert not outstanding
+
+
+class LosingClient:
+    """A stand-in for a Dask client whose first scattered task dies with its workers:
+    every future that depends on it is cancelled, as Dask does when all copies are lost."""
+
+    def __init__(self) -> None:
+        self.scattered: list[object] = []
+
+    def scatter(self, task: object, **_: object) -> int:
+        self.scattered.append(task)
+        return len(self.scattered) - 1
+
+    def submit(self, fn: Any, remote: int, item: Any, **_: object) -> Any:
+        client = self
+
+        class Future:
+            def result(self) -> Any:
+                if remote == 0 and item[0] == 1:
+                    raise CancelledError(f"{item} cancelled for reason: already forgotten")
+                return fn(client.scattered[remote], item)
+
+        return Future()
+
+
+@pytest.mark.slow
+def test_dask_sends_a_lost_task_again_and_the_records_are_the_same() -> None:
+    pytest.importorskip("distributed")
+    task = BlockTask(SCENARIO, (("a", "b", "c"), ("c", "b", "a")), seed=4)
+    pool = DaskExecutor(2)
+    pool._client = client = LosingClient()  # no cluster: a client that fails on cue
+    store = RecordStore(2, len(metric_names(SCENARIO)))
+    with pool.session(task) as run:
+        store.collect(run, 0, 300)
+    reference = RecordStore(2, len(metric_names(SCENARIO)))
+    with SerialExecutor().session(task) as run:
+        reference.collect(run, 0, 300)
+    assert len(client.scattered) == 2
+    assert np.array_equal(store.records, reference.records, equal_nan=True)
