@@ -105,16 +105,17 @@ def test_adding_a_hard_precondition_never_makes_a_visit_earlier(
     visitors[1]["preconditions"] = {phase: [extra]}
     stricter = make_scenario(**STATELESS, visitors=visitors)
     before, after = visit_days(base, seed), visit_days(stricter, seed)
-    same = _same_visits(before, after)
+    same = _same_visits(before, after, held=1)
     assert (after[same] >= before[same] - 1e-9).all()
-    assert same.mean() > 0.3
+    assert same.sum() >= 10  # comparable cases (a deadlock with the plan leaves few)
 
 
-def _same_visits(one: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """(replication, plan) pairs in which the same visitors visit: where a visitor ahead
-    in the plan gives up in one and visits in the other, the plan moves on at a
-    different time (a visitor that drops out lets the next one go sooner)."""
-    return (np.isinf(one) == np.isinf(other)).all(axis=-1)
+def _same_visits(one: np.ndarray, other: np.ndarray, held: int) -> np.ndarray:
+    """(replication, plan) pairs in which the same visitors visit, the `held` one among
+    them. Elsewhere the plan may move on sooner: a visitor that gives up lets the next
+    one go, and a hard condition that can no longer hold makes its visitor give up
+    sooner than its own requests would have."""
+    return (np.isinf(one) == np.isinf(other)).all(axis=-1) & ~np.isinf(one[..., held])
 
 
 @given(seed=st.integers(0, 2**32), sooner=st.floats(0, 30), later=st.floats(0, 30))
@@ -137,7 +138,7 @@ def test_waiving_a_soft_precondition_sooner_never_makes_a_visit_later(
     early, late = visit_days(with_waiver(sooner), seed), visit_days(with_waiver(later), seed)
     never = visit_days(make_scenario(**STATELESS, visitors=hard), seed)
     assert (early <= late + 1e-9).all()
-    same = _same_visits(late, never)
+    same = _same_visits(late, never, held=2)
     assert (late[same] <= never[same] + 1e-9).all()
 
 
