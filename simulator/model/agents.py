@@ -302,14 +302,19 @@ class _Replication:
             position = self.position[v]
             if position > 0 and not self.turn_over[position - 1]:
                 return False
-        day, gates = spec.calendar[phase][v]
+        return self.calendar_day(v, phase) <= self.env.now < spec.horizon
+
+    def calendar_day(self, v: int, phase: int) -> float:
+        """The first day `v`'s calendar preconditions of `phase` allow: its fixed day, the
+        until gates, and (to travel) an incident's postponement."""
+        day, gates = self.spec.calendar[phase][v]
         if phase == TRAVEL and self.hold[v] > day:
             day = self.hold[v]
         gate_open = self.draws.gate_open
         for g in gates:
             opens = gate_open[g]
-            day = opens if opens > day else day
-        return day <= self.env.now < spec.horizon
+            day = opens if opens > day else day  # max(day, opens) without the call
+        return day
 
     def plan_text(self, position: int) -> str:
         """What the visitor at `position` waits for under the plan (for the trace)."""
@@ -329,13 +334,7 @@ class _Replication:
                 plan = None if self.turn_over[position - 1] else self.turn_event(position - 1)
                 if not (yield from self.until(v, plan, start + waiver, text)):
                     return False
-        day, gates = spec.calendar[phase][v]
-        if phase == TRAVEL and self.hold[v] > day:
-            day = self.hold[v]
-        gate_open = self.draws.gate_open
-        for g in gates:
-            opens = gate_open[g]
-            day = opens if opens > day else day  # max(day, opens) without the call
+        day = self.calendar_day(v, phase)
         if day >= horizon:
             if self.trace is not None:
                 what = "ask" if phase == ASK else "travel"
