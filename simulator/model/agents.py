@@ -28,7 +28,7 @@ import simpy
 
 from ..distributions import FloatArray
 from .draws import Draws
-from .events import Calendar, Due, Trace, TraceEvent
+from .events import Due, HostCalendar, Trace, TraceEvent
 from .spec import ASK, TRAVEL, Cond, Spec
 
 Process = Generator[simpy.Event, Any, Any]
@@ -83,7 +83,7 @@ class _Replication:
         self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
         self.requests: deque[tuple[int, int, Due]] = deque()  # the host's queue
         self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
-        self.calendar = Calendar(env, spec.spacing)
+        self.calendar = HostCalendar(env, spec.spacing)
         self.waiting: dict[int, str] = {}  # only when tracing: what a visitor waits for
 
     def log(self, kind: str, v: int | None, text: str) -> None:
@@ -307,7 +307,7 @@ class _Replication:
     def calendar_day(self, v: int, phase: int) -> float:
         """The first day `v`'s calendar preconditions of `phase` allow: its fixed day, the
         until gates, and (to travel) an incident's postponement."""
-        day, gates = self.spec.calendar[phase][v]
+        day, gates = self.spec.earliest[phase][v]
         if phase == TRAVEL and self.hold[v] > day:
             day = self.hold[v]
         gate_open = self.draws.gate_open

@@ -37,7 +37,7 @@ class Due(simpy.Event):
         self.env.schedule(self, delay=delay)
 
 
-class Calendar:
+class HostCalendar:
     """The host's calendar: it receives one visit at a time and keeps `spacing` days
     free after each; bookings are served first come, first served.
 

@@ -60,7 +60,7 @@ class Cond(NamedTuple):
     text: str
 
 
-class Calendar(NamedTuple):
+class Earliest(NamedTuple):
     """The hard calendar preconditions of one visitor and phase: not before `day`, nor
     before any of the `gates` (indices of until gates) opens."""
 
@@ -76,7 +76,7 @@ class Spec:
     ids: tuple[str, ...]
     tracks: tuple[str, ...]
     track_sizes: tuple[tuple[str, int], ...]  # each track and its number of visitors
-    calendar: tuple[tuple[Calendar, ...], tuple[Calendar, ...]]  # [phase][visitor]
+    earliest: tuple[tuple[Earliest, ...], tuple[Earliest, ...]]  # [phase][visitor]
     conditions: tuple[tuple[tuple[Cond, ...], ...], tuple[tuple[Cond, ...], ...]]
     windows: tuple[tuple[tuple[float, float], ...], ...]  # per visitor: blocking windows
     windows_end: tuple[float, ...]  # per visitor: end of the last blocking window, or -inf
@@ -132,7 +132,7 @@ def _cond(scenario: Scenario, condition: Condition) -> tuple[str, int | float | 
 
 def _phase(
     scenario: Scenario, visitor: Visitor, phase: str, soft: dict[tuple[str, str], int]
-) -> tuple[Calendar, tuple[Cond, ...]]:
+) -> tuple[Earliest, tuple[Cond, ...]]:
     """A visitor's compiled preconditions for one phase, sugar included: the earliest
     day and the until gates that block it are hard ask conditions, and the host's
     deferral is a travel condition."""
@@ -157,7 +157,7 @@ def _phase(
         first = str(scenario.host.preference.first_track)
         waiver = soft.get((visitor.id, "host_preference"), -1)
         conds.append(Cond("track_visited", first, waiver, f"a {first} visit (the host defers)"))
-    return Calendar(day, tuple(dict.fromkeys(gates))), tuple(conds)
+    return Earliest(day, tuple(dict.fromkeys(gates))), tuple(conds)
 
 
 def compile_spec(scenario: Scenario) -> Spec:
@@ -200,7 +200,7 @@ def compile_spec(scenario: Scenario) -> Spec:
             (t, sum(v.track == t for v in scenario.visitors))
             for t in dict.fromkeys(v.track for v in scenario.visitors)
         ),
-        calendar=(
+        earliest=(
             tuple(c for c, _ in phases["ask"]),
             tuple(c for c, _ in phases["travel"]),
         ),
