@@ -277,7 +277,7 @@ class _Replication:
     def end_turn(self, position: int, after: float = 0.0) -> None:
         """The turn of the visitor at `position` in the plan is over, `after` days from now."""
         if after > 0:
-            self.turn_event(position).due(after, True, decide=lambda: self.turn_ends(position))
+            self.turn_event(position).due(after, self.turn_ends, position)
             return
         event = self.on_turn.get(position)
         self.turn_ends(position)
@@ -436,7 +436,7 @@ class _Replication:
                 delay = draws.response_delay[v][attempt]
                 u = draws.accept_u[v][attempt]
                 if delay > 0:
-                    reply.due(delay, decide=lambda v=v, u=u: self.answer(v, u))
+                    reply.due(delay, self.answer, v, u)
                 else:
                     reply.succeed(self.answer(v, u))
             self.doorbell = env.event()

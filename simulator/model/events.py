@@ -24,17 +24,22 @@ Trace = list[TraceEvent]
 
 class Due(simpy.Event):
     """An event created now and scheduled later: a `simpy.Timeout` whose delay is known
-    only after others have started waiting for it, and whose value may be decided when
-    it is processed. One event where a timeout and a second event would be two."""
+    only after others have started waiting for it, and whose value is decided when it
+    is processed. One event where a timeout and a second event would be two."""
 
-    def due(self, delay: float, value: Any = None, decide: Callable[[], Any] | None = None) -> None:
-        """Process this event `delay` days from now, with `value`, or with what `decide()`
-        says at that time."""
+    def due(self, delay: float, decide: Callable[..., Any], *args: Any) -> None:
+        """Process this event `delay` days from now, with the value `decide(*args)` says
+        at that time."""
         self._ok = True
-        self._value = value
-        if decide is not None:
-            self.callbacks.insert(0, lambda event: setattr(event, "_value", decide()))
+        self._decide = decide, args
+        self.callbacks.insert(0, _decide)  # before anyone waiting reads the value
         self.env.schedule(self, delay=delay)
+
+
+def _decide(event: Any) -> None:
+    """Give a `Due` event the value its `decide` says now (its first callback)."""
+    decide, args = event._decide
+    event._value = decide(*args)
 
 
 class HostCalendar:
