@@ -118,8 +118,10 @@ def _guarantee(alpha: float, delta: float, guaranteed: bool) -> str:
             "selection carries no guarantee; raise --max-replications."
         )
     return (
-        f"With probability at least {1 - alpha:.0%}, the selected ordering's expected "
-        f"utility is within δ = {delta:.4g} of the best ordering's."
+        f"If the best ordering's expected utility exceeds every other's by at least "
+        f"δ = {delta:.4g}, the procedure selects it with probability at least {1 - alpha:.0%}; "
+        "orderings within δ of the best are equally acceptable to it (the indifference "
+        "zone), and it may select any of them."
     )
 
 
@@ -386,7 +388,7 @@ def _kn(
         counts=result.counts,
         first=selection.selected,
     )
-    return result, ranking, design
+    return result, ranking, design | {"compared_on": ranking.compared_on}
 
 
 def _knockout(
@@ -417,7 +419,7 @@ def _knockout(
             for r, n in zip(tournament.eliminated_round, result.counts, strict=True)
         ],
     }
-    return result, outcome.ranking, design
+    return result, outcome.ranking, design | {"compared_on": outcome.ranking.compared_on}
 
 
 @dataclass(frozen=True)

@@ -143,5 +143,6 @@ def _ranking(result: ExperimentResult, tournament: Tournament) -> Ranking:
         rank_probabilities=None,
         order=(*(final[i] for i in last.order), *rest),
         confidence=last.confidence,
+        compared_on=last.compared_on,
         **extras,
     )

@@ -27,6 +27,7 @@ from .calendar import run_calendar, share_text
 from .figures import FIGURES, TOP, blocking_gates, opening_quantiles
 from .plotting import color
 from .runfiles import RankingRow, RunFiles
+from .terminal import compared_sentence
 
 RANKING_ROWS = 50
 """Rows of the ranking table in the report; the rest are in ranking.csv."""
@@ -117,7 +118,7 @@ def _design_sentence(run: RunFiles) -> str:
     )
     if rinott:
         text += f", where a fixed two-stage design (Rinott) would need about {rinott:,}"
-    return text + "."
+    return f"{text}. {compared_sentence(design)}".strip()
 
 
 GLANCE = (

@@ -80,6 +80,11 @@ def design_sentence(design: dict[str, Any]) -> str:
     """What the adaptive design spent, against a fixed design of equal guarantee."""
     if design["design"] != "adaptive":
         return ""
+    return f"{spent_sentence(design)} {compared_sentence(design)}"
+
+
+def spent_sentence(design: dict[str, Any]) -> str:
+    """What the adaptive design spent."""
     if design.get("rounds"):
         return (
             f"The knockout tournament played {design['rounds']} rounds (α/{design['rounds']} "
@@ -90,6 +95,22 @@ def design_sentence(design: dict[str, Any]) -> str:
         f"KN spent {design['replications_total']:,} replications in all; a fixed "
         f"(Rinott) design with the same δ = {design['delta']:.4g} and α = {design['alpha']:g} "
         f"would need about {design['rinott_total']:,}. δ: {design['delta_source']}."
+    )
+
+
+def compared_sentence(design: dict[str, Any]) -> str:
+    """What P(best), SUCRA and MCB of an adaptive run describe (not the selection)."""
+    n = design.get("compared_on")
+    if n is None:
+        return ""
+    which = (
+        "the final round's orderings on that round's"
+        if design.get("rounds")
+        else "every ordering on the first"
+    )
+    return (
+        f"P(best), SUCRA and MCB compare {which} {n:,} replications, which all of them "
+        "have; they describe those replications, not the selection's confidence."
     )
 
 

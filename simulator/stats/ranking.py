@@ -3,7 +3,11 @@
 Input is a utility matrix of shape (orderings, replications) on common worlds, where
 ordering k has `counts[k]` replications (0..counts[k]-1; the rest of its row is
 ignored). Under the fixed design every count is equal; under the adaptive design an
-eliminated ordering stops early, and every statistic below uses what it has.
+eliminated ordering stops early. Its mean and interval then use every replication it
+has, but P(best), SUCRA, the rank probabilities and MCB compare all orderings on the
+replications every one of them has (the first min(counts)): a statement about which
+ordering is best must compare like with like, or an ordering stopped early keeps the
+luck of its first replications against the others' longer record.
 
 * Confidence intervals: Student-t intervals on each ordering's mean.
 * P(best) and the rank-probability matrix: a **paired Poisson bootstrap** over
@@ -12,7 +16,9 @@ eliminated ordering stops early, and every statistic below uses what it has.
   numbers create and handles unequal replication counts exactly (an ordering's
   bootstrap mean weighs its own replications only). P(best) is about the *means*: the
   share of bootstrap worlds in which an ordering has the highest mean utility (ties
-  share the credit), not how often it wins a single replication.
+  share the credit), not how often it wins a single replication. After a selection
+  procedure it describes the common replications; it is not the selection's
+  confidence, which the procedure's own guarantee states.
 * SUCRA, the surface under the cumulative ranking curve: (k - E[rank]) / (k - 1),
   1 for an ordering always ranked first and 0 for one always last.
 * Hsu's multiple comparisons with the best (MCB), with common random numbers through
@@ -24,7 +30,7 @@ eliminated ordering stops early, and every statistic below uses what it has.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,6 +65,7 @@ class Ranking:
     rank_probabilities: FloatArray | None  # (orderings, ranks); None above the limit
     order: tuple[int, ...]
     confidence: float
+    compared_on: int  # replications P(best), SUCRA, rank probabilities and MCB use
 
     @property
     def best(self) -> Ordering:
@@ -73,12 +80,6 @@ def reference(counts: IntArray, first: int | None) -> int:
     return first if first is not None and first in most else int(most[0])
 
 
-def _differences(utility: FloatArray, counts: IntArray, ref: int) -> tuple[FloatArray, FloatArray]:
-    """The replication mask and X_i - X_ref on each ordering's own replications (else 0)."""
-    mask = np.arange(utility.shape[1])[None, :] < counts[:, None]
-    return mask, np.where(mask, utility - utility[ref], 0.0)
-
-
 def paired_means(utility: FloatArray, counts: IntArray, ref: int) -> tuple[FloatArray, FloatArray]:
     """Means and their variances, borrowing strength from the reference ordering.
 
@@ -90,7 +91,8 @@ def paired_means(utility: FloatArray, counts: IntArray, ref: int) -> tuple[Float
     the plain mean.
     """
     n_ref = counts[ref]
-    mask, diff = _differences(utility, counts, ref)
+    mask = np.arange(utility.shape[1])[None, :] < counts[:, None]
+    diff = np.where(mask, utility - utility[ref], 0.0)
     x_ref = utility[ref, :n_ref]
     mean = x_ref.mean() + diff.sum(axis=1) / counts
     # Per-replication contributions c_r = X_ref,r / n_ref + D_i,r / n_i (r < n_i) and
@@ -134,20 +136,19 @@ class PairedBootstrap:
     """Sums of the paired Poisson bootstrap, accumulated block by block.
 
     Each bootstrap world weighs replication index r by a Poisson(1) draw shared by
-    every ordering (`bootstrap_weights`), and recomputes the `paired_means` estimator
-    with those weights. Utilities may arrive in any slices, in replication order.
+    every ordering (`bootstrap_weights`), and recomputes each ordering's mean as the
+    reference's weighted mean plus the weighted mean difference to it. Utilities may
+    arrive in any slices, in replication order.
     """
 
-    def __init__(self, counts: IntArray, samples: int, seed: int, ref: int) -> None:
-        self.counts = counts
+    def __init__(self, orderings: int, samples: int, seed: int, ref: int) -> None:
         self.samples = samples
         self.seed = seed
         self.ref = ref
-        self.equal = bool((counts == counts[ref]).all())
         self.ref_weight = np.zeros(samples)
         self.ref_sum = np.zeros(samples)
-        self.weight = np.zeros((samples, 1 if self.equal else len(counts)))
-        self.diff_sum = np.zeros((samples, len(counts)))
+        self.weight = np.zeros((samples, 1))
+        self.diff_sum = np.zeros((samples, orderings))
 
     def add(self, start: int, utility: FloatArray) -> None:
         """Utilities of replications start..start + width - 1, shape (orderings, width)."""
@@ -158,19 +159,16 @@ class PairedBootstrap:
             width = min(stop - r, BLOCK_SIZE - low)
             weights = bootstrap_weights(self.seed, block, self.samples)[:, low : low + width]
             part = utility[:, r - start : r - start + width]
-            index = np.arange(r, r + width)
-            mask = index[None, :] < self.counts[:, None]
-            in_ref = mask[self.ref]
-            self.ref_weight += weights @ in_ref
-            self.ref_sum += weights @ np.where(in_ref, part[self.ref], 0.0)
-            self.weight += weights @ (mask[:1] if self.equal else mask).T
-            self.diff_sum += weights @ np.where(mask, part - part[self.ref], 0.0).T
+            self.ref_weight += weights.sum(axis=1)
+            self.ref_sum += weights @ part[self.ref]
+            self.weight += weights.sum(axis=1, keepdims=True)
+            self.diff_sum += weights @ (part - part[self.ref]).T
             r += width
 
     def means(self, ref_mean: float, diff_mean: FloatArray) -> FloatArray:
         """Bootstrap means, shape (samples, orderings).
 
-        A bootstrap world that gives an ordering no weight at all (chance e^-n) keeps
+        A bootstrap world that gives every replication weight 0 (chance e^-n) keeps
         the plain estimate (`ref_mean`, `diff_mean`) rather than dividing by zero.
         """
         ref = np.where(self.ref_weight > 0, self.ref_sum / np.maximum(self.ref_weight, 1), ref_mean)
@@ -180,14 +178,12 @@ class PairedBootstrap:
         return ref[:, None] + diff
 
 
-def bootstrap_means(
-    utility: FloatArray, counts: IntArray, samples: int, seed: int, ref: int = 0
-) -> FloatArray:
+def bootstrap_means(utility: FloatArray, samples: int, seed: int, ref: int = 0) -> FloatArray:
     """Paired Poisson-bootstrap means of utilities held in memory, shape (samples, orderings)."""
-    bootstrap = PairedBootstrap(counts, samples, seed, ref)
-    bootstrap.add(0, utility[:, : counts.max()])
-    _, diff = _differences(utility, counts, ref)
-    return bootstrap.means(float(utility[ref, : counts[ref]].mean()), diff.sum(axis=1) / counts)
+    bootstrap = PairedBootstrap(utility.shape[0], samples, seed, ref)
+    bootstrap.add(0, utility)
+    mean = utility.mean(axis=1)
+    return bootstrap.means(float(mean[ref]), mean - mean[ref])
 
 
 def best_shares(means: FloatArray) -> FloatArray:
@@ -230,48 +226,20 @@ def sucra(low: IntArray, high: IntArray) -> FloatArray:
     return (k - 1 - expected) / (k - 1)
 
 
-def _pairwise(utility: FloatArray, counts: IntArray) -> tuple[FloatArray, FloatArray, IntArray]:
-    """Mean and variance of X_i - X_l over the replications the pair shares."""
-    k = utility.shape[0]
-    diff_mean = np.zeros((k, k))
-    diff_var = np.zeros((k, k))
-    shared = np.minimum(counts[:, None], counts[None, :])
-    for n in np.unique(counts):
-        members = np.nonzero(counts >= n)[0]
-        block = utility[members, :n]
-        means = block.mean(axis=1)
-        cov = np.atleast_2d(np.cov(block, ddof=1))
-        var = np.diag(cov)
-        pairs = shared[np.ix_(members, members)] == n
-        d_mean = means[:, None] - means[None, :]
-        d_var = var[:, None] + var[None, :] - 2.0 * cov
-        rows, cols = members[:, None], members[None, :]
-        diff_mean[rows, cols] = np.where(pairs, d_mean, diff_mean[rows, cols])
-        diff_var[rows, cols] = np.where(pairs, d_var, diff_var[rows, cols])
-    return diff_mean, np.maximum(diff_var, 0.0), shared
-
-
 def _mcb(
-    diff_mean: FloatArray, diff_var: FloatArray, shared: IntArray, confidence: float
+    diff_mean: FloatArray, diff_var: FloatArray, n: int, confidence: float
 ) -> tuple[FloatArray, FloatArray]:
     """Hsu's MCB intervals for mu_i - max_{l != i} mu_l from the pairwise differences'
-    means and variances over `shared` common replications (Bonferroni over k - 1)."""
+    means and variances over n common replications (Bonferroni over k - 1)."""
     k = diff_mean.shape[0]
     if k == 1:
         return np.zeros(1), np.zeros(1)
-    quantile = stats.t.ppf(1.0 - (1.0 - confidence) / (k - 1), shared - 1)
-    width = quantile * np.sqrt(diff_var / shared)
+    quantile = stats.t.ppf(1.0 - (1.0 - confidence) / (k - 1), n - 1)
+    width = quantile * np.sqrt(diff_var / n)
     off = ~np.eye(k, dtype=bool)
     lower = np.where(off, diff_mean - width, np.inf).min(axis=1)
     upper = np.where(off, diff_mean + width, np.inf).min(axis=1)
     return np.minimum(lower, 0.0), np.maximum(upper, 0.0)
-
-
-def mcb_intervals(
-    utility: FloatArray, counts: IntArray, confidence: float
-) -> tuple[FloatArray, FloatArray]:
-    """Hsu's MCB intervals for mu_i - max_{l != i} mu_l (Bonferroni, paired)."""
-    return _mcb(*_pairwise(utility, counts), confidence)
 
 
 def _assemble(
@@ -283,7 +251,8 @@ def _assemble(
     first: int | None,
     confidence: float,
 ) -> Ranking:
-    """A Ranking from means, sds and the means' variances, bootstrap means and MCB."""
+    """A Ranking from means, sds and the means' variances, bootstrap means and MCB, all
+    on `counts` replications each."""
     mean, sd, variance = moments
     k = len(orderings)
     half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
@@ -301,9 +270,15 @@ def _assemble(
         mcb_low=mcb_low,
         mcb_high=mcb_high,
         rank_probabilities=rank_matrix(low, high) if k <= RANK_MATRIX_LIMIT else None,
-        order=tuple(sorted(range(k), key=lambda i: (i != first, -mean[i], i))),
+        order=_order(mean, first),
         confidence=confidence,
+        compared_on=int(counts.min()),
     )
+
+
+def _order(mean: FloatArray, first: int | None) -> tuple[int, ...]:
+    """Indices best first: `first` if given, then by mean utility, ties by index."""
+    return tuple(sorted(range(len(mean)), key=lambda i: (i != first, -mean[i], i)))
 
 
 class UtilityStream:
@@ -325,7 +300,7 @@ class UtilityStream:
         self.mean = np.zeros(k)
         self.m2 = np.zeros(k)
         self.comoment = np.zeros((k, k)) if k <= RANK_MATRIX_LIMIT else None
-        self.bootstrap = PairedBootstrap(np.full(k, replications), samples, seed, ref)
+        self.bootstrap = PairedBootstrap(k, samples, seed, ref)
 
     def add(self, start: int, utility: FloatArray) -> None:
         """Utilities of replications start..start + width - 1, shape (orderings, width)."""
@@ -386,8 +361,7 @@ class UtilityStream:
             diagonal = np.diag(self.comoment)
             diff_var = (diagonal[:, None] + diagonal[None, :] - 2.0 * self.comoment) / (n - 1)
             diff_mean = self.mean[:, None] - self.mean[None, :]
-            shared = np.full((k, k), n, dtype=np.int64)
-            mcb = _mcb(diff_mean, np.maximum(diff_var, 0.0), shared, confidence)
+            mcb = _mcb(diff_mean, np.maximum(diff_var, 0.0), n, confidence)
         counts = np.full(k, n, dtype=np.int64)
         return _assemble(
             orderings, counts, (self.mean.copy(), sd, sd**2 / n), boot, mcb, first, confidence
@@ -409,22 +383,33 @@ def rank_orderings(
     `counts` gives each ordering's replications (default: all columns). `first` pins
     an ordering to rank 1 (the one a selection procedure chose); the rest are sorted
     by mean utility, ties by candidate order. With equal counts this is exactly what
-    a `UtilityStream` fed the same utilities gives.
+    a `UtilityStream` fed the same utilities gives. With unequal counts, the means,
+    sds and intervals use each ordering's own replications (`paired_means`); P(best),
+    SUCRA, the rank probabilities and MCB are those of the first min(counts)
+    replications, which every ordering has (`Ranking.compared_on`).
     """
     k, n = utility.shape
     counts = np.full(k, n, dtype=np.int64) if counts is None else np.asarray(counts, np.int64)
     if counts.min() < 2:
         raise ValueError("every ordering needs at least 2 replications to be ranked")
-    ref = reference(counts, first)
-    if (counts == counts[ref]).all():
-        streamed = UtilityStream(k, int(counts[ref]), seed, samples, ref)
-        for start in range(0, int(counts[ref]), BLOCK_SIZE):
-            streamed.add(start, utility[:, start : min(start + BLOCK_SIZE, int(counts[ref]))])
-        return streamed.ranking(orderings, first=first, confidence=confidence)
+    common = int(counts.min())
+    streamed = UtilityStream(k, common, seed, samples, first if first is not None else 0)
+    for start in range(0, common, BLOCK_SIZE):
+        streamed.add(start, utility[:, start : min(start + BLOCK_SIZE, common)])
+    shared = streamed.ranking(orderings, first=first, confidence=confidence)
+    if (counts == common).all():
+        return shared
     mask = np.arange(n)[None, :] < counts[:, None]
     own_mean = np.where(mask, utility, 0.0).sum(axis=1) / counts
     sd = np.sqrt(np.where(mask, (utility - own_mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1))
-    mean, variance = paired_means(utility, counts, ref)
-    boot = bootstrap_means(utility, counts, samples, seed, ref)
-    mcb = mcb_intervals(utility, counts, confidence) if k <= RANK_MATRIX_LIMIT else None
-    return _assemble(orderings, counts, (mean, sd, variance), boot, mcb, first, confidence)
+    mean, variance = paired_means(utility, counts, reference(counts, first))
+    half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
+    return replace(
+        shared,
+        replications=counts,
+        mean=mean,
+        sd=sd,
+        ci_low=mean - half,
+        ci_high=mean + half,
+        order=_order(mean, first),
+    )
