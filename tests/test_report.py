@@ -214,6 +214,25 @@ def test_visitsim_report_rebuilds_figures_and_page(run_dir: Path, tmp_path: Path
     assert (copy / "report.html").read_text() == again
 
 
+def test_the_page_a_run_writes_is_final_and_rebuilt_byte_for_byte(tmp_path: Path) -> None:
+    """The page `run` writes shows the final manifest (complete, with its end time), so
+    `visitsim report` on the same files gives the same bytes."""
+    done = run_scenario(gated_scenario(), replications=20, seed=7, out=tmp_path)
+    written = (done.directory / "report.html").read_bytes()
+    figures = {spec.name: (done.directory / "figures" / spec.name).read_bytes() for spec in FIGURES}
+    manifest = json.loads((done.directory / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert {"report.html", *(f"figures/{name}" for name in figures)} <= set(manifest["files"])
+    rows = dict(row for row in parse(done.directory / "report.html").tables["provenance"])
+    assert rows["Status"] == "complete"
+    assert rows["Ended"] == manifest["ended"] != ""
+    result = CliRunner().invoke(main, ["report", str(done.directory)])
+    assert result.exit_code == 0, result.output
+    assert (done.directory / "report.html").read_bytes() == written
+    for name, data in figures.items():
+        assert (done.directory / "figures" / name).read_bytes() == data, name
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
