@@ -233,6 +233,23 @@ def test_the_page_a_run_writes_is_final_and_rebuilt_byte_for_byte(tmp_path: Path
         assert (done.directory / "figures" / name).read_bytes() == data, name
 
 
+def test_orderings_tied_in_every_world_both_stay_in_contention(tmp_path: Path) -> None:
+    """At precedence cost 1.0 both orderings of two_visitors have identical outcomes in
+    every world: MCB rules neither out, in the terminal and on the page."""
+    scenario = Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml"
+    tie = "effects.precedence_costs.0.cost=1.0"
+    args = ["run", str(scenario), "--set", tie, "-n", "20", "--out", str(tmp_path), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "0 of 2 orderings are ruled out as best; still in contention: a→b, b→a." in " ".join(
+        result.stdout.split()
+    )
+    (page,) = tmp_path.glob("two_visitors/*/report.html")
+    assert "0 of 2 orderings are ruled out as best; 2 remain in contention." in parse(page).text(
+        "recommendation"
+    )
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
