@@ -541,6 +541,16 @@ def _indices_rows(s: Sensitivity) -> list[Document]:
     return rows
 
 
+def selection_text(s: Sensitivity) -> str:
+    """Why the selected ordering is the one analysed."""
+    if s.selection_replications is None:
+        return "given by --ordering"
+    return (
+        f"the ordering `visitsim run` recommends at {s.selection_replications:,} "
+        f"replications, seed {s.seed}"
+    )
+
+
 def sensitivity_document(s: Sensitivity) -> Document:
     """Indices of every output for every assumption, most influential first."""
     return {
@@ -552,6 +562,12 @@ def sensitivity_document(s: Sensitivity) -> Document:
         "seed": s.seed,
         "replications": s.replications,
         "selected": list(s.orderings[s.selected]),
+        "selected_by": {
+            "rule": "given" if s.selection_replications is None else "run",
+            "replications": s.selection_replications,
+            "seed": None if s.selection_replications is None else s.seed,
+            "text": selection_text(s),
+        },
         "runner_up": list(s.orderings[s.runner_up]),
         "top": [list(s.orderings[k]) for k in s.top],
         "parameters": [{"path": a.path, "low": a.low, "high": a.high} for a in s.assumptions],
