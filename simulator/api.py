@@ -309,9 +309,9 @@ def _execute(
         else:
             result, ranking, design = _kn(scenario, adaptive, seed, executor, progress, checkpoint)
         run.write_results(result, ranking, design)
-        run.write_presentation()
         with signals_held():
             run.finish("complete")
+        run.write_presentation()  # from the final manifest, as `visitsim report` would
     except KeyboardInterrupt as stop:
         with signals_held():
             run.discard_results()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simulator.output.terminal import mcb_sentence
 from simulator.stats.ranking import best_shares, bootstrap_means, rank_orderings
 
 ORDERINGS = (("a", "b"), ("b", "a"), ("c", "d"))
@@ -118,6 +119,35 @@ def test_mcb_separates_a_clear_winner() -> None:
     assert ranking.mcb_high[0] > 0.0
     assert ranking.mcb_high[1] == 0.0  # the others are ruled out as best
     assert ranking.mcb_high[2] == 0.0
+
+
+@pytest.mark.parametrize("rounding", [0.0, 3e-16])
+def test_mcb_keeps_orderings_tied_for_best_in_contention(rounding: float) -> None:
+    # a,b and b,a have identical outcomes in every world (up to the rounding of a sum),
+    # so MCB's interval for each is [0, 0]: neither is better, and neither is ruled out.
+    rng = np.random.default_rng(11)
+    row = rng.normal(size=100)
+    utility = np.vstack([row, row + rounding, row - 3.0])
+    ranking = rank_orderings(ORDERINGS, utility, seed=11)
+    assert ranking.mcb_high[0] == ranking.mcb_high[2] == 0.0
+    assert sorted(ranking.contenders) == [0, 1]
+    assert "1 of 3 orderings are ruled out as best; still in contention: " in mcb_sentence(ranking)
+    alone = rank_orderings(ORDERINGS[:2], utility[:2], seed=11)
+    assert sorted(alone.contenders) == [0, 1]
+    names = ", ".join("→".join(ORDERINGS[k]) for k in alone.order)
+    assert mcb_sentence(alone) == (
+        f"MCB (95% simultaneous): 0 of 2 orderings are ruled out as best; still in "
+        f"contention: {names}."
+    )
+
+
+def test_the_best_ordering_always_stays_in_contention() -> None:
+    rng = np.random.default_rng(12)
+    for _ in range(50):
+        utility = rng.normal(size=(4, 30)) * rng.uniform(0, 2, size=(4, 1))
+        utility[1] = utility[0]  # a tie, at random sometimes for best
+        ranking = rank_orderings((*ORDERINGS, ("d", "c")), utility, seed=12, samples=20)
+        assert ranking.order[0] in ranking.contenders
 
 
 def test_unequal_counts_measure_short_orderings_against_the_reference() -> None:

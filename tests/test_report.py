@@ -214,6 +214,42 @@ def test_visitsim_report_rebuilds_figures_and_page(run_dir: Path, tmp_path: Path
     assert (copy / "report.html").read_text() == again
 
 
+def test_the_page_a_run_writes_is_final_and_rebuilt_byte_for_byte(tmp_path: Path) -> None:
+    """The page `run` writes shows the final manifest (complete, with its end time), so
+    `visitsim report` on the same files gives the same bytes."""
+    done = run_scenario(gated_scenario(), replications=20, seed=7, out=tmp_path)
+    written = (done.directory / "report.html").read_bytes()
+    figures = {spec.name: (done.directory / "figures" / spec.name).read_bytes() for spec in FIGURES}
+    manifest = json.loads((done.directory / "manifest.json").read_text())
+    assert manifest["status"] == "complete"
+    assert {"report.html", *(f"figures/{name}" for name in figures)} <= set(manifest["files"])
+    rows = dict(row for row in parse(done.directory / "report.html").tables["provenance"])
+    assert rows["Status"] == "complete"
+    assert rows["Ended"] == manifest["ended"] != ""
+    result = CliRunner().invoke(main, ["report", str(done.directory)])
+    assert result.exit_code == 0, result.output
+    assert (done.directory / "report.html").read_bytes() == written
+    for name, data in figures.items():
+        assert (done.directory / "figures" / name).read_bytes() == data, name
+
+
+def test_orderings_tied_in_every_world_both_stay_in_contention(tmp_path: Path) -> None:
+    """At precedence cost 1.0 both orderings of two_visitors have identical outcomes in
+    every world: MCB rules neither out, in the terminal and on the page."""
+    scenario = Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml"
+    tie = "effects.precedence_costs.0.cost=1.0"
+    args = ["run", str(scenario), "--set", tie, "-n", "20", "--out", str(tmp_path), "--quiet"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "0 of 2 orderings are ruled out as best; still in contention: a→b, b→a." in " ".join(
+        result.stdout.split()
+    )
+    (page,) = tmp_path.glob("two_visitors/*/report.html")
+    assert "0 of 2 orderings are ruled out as best; 2 remain in contention." in parse(page).text(
+        "recommendation"
+    )
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [

@@ -14,8 +14,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
+from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.executors import SerialExecutor
+from simulator.scenario import load_scenario
 from simulator.tuning import Base, parse_param, run_sensitivity
 from simulator.tuning.sensitivity import STEP, morris_design, saltelli_design
 
@@ -154,3 +156,34 @@ def test_a_named_ordering_is_tracked() -> None:
     assert margin.base == pytest.approx(-0.5, abs=1e-9)  # b,a trails a,b by 1 - 0.5
     assert margin.mu is not None
     np.testing.assert_allclose(margin.mu, [2.0], atol=1e-9)
+
+
+def test_by_default_the_ordering_run_recommends_is_analysed(tmp_path: Path) -> None:
+    """With agenda items in the objective, a,b - b,a is 1 - cost plus noise. At cost 1.2
+    the first 10 replications favour a,b, all 50 (the scenario's, which `run` uses)
+    favour b,a: the command's own 10 must not decide which ordering is analysed."""
+    overrides = ["objective.items_achieved=4", "effects.precedence_costs.0.cost=1.2"]
+    sets = [arg for o in overrides for arg in ("--set", o)]
+    args = ["sensitivity", SCENARIO, *sets, "--param", INERT, "--samples", "2", "-n", "10"]
+    result = invoke(*args, "--executor", "serial", "--out", tmp_path, "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    done = run_scenario(load_scenario(SCENARIO, overrides), out=tmp_path / "run")
+    assert done.result.replications == 50
+    assert document["selected"] == list(done.ranking.best) == ["b", "a"]
+    assert document["selected_by"] == {
+        "rule": "run",
+        "replications": 50,
+        "seed": 7,
+        "text": "the ordering `visitsim run` recommends at 50 replications, seed 7",
+    }
+    margin = next(r for r in document["indices"] if r["output"] == "margin")
+    assert margin["base"] < 0  # at 10 replications a,b comes out ahead
+    table = invoke(*args, "--executor", "serial", "--out", tmp_path)
+    assert table.exit_code == 0, table.output
+    assert (
+        "Selected ordering: b → a, the ordering `visitsim run` recommends at 50 replications, "
+        "seed 7;" in " ".join(table.stdout.split())
+    )
+    given = invoke(*args, "--ordering", "a,b", "--out", tmp_path, "--format", "json")
+    assert json.loads(given.stdout)["selected_by"]["text"] == "given by --ordering"

@@ -8,6 +8,7 @@ is below the second.
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -129,6 +130,47 @@ def test_cli_sweep_json_and_files(tmp_path: Path) -> None:
     assert "Above" in document["tipping_points"][0]["statement"]
     folder = Path(document["results"])
     assert (folder / "figures" / "sweep_map.png").stat().st_size > 0
+
+
+def test_the_tipping_sentence_json_and_table_agree_where_the_lead_is_significant(
+    tmp_path: Path,
+) -> None:
+    """With agenda items in the objective, a,b - b,a is 1 - cost plus the same noise at
+    every cost, so the flip is at 1 + the noise's mean (a,b's margin at cost 0) and
+    either ordering leads significantly only more than the CI's half-width from it."""
+    result = invoke(
+        "sweep", SCENARIO, "--set", "objective.items_achieved=4", "--vary", f"{COST_AB}=0:2:11",
+        "--tolerance", "0.05", "-n", "30", "--executor", "serial", "--out", tmp_path,
+        "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    [tip] = document["tipping_points"]
+    first = document["points"][0]["margin"]
+    flip, half = first["mean"], (first["ci_high"] - first["ci_low"]) / 2
+    assert half > 0.2  # noisy enough that grid points near the flip are not significant
+    assert tip["below"] <= flip < tip["above"] <= tip["below"] + 0.05
+    low, high = tip["before_leads_significantly_at"], tip["after_leads_significantly_at"]
+    assert "not_distinguishable_from" not in tip
+    assert low < flip - half < low + 0.2
+    assert high - 0.2 < flip + half < high
+    # The table (sweep_points.csv: with two orderings, best over the other) says the same.
+    folder = Path(document["results"])
+    with (folder / "sweep_points.csv").open() as handle:
+        rows = {float(r[COST_AB]): r for r in csv.DictReader(handle) if r["kind"] == "grid"}
+    assert rows[low]["best"] == "a,b"
+    assert float(rows[low]["margin_ci_low"]) > 0
+    assert rows[high]["best"] == "b,a"
+    assert float(rows[high]["margin_ci_low"]) > 0
+    between = [r for x, r in rows.items() if low < x < high]
+    assert len(between) == 3
+    assert all(float(r["margin_ci_low"]) <= 0 for r in between)
+    statement = tip["statement"]
+    assert f"a,b still leads significantly at {low:.4g} and b,a leads significantly at " in (
+        statement
+    )
+    assert f"{high:.4g}; between those values neither leads significantly" in statement
+    assert "not significantly different" not in statement
 
 
 def test_whole_number_fields_sweep_whole_numbers() -> None:

@@ -65,8 +65,9 @@ DEFAULT_REPLICATIONS = 100
 @click.option(
     "--ordering",
     metavar="V1,V2,...",
-    help="The ordering whose margin is analysed, e.g. the one `visitsim run` recommends "
-    "(default: the best in the scenario as given, with these replications).",
+    help="The ordering whose margin is analysed (default: the one `visitsim run` "
+    "recommends for SCENARIO with this seed, found by simulating run's default design "
+    "first).",
 )
 @click.option(
     "--top",
@@ -130,10 +131,16 @@ def sensitivity(
     console = Console()
     selected = " → ".join(document["selected"])
     margin = done.outputs[0]
+    behind = (
+        f" (negative: at {done.replications} replications another ordering comes out ahead)"
+        if margin.base < 0
+        else ""
+    )
     console.print(
         f"{base.scenario.name}: {method}, {done.settings} settings x {done.replications} "
-        f"replications (seed {done.seed})\nSelected ordering: {selected}; its margin over "
-        f"the best other ordering is {margin.base:.3g} in the scenario as given."
+        f"replications (seed {done.seed})\nSelected ordering: {selected}, "
+        f"{document['selected_by']['text']}; its margin over the best other ordering is "
+        f"{margin.base:.3g} in the scenario as given{behind}."
     )
     table = Table(
         title="Influence on the selected ordering's margin (most influential first)",

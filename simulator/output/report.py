@@ -16,11 +16,13 @@ import shlex
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..distributions import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
 from ..errors import InputError
 from ..schema import Scenario, UntilGate, Visitor, WindowGate
+from ..stats.ranking import mcb_contenders
 from ..types import Ordering
 from . import files
 from .calendar import run_calendar, share_text
@@ -94,14 +96,22 @@ def _mcb_sentence(run: RunFiles) -> str:
     if any(r.mcb_high is None for r in rows):
         return ""
     percent = round(100 * run.summary.get("confidence", 0.95))
-    contenders = [r for r in rows if (r.mcb_high or 0.0) > 0]
+    keep = mcb_contenders(
+        np.array([r.mean for r in rows]), np.array([r.mcb_high or 0.0 for r in rows])
+    )
+    contenders = [r for r, kept in zip(rows, keep, strict=True) if kept]
     ruled_out = len(rows) - len(contenders)
     sentence = (
         f"Multiple comparisons with the best ({percent}% simultaneous): {ruled_out} of "
         f"{len(rows)} orderings are ruled out as best"
     )
-    if len(contenders) == 1:
+    if contenders == [rows[0]]:
         return sentence + "; only the recommended one remains."
+    if len(contenders) == 1:
+        return (
+            sentence
+            + f"; one remains in contention: {_names(run.scenario, contenders[0].ordering)}."
+        )
     return sentence + f"; {len(contenders)} remain in contention."
 
 

@@ -307,19 +307,23 @@ class RunDirectory:
         self.manifest["sha256"] = {name: sha256_file(self.path / name) for name in written}
 
     def write_presentation(self) -> None:
-        """Draw the figures and report.html from the result files just written.
+        """Draw the figures and report.html from the files of the finished run, then
+        list them in the manifest.
 
-        They present the results but are not part of them: if drawing fails, the
-        tables stay, the manifest records why, and `visitsim report RUN_DIR` can
-        rebuild them later.
+        Called once the manifest records how the run ended, so the page shows the final
+        status and end time and is the page `visitsim report RUN_DIR` rebuilds. The
+        figures and the page present the results but are not part of them: if drawing
+        fails, the tables stay, the manifest records why, and `visitsim report RUN_DIR`
+        can rebuild them later.
         """
         try:
             drawn = write_figures(self.path)
             drawn.append(write_report(self.path).name)
         except Exception as error:  # a figure must never cost the results
             self.manifest["presentation_error"] = f"{type(error).__name__}: {error}"
-            return
-        self.manifest["files"] += drawn
+        else:
+            self.manifest["files"] += drawn
+        self.save()
 
     def discard_results(self) -> None:
         """Remove any result tables (a run that did not complete leaves none)."""

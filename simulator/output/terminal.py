@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-import numpy as np
 from rich import box
 from rich.console import Console
 from rich.progress import Progress, ProgressColumn, Task, TaskID, TextColumn
@@ -63,9 +62,9 @@ def ranking_table(
 
 def mcb_sentence(ranking: Ranking) -> str:
     """Hsu's MCB in one line: how many orderings are ruled out as best."""
-    if np.isnan(ranking.mcb_high).any():
+    contenders = ranking.contenders
+    if not contenders:
         return ""
-    contenders = [k for k in ranking.order if ranking.mcb_high[k] > 0]
     percent = round(ranking.confidence * 100)
     names = ", ".join(ARROW.join(ranking.orderings[k]) for k in contenders[:3])
     more = f" and {len(contenders) - 3} more" if len(contenders) > 3 else ""

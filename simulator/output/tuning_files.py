@@ -354,7 +354,8 @@ def _fixed(sweep: Sweep, t: TippingPoint) -> dict[Assumption, float]:
 
 
 def tipping_sentence(sweep: Sweep, t: TippingPoint) -> str:
-    """ "Above X the best ordering becomes Y", with how sure that is."""
+    """ "Above X the best ordering becomes Y", with how sure that is: where each of the two
+    orderings leads the other significantly, and the range between, where neither does."""
     path = sweep.axes[t.axis].path
     others = [f"{a.path} = {v:g}" for a, v in _fixed(sweep, t).items()]
     where = f" (with {', '.join(others)})" if others else ""
@@ -363,16 +364,29 @@ def tipping_sentence(sweep: Sweep, t: TippingPoint) -> str:
     percent = round(sweep.confidence * 100)
     text = (
         f"Above {path} ≈ {t.at:.4g}{where} (between {t.below:.4g} and {t.above:.4g}) the best "
-        f"ordering becomes {after} (was {before}); at {t.above:.4g} it leads by {lead.mean:.3g} "
-        f"({percent}% CI {lead.ci_low:.3g} to {lead.ci_high:.3g})."
+        f"ordering becomes {after} (was {before}); at {t.above:.4g} it leads {before} by "
+        f"{lead.mean:.3g} ({percent}% CI {lead.ci_low:.3g} to {lead.ci_high:.3g})."
     )
-    low = "below the swept range" if t.plausible_low is None else f"{t.plausible_low:.4g}"
-    high = "above the swept range" if t.plausible_high is None else f"{t.plausible_high:.4g}"
     if t.plausible_low == t.below and t.plausible_high == t.above:
-        return text + " The lead is significant on both sides of the bracket."
+        return text + (
+            f" {before} leads significantly at {t.below:.4g} and {after} at {t.above:.4g}: "
+            "the flip is inside the bracket."
+        )
+    if t.plausible_low is None:
+        still = f"{before} leads significantly at no evaluated value up to {t.below:.4g}"
+        low = "the start of the swept range or below"
+    else:
+        still = f"{before} still leads significantly at {t.plausible_low:.4g}"
+        low = f"{t.plausible_low:.4g}"
+    if t.plausible_high is None:
+        then = f"{after} leads significantly at no evaluated value from {t.above:.4g}"
+        high = "the end of the swept range or above"
+    else:
+        then = f"{after} leads significantly at {t.plausible_high:.4g}"
+        high = f"{t.plausible_high:.4g}"
     return text + (
-        f" The two are not significantly different from {low} to {high}: the flip could be "
-        "anywhere in that range."
+        f" {still} and {then}; between those values neither leads significantly, so the "
+        f"flip could lie anywhere from {low} to {high}."
     )
 
 
@@ -387,8 +401,8 @@ def _tipping(sweep: Sweep, t: TippingPoint) -> Document:
         "after": list(sweep.orderings[t.after]),
         "lead_before_at_below": _difference(t.lead_below),
         "lead_after_at_above": _difference(t.lead_above),
-        "not_distinguishable_from": t.plausible_low,
-        "not_distinguishable_to": t.plausible_high,
+        "before_leads_significantly_at": t.plausible_low,
+        "after_leads_significantly_at": t.plausible_high,
         "statement": tipping_sentence(sweep, t),
     }
 
@@ -527,6 +541,16 @@ def _indices_rows(s: Sensitivity) -> list[Document]:
     return rows
 
 
+def selection_text(s: Sensitivity) -> str:
+    """Why the selected ordering is the one analysed."""
+    if s.selection_replications is None:
+        return "given by --ordering"
+    return (
+        f"the ordering `visitsim run` recommends at {s.selection_replications:,} "
+        f"replications, seed {s.seed}"
+    )
+
+
 def sensitivity_document(s: Sensitivity) -> Document:
     """Indices of every output for every assumption, most influential first."""
     return {
@@ -538,6 +562,12 @@ def sensitivity_document(s: Sensitivity) -> Document:
         "seed": s.seed,
         "replications": s.replications,
         "selected": list(s.orderings[s.selected]),
+        "selected_by": {
+            "rule": "given" if s.selection_replications is None else "run",
+            "replications": s.selection_replications,
+            "seed": None if s.selection_replications is None else s.seed,
+            "text": selection_text(s),
+        },
         "runner_up": list(s.orderings[s.runner_up]),
         "top": [list(s.orderings[k]) for k in s.top],
         "parameters": [{"path": a.path, "low": a.low, "high": a.high} for a in s.assumptions],

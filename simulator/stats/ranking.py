@@ -24,8 +24,9 @@ luck of its first replications against the others' longer record.
 * Hsu's multiple comparisons with the best (MCB), with common random numbers through
   pairwise-difference variances and a Bonferroni split over the k - 1 comparisons with
   the best (Nelson & Matejcik 1995): simultaneous intervals for mu_i - max_{l != i} mu_l.
-  An interval whose upper end is 0 rules the ordering out as best; one whose lower end
-  is 0 rules out that any other ordering is better.
+  An interval whose upper end is 0 rules the ordering out as best, unless its mean ties
+  the highest mean (`mcb_contenders`); one whose lower end is 0 rules out that any
+  other ordering is better.
 """
 
 from __future__ import annotations
@@ -46,6 +47,11 @@ RANK_MATRIX_LIMIT = 2000
 """Largest candidate count for which the k x k rank matrix and MCB are computed."""
 
 IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+TIE_TOLERANCE = 1e-9
+"""Means closer than this (relative to the larger, or absolutely below 1) are tied:
+orderings with identical outcomes differ only by rounding in how their means are summed."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,31 @@ class Ranking:
     def best(self) -> Ordering:
         """The top-ranked ordering."""
         return self.orderings[self.order[0]]
+
+    @property
+    def contenders(self) -> tuple[int, ...]:
+        """Indices of the orderings MCB does not rule out as best, best first (none when
+        MCB was not computed)."""
+        if np.isnan(self.mcb_high).any():
+            return ()
+        keep = mcb_contenders(self.mean, self.mcb_high)
+        return tuple(k for k in self.order if keep[k])
+
+
+def mcb_contenders(mean: FloatArray, mcb_high: FloatArray) -> BoolArray:
+    """Which orderings MCB leaves in contention for best: a positive upper end, or a mean
+    tied with the highest.
+
+    The upper end is min over l of (mean_i - mean_l + w_il), clipped at 0. It is negative,
+    ruling ordering i out, only when some other ordering is better by more than the
+    interval's half-width; for an ordering with the highest sample mean every
+    mean_i - mean_l >= 0, so it is never ruled out. Its upper end is still 0 when it ties
+    another ordering exactly (identical outcomes in every world give w = 0), so ties with
+    the highest mean are kept explicitly: at least one ordering always stays in contention.
+    """
+    top = mean.max()
+    tied = np.abs(top - mean) <= TIE_TOLERANCE * np.maximum(1.0, np.abs(top))
+    return (mcb_high > 0) | tied
 
 
 def reference(counts: IntArray, first: int | None) -> int:

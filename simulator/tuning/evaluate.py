@@ -23,8 +23,10 @@ from ..executors import Executor, SerialExecutor, WorkItem
 from ..experiment import (
     BlockTask,
     ExperimentResult,
+    Progress,
     RecordStore,
     resolve_design,
+    run_fixed,
     work_items,
 )
 from ..schema import Scenario, metric_names
@@ -54,6 +56,28 @@ def run_orderings(
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
         store.collect(run, 0, n)
     return store.result(scenario, orderings, seed)
+
+
+def recommended_ordering(
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> tuple[int, int, int]:
+    """The ordering `visitsim run` recommends for `scenario` with `seed`, by simulating
+    what it does by default: the fixed design at the scenario's replications, ranked by
+    mean utility. Returns its index among the candidates, the replications and the seed.
+
+    A tuning command's own budget per setting is smaller, and at it a close runner-up
+    can come out ahead; this is the ordering an analyst has been recommended.
+    """
+    n, seed, _ = resolve_design(scenario, None, seed, keep=False)
+    result = run_fixed(
+        scenario, replications=n, seed=seed, executor=executor, progress=progress, keep=False
+    )
+    assert result.stream is not None
+    return result.stream.ranking(result.orderings).order[0], n, seed
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ The outputs are functions of the assumptions, each evaluated by simulating every
 ordering on the same replications (the same seed) at that setting:
 
 * `margin`: the *selected* ordering's mean utility minus the best other ordering's.
-  The selected ordering is the best one in the scenario as given (or one the analyst
-  names, such as the recommendation of a larger run); a negative margin means some
-  other ordering has overtaken it.
+  The selected ordering is the one `visitsim run` recommends for the scenario as given
+  (its fixed design at the scenario's replications, with the same seed), or one the
+  analyst names; a negative margin means some other ordering has overtaken it.
 * `mean:<ordering>`: the mean utility of each of the top orderings of the scenario as
   given.
 
@@ -45,7 +45,7 @@ from ..experiment import resolve_design
 from ..stats.compare import IntArray
 from ..streams import stream
 from ..types import Ordering
-from .evaluate import evaluate_settings
+from .evaluate import evaluate_settings, recommended_ordering
 from .inputs import Assumption, Base, Setting
 
 METHODS = ("morris", "sobol")
@@ -92,13 +92,18 @@ class Indices:
 
 @dataclass(frozen=True)
 class Sensitivity:
-    """The result: the tracked orderings, and indices for each output."""
+    """The result: the tracked orderings, and indices for each output.
+
+    `selection_replications` is None when the selected ordering was given, else the
+    replications at which `visitsim run` recommends it (with `seed`).
+    """
 
     base: Base
     method: str
     assumptions: tuple[Assumption, ...]
     orderings: tuple[Ordering, ...]
     selected: int
+    selection_replications: int | None
     runner_up: int
     top: tuple[int, ...]
     outputs: tuple[Indices, ...]
@@ -191,12 +196,25 @@ def run_sensitivity(
 ) -> Sensitivity:
     """Indices of the selected ordering's margin and the top orderings' mean utilities.
 
-    `ordering` is the one whose margin is analysed (default: the best in the scenario
-    as given, with these replications). The scenario as given, the one-at-a-time
-    swings and the whole design run as one batch of settings.
+    `ordering` is the one whose margin is analysed (default: the one `visitsim run`
+    recommends for the scenario as given, with this seed: see `recommended_ordering`).
+    The scenario as given, the one-at-a-time swings and the whole design run as one
+    batch of settings.
     """
     n_reps, seed, orderings = resolve_design(base.scenario, replications, seed)
     checked, n = check_sensitivity(base, params, method, samples, top)
+    if ordering is None:
+        picking = "(finding the ordering visitsim run recommends: {}/{} replications)"
+        selected, picked_at, _ = recommended_ordering(
+            base.scenario,
+            seed=seed,
+            executor=executor,
+            progress=None
+            if progress is None
+            else lambda done, total, _: progress(0, None, picking.format(done, total)),
+        )
+    else:
+        selected, picked_at = orderings.index(ordering), None
     d = len(checked)
     if method == "morris":
         points, moved = morris_design(d, n, seed)
@@ -220,7 +238,6 @@ def run_sensitivity(
         done=None if progress is None else lambda count: progress(count, total, ""),
     )
     start = evaluations[0]
-    selected = start.best if ordering is None else orderings.index(ordering)
     tops = start.order[: min(top, len(orderings))]
     values = np.array(
         [[e.margin(selected), *(e.mean[k] for k in tops)] for e in evaluations]
@@ -253,6 +270,7 @@ def run_sensitivity(
         assumptions=checked,
         orderings=orderings,
         selected=selected,
+        selection_replications=picked_at,
         runner_up=start.rival(selected),
         top=tops,
         outputs=outputs,

@@ -6,9 +6,10 @@ only by the assumption. Where the best ordering differs between neighbouring gri
 points, the flip is located by bisection along that axis (the other held fixed) until
 the bracket is no wider than the tolerance. A flip is reported as "above X the best
 ordering becomes Y", with the paired difference of the two orderings at both ends of
-the bracket, and a range of values consistent with the flip: between the nearest
-evaluated points on either side at which the two orderings' difference is
-significant (pointwise confidence intervals).
+the bracket, and a range of values consistent with the flip: from the nearest
+evaluated point below at which the old best ordering still leads the new one
+significantly to the nearest above at which the new one leads significantly
+(pointwise confidence intervals); at the evaluated points between, neither does.
 
 Bisection assumes one change inside a grid cell; a pair of flips inside one cell
 (A → B → A) is not seen, so use a grid fine enough for the question.
@@ -63,8 +64,10 @@ Bracket = tuple[SweepPoint, SweepPoint, int]
 class TippingPoint:
     """Along `axis` (others at `values`), `before` is best up to `below`, `after` from
     `above` on. `lead_below` is before - after at `below`, `lead_above` after - before
-    at `above`. [`plausible_low`, `plausible_high`] are the nearest evaluated values at
-    which the difference is significant (None: not within the swept range)."""
+    at `above`. The flip lies in [`plausible_low`, `plausible_high`]: the nearest
+    evaluated value at or below `below` at which `before` leads `after` significantly,
+    and the nearest at or above `above` at which `after` leads `before` significantly
+    (None: no such value in the swept range)."""
 
     axis: int
     values: tuple[float, ...]
