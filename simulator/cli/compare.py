@@ -201,7 +201,9 @@ def _print_orderings(scenario: Scenario, document: Document) -> None:
             name,
             _p(m["mean_a"]),
             _p(m["mean_b"]),
-            f"{_p(d['mean'])} [{_p(d['ci_low'])}, {_p(d['ci_high'])}]",
+            "identical"
+            if m["identical"]
+            else f"{_p(d['mean'])} [{_p(d['ci_low'])}, {_p(d['ci_high'])}]",
             _share(m["p_a_better"]),
             _share(m["p_b_better"]),
         )

@@ -151,6 +151,7 @@ def paired_document(c: PairedComparison) -> Document:
         "n_b": c.n_b,
         "mean_a": num(c.mean_a),
         "mean_b": num(c.mean_b),
+        "identical": c.identical,
         "difference": _difference(c.difference),
         "p_a_better": num(c.p_a_better),
         "p_b_better": num(c.p_b_better),
@@ -620,6 +621,11 @@ def comparison_sentence(c: PairedComparison) -> str:
     d = c.difference
     if math.isnan(d.mean):
         return f"{c.metric}: too few replications where both orderings have a value."
+    if c.identical:
+        return (
+            f"{c.metric}: A and B are identical on this metric (the same value, up to "
+            f"rounding, in all {d.n} paired replications)."
+        )
     if d.mean == 0 and d.ci_low == d.ci_high:
         head = f"{c.metric}: no difference in any of the {d.n} paired replications"
     else:
