@@ -244,6 +244,15 @@ def test_cli_compare_runs_and_scenario_variants(tmp_path: Path) -> None:
     assert document["best_a"] == ["a", "b"]
     assert document["best_b"] == ["b", "a"]
     assert document["kendall_tau"] == pytest.approx(-1.0)
+    # A - B in the same direction as for two orderings: a,b costs 0.5 in A, 1.5 in B.
+    rows = {tuple(o["ordering"]): o["metrics"]["utility"] for o in document["orderings"]}
+    assert rows[("a", "b")]["difference"]["mean"] == pytest.approx(1.0)
+    assert rows[("b", "a")]["difference"]["mean"] == pytest.approx(0.0, abs=1e-12)
+    header = (Path(document["results"]) / "variants.csv").read_text().splitlines()[0]
+    assert "difference_a_minus_b" in header
+    table = invoke("compare", *runs, "--out", tmp_path)
+    assert "A − B [95% CI]" in table.stdout
+    assert "B − A" not in table.stdout
     variant = tmp_path / "variant.yaml"
     variant.write_text(f"extends: {SCENARIO}\nname: costly\n", encoding="utf-8")
     result = invoke(

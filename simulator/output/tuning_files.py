@@ -309,7 +309,7 @@ def variants_document(a: Variant, b: Variant, done: VariantComparison, moves: in
 
 
 def variants_csv(done: VariantComparison) -> str:
-    """variants.csv: per shared ordering (by rank in A) and metric, B - A with its CI."""
+    """variants.csv: per shared ordering (by rank in A) and metric, A - B with its CI."""
     order = sorted(range(len(done.orderings)), key=lambda k: done.rank_a[k])
     rows = [
         [
@@ -327,7 +327,7 @@ def variants_csv(done: VariantComparison) -> str:
         for k in order
         for m in done.metrics
     ]
-    header = ["ordering", "rank_a", "rank_b", "metric", "mean_a", "mean_b", "difference_b_minus_a"]
+    header = ["ordering", "rank_a", "rank_b", "metric", "mean_a", "mean_b", "difference_a_minus_b"]
     return _csv([*header, "ci_low", "ci_high", "n"], rows)
 
 

@@ -21,8 +21,9 @@ rounding noise would read as findings ("A wins 18%", "the ECDFs cross 5 times").
 Two variants (scenarios, or the runs of two scenarios) are compared ordering by
 ordering: the best ordering in each, Kendall's tau between the mean utilities, the
 orderings whose rank moved most, and each ordering's mean difference with a confidence
-interval (paired over replications when both used the same seed, since replication r
-then faces the same named draws in both; Welch's interval otherwise).
+interval, A - B as for two orderings (paired over replications when both used the same
+seed, since replication r then faces the same named draws in both; Welch's interval
+otherwise).
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ def compare_pair(
 
 @dataclass(frozen=True)
 class MeanDifferences:
-    """Per ordering: mean of a metric in variant A and in B, and B - A with its CI."""
+    """Per ordering: mean of a metric in variant A and in B, and A - B with its CI."""
 
     metric: str
     mean_a: FloatArray
@@ -354,14 +355,16 @@ def _nanmean(values: FloatArray) -> FloatArray:
 def mean_differences(
     metric: str, a: FloatArray, b: FloatArray, paired: bool, confidence: float = 0.95
 ) -> MeanDifferences:
-    """Per ordering (rows), B - A: paired over shared replication columns, else Welch."""
+    """Per ordering (rows), A - B: paired over shared replication columns, else Welch.
+
+    A - B, as for two orderings: positive when variant A's value is higher."""
     width = min(a.shape[1], b.shape[1])
     if paired:
         diffs = tuple(
-            paired_difference(b[k, :width], a[k, :width], confidence) for k in range(a.shape[0])
+            paired_difference(a[k, :width], b[k, :width], confidence) for k in range(a.shape[0])
         )
     else:
-        diffs = tuple(welch_difference(b[k], a[k], confidence) for k in range(a.shape[0]))
+        diffs = tuple(welch_difference(a[k], b[k], confidence) for k in range(a.shape[0]))
     return MeanDifferences(metric, _nanmean(a), _nanmean(b), diffs)
 
 

@@ -8,19 +8,21 @@ A variant is either a results directory written by `visitsim run` (read back fro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..distributions import FloatArray
 from ..errors import InputError
 from ..executors import Executor
-from ..experiment import ExperimentResult, run_fixed
+from ..experiment import ExperimentResult, Progress, run_fixed
 from ..output.runfiles import RunFiles
 from ..scenario import load_scenario
 from ..schema import Scenario
 from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
-from ..types import Ordering
+from ..types import Ordering, OrderingLike
 from .evaluate import run_orderings
+from .inputs import check_metrics, parse_ordering
 
 
 @dataclass(frozen=True)
@@ -38,20 +40,29 @@ class OrderingComparison:
 
 def compare_orderings(
     scenario: Scenario,
-    a: Ordering,
-    b: Ordering,
-    metrics: tuple[str, ...],
+    a: OrderingLike,
+    b: OrderingLike,
+    metrics: Sequence[str] = ("utility",),
     *,
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
     confidence: float = 0.95,
+    progress: Progress | None = None,
 ) -> OrderingComparison:
-    """Simulate orderings a and b on the same worlds and compare each metric."""
+    """Simulate orderings a and b (`"a,b,c"`, `"a→b→c"` or visitor ids) on the same
+    worlds and compare each metric. Bad orderings or metrics raise `InputError`."""
+    a, b = parse_ordering(a, scenario, "ordering"), parse_ordering(b, scenario, "ordering")
     if a == b:
         raise InputError("--ordering: the two orderings are the same; give two different ones")
+    metrics = check_metrics(metrics, scenario)
     result = run_orderings(
-        scenario, (a, b), replications=replications, seed=seed, executor=executor
+        scenario,
+        (a, b),
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        progress=progress,
     )
     comparisons = tuple(
         compare_pair(m, result.metric(m)[0], result.metric(m)[1], confidence) for m in metrics
@@ -97,11 +108,14 @@ def run_variant(
     replications: int | None,
     seed: int | None,
     executor: Executor | None,
+    progress: Progress | None = None,
 ) -> Variant:
     """A variant's records: read back (a run) or simulated now (every ordering)."""
     if isinstance(source, ExperimentResult):
         return Variant(path, "run", source)
-    result = run_fixed(source, replications=replications, seed=seed, executor=executor)
+    result = run_fixed(
+        source, replications=replications, seed=seed, executor=executor, progress=progress
+    )
     return Variant(path, "scenario", result)
 
 
