@@ -245,6 +245,19 @@ class PairedComparison:
         n = self.difference.n
         return n > 0 and self.n_a == self.n_b == n and self.p_a_better == self.p_b_better == 0
 
+    def summary(self) -> str:
+        """`utility: A − B 0.5 [0.5, 0.5], A wins 100%, B wins 0%`, or `identical`."""
+        d = self.difference
+        if self.identical:
+            return f"{self.metric}: identical"
+        return (
+            f"{self.metric}: A − B {d.mean:.4g} [{d.ci_low:.4g}, {d.ci_high:.4g}], "
+            f"A wins {self.p_a_better:.0%}, B wins {self.p_b_better:.0%}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<PairedComparison {self.summary()} ({self.difference.n} pairs)>"
+
 
 def compare_pair(
     metric: str, a: FloatArray, b: FloatArray, confidence: float = 0.95
@@ -334,6 +347,13 @@ class VariantComparison:
     @property
     def best_b(self) -> Ordering:
         return self.orderings[int(np.argmin(self.rank_b))]
+
+    def __repr__(self) -> str:
+        return (
+            f"<VariantComparison of {len(self.orderings)} shared orderings: best "
+            f"{'→'.join(self.best_a)} in A, {'→'.join(self.best_b)} in B; Kendall's tau "
+            f"{self.kendall_tau:.2f}; {'paired' if self.paired else 'unpaired'}>"
+        )
 
 
 def ranks(means: FloatArray) -> IntArray:

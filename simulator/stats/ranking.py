@@ -65,6 +65,13 @@ class Ranking:
         """The top-ranked ordering."""
         return self.orderings[self.order[0]]
 
+    def __repr__(self) -> str:
+        k = self.order[0]
+        return (
+            f"<Ranking of {len(self.orderings):,} orderings: best {'→'.join(self.best)} "
+            f"(mean {self.mean[k]:.4g}, P(best) {self.p_best[k]:.2f})>"
+        )
+
 
 def reference(counts: IntArray, first: int | None) -> int:
     """The ordering the others are measured against: the most replicated one

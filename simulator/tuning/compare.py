@@ -37,6 +37,14 @@ class OrderingComparison:
         a, b = self.result.orderings
         return a, b
 
+    def __repr__(self) -> str:
+        a, b = ("→".join(o) for o in self.orderings)
+        found = "; ".join(c.summary() for c in self.comparisons)
+        return (
+            f"<OrderingComparison {self.result.scenario.name}: A {a} vs B {b}, "
+            f"{self.result.replications:,} replications; {found}>"
+        )
+
 
 def compare_orderings(
     scenario: Scenario,
@@ -52,20 +60,20 @@ def compare_orderings(
 ) -> OrderingComparison:
     """Simulate orderings a and b (`"a,b,c"`, `"a→b→c"` or visitor ids) on the same
     worlds and compare each metric. Bad orderings or metrics raise `InputError`."""
-    a, b = parse_ordering(a, scenario, "ordering"), parse_ordering(b, scenario, "ordering")
-    if a == b:
+    pair = (parse_ordering(a, scenario, "ordering"), parse_ordering(b, scenario, "ordering"))
+    if pair[0] == pair[1]:
         raise InputError("--ordering: the two orderings are the same; give two different ones")
-    metrics = check_metrics(metrics, scenario)
+    chosen = check_metrics(metrics, scenario)
     result = run_orderings(
         scenario,
-        (a, b),
+        pair,
         replications=replications,
         seed=seed,
         executor=executor,
         progress=progress,
     )
     comparisons = tuple(
-        compare_pair(m, result.metric(m)[0], result.metric(m)[1], confidence) for m in metrics
+        compare_pair(m, result.metric(m)[0], result.metric(m)[1], confidence) for m in chosen
     )
     return OrderingComparison(result, comparisons)
 
@@ -77,6 +85,13 @@ class Variant:
     source: Path
     kind: str  # "run" (a results directory) or "scenario" (a file, run here)
     result: ExperimentResult
+
+    def __repr__(self) -> str:
+        r = self.result
+        return (
+            f"<Variant {self.source}: {self.kind} of {r.scenario.name}, "
+            f"{r.replications:,} replications, seed {r.seed}>"
+        )
 
 
 def read_run(directory: Path) -> ExperimentResult:

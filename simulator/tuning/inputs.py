@@ -167,6 +167,9 @@ class Base:
         raw, lines = resolve_raw(path, overrides)
         return cls(Path(path), raw, lines, validate_raw(raw, lines))
 
+    def __repr__(self) -> str:
+        return f"<Base {self.scenario.name} from {self.source}>"
+
     def at(self, setting: Setting, where: str) -> Scenario:
         """The scenario with `setting` applied; `where` names it in an error message."""
         try:

@@ -44,9 +44,9 @@ from ..executors import Executor
 from ..experiment import resolve_design
 from ..stats.compare import IntArray
 from ..streams import stream
-from ..types import Ordering
+from ..types import Ordering, OrderingLike
 from .evaluate import evaluate_settings
-from .inputs import Assumption, Base, Setting
+from .inputs import Assumption, Base, Setting, parse_ordering
 
 METHODS = ("morris", "sobol")
 LEVELS = 4
@@ -106,6 +106,14 @@ class Sensitivity:
     settings: int
     replications: int
     seed: int
+
+    def __repr__(self) -> str:
+        return (
+            f"<Sensitivity {self.base.scenario.name}: {self.method} over "
+            f"{len(self.assumptions)} assumption(s), {self.settings} settings of "
+            f"{self.replications:,} replications, seed {self.seed}; selected "
+            f"{'→'.join(self.orderings[self.selected])}>"
+        )
 
 
 def morris_design(d: int, trajectories: int, seed: int) -> tuple[FloatArray, FloatArray]:
@@ -183,7 +191,7 @@ def run_sensitivity(
     method: str = "morris",
     samples: int | None = None,
     top: int = 3,
-    ordering: Ordering | None = None,
+    ordering: OrderingLike | None = None,
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
@@ -191,10 +199,12 @@ def run_sensitivity(
 ) -> Sensitivity:
     """Indices of the selected ordering's margin and the top orderings' mean utilities.
 
-    `ordering` is the one whose margin is analysed (default: the best in the scenario
-    as given, with these replications). The scenario as given, the one-at-a-time
-    swings and the whole design run as one batch of settings.
+    `ordering` is the one whose margin is analysed (`"a,b,c"`, `"a→b→c"` or visitor
+    ids; default: the best in the scenario as given, with these replications). The
+    scenario as given, the one-at-a-time swings and the whole design run as one batch
+    of settings.
     """
+    analysed = None if ordering is None else parse_ordering(ordering, base.scenario, "ordering")
     n_reps, seed, orderings = resolve_design(base.scenario, replications, seed)
     checked, n = check_sensitivity(base, params, method, samples, top)
     d = len(checked)
@@ -220,7 +230,7 @@ def run_sensitivity(
         done=None if progress is None else lambda count: progress(count, total, ""),
     )
     start = evaluations[0]
-    selected = start.best if ordering is None else orderings.index(ordering)
+    selected = start.best if analysed is None else orderings.index(analysed)
     tops = start.order[: min(top, len(orderings))]
     values = np.array(
         [[e.margin(selected), *(e.mean[k] for k in tops)] for e in evaluations]
