@@ -89,9 +89,16 @@ def test_results_have_one_line_reprs(run: Run) -> None:
     )
     one_line(repr(run.result), "<ExperimentResult two_visitors: 2 orderings x 20 replications")
     one_line(repr(run.ranking), "<Ranking of 2 orderings: best a→b (mean ")
+    heard: list[tuple[int, int | None]] = []
     done = compare_orderings(
-        run.result.scenario, "a,b", "b,a", ("utility", "final_climate"), replications=20
+        run.result.scenario,
+        "a,b",
+        "b,a",
+        ("utility", "final_climate"),
+        replications=20,
+        progress=lambda done, total, _status: heard.append((done, total)),
     )
+    assert heard[-1] == (20, 20)  # what `visitsim compare` shows as its progress bar
     one_line(
         repr(done),
         "<OrderingComparison two_visitors: A a→b vs B b→a, 20 replications; "
