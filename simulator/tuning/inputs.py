@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..constraints import candidate_orderings
+from ..constraints import is_candidate
 from ..errors import InputError, ScenarioError, ScenarioErrors
 from ..scenario import LineMap, apply_overrides, resolve_raw, validate_raw
 from ..schema import Constraint, Scenario, metric_names
@@ -260,7 +260,7 @@ def parse_ordering(text: OrderingLike, scenario: Scenario, option: str = "--orde
             f"{where}: missing {', '.join(repr(m) for m in missing)}; an ordering lists "
             f"every visitor once, e.g. {listing}"
         )
-    if ids not in candidate_orderings(scenario):
+    if not is_candidate(scenario, ids):
         rules = "; ".join(_rule(c) for c in scenario.constraints)
         raise InputError(f"{where}: excluded by the scenario's constraints ({rules})")
     return ids
