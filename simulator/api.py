@@ -25,6 +25,7 @@ from .experiment import (
     check_adaptive,
     check_memory,
     keeps_every_replication,
+    replication_text,
     resolve_design,
     run_adaptive,
     run_fixed,
@@ -44,7 +45,8 @@ from .output.runfiles import RunFiles
 from .scenario import load_scenario, scenario_hash
 from .schema import Scenario, metric_names
 from .stats.ranking import Ranking, rank_orderings
-from .types import Ordering
+from .tuning.inputs import parse_ordering
+from .types import OrderingLike
 
 
 class Interrupted(KeyboardInterrupt):
@@ -104,11 +106,22 @@ class Run:
         """What the run wrote, read back from its directory (once)."""
         return RunFiles.read(self.directory)
 
-    def calendar(self, ordering: Ordering | None = None) -> Calendar:
-        """When each visitor of `ordering` (None: the top-ranked one) asks, is accepted
-        and visits, as dates, from the run's summary.json; `output.calendar.calendar_lines`
-        prints it."""
-        return run_calendar(self.files, ordering)
+    def calendar(self, ordering: OrderingLike | None = None) -> Calendar:
+        """When each visitor of `ordering` (`"a,b,c"`, `"a→b→c"` or visitor ids; None:
+        the top-ranked one) asks, is accepted and visits, as dates, from the run's
+        summary.json; `output.calendar.calendar_lines` prints it."""
+        scenario = self.result.scenario
+        chosen = None if ordering is None else parse_ordering(ordering, scenario, "ordering")
+        return run_calendar(self.files, chosen)
+
+    def __repr__(self) -> str:
+        k = self.ranking.order[0]
+        return (
+            f"<Run {self.result.scenario.name}: {self.design['design']} design, "
+            f"{replication_text(self.result.counts)}, seed {self.result.seed}; best "
+            f"{'→'.join(self.ranking.best)} (P(best) {self.ranking.p_best[k]:.2f}); "
+            f"{self.directory}>"
+        )
 
 
 def _guarantee(alpha: float, delta: float, guaranteed: bool) -> str:
@@ -450,6 +463,14 @@ class Reproduction:
         """Whether every result table, ranking.csv and summary.json included, matches."""
         names = {c.name for c in self.checks}
         return {"ranking.csv", "summary.json"} <= names and all(c.same for c in self.checks)
+
+    def __repr__(self) -> str:
+        same = sum(c.same for c in self.checks)
+        verdict = "identical" if self.identical else "NOT identical"
+        return (
+            f"<Reproduction of {self.original}: {verdict} ({same} of {len(self.checks)} "
+            f"tables match); new run {self.run.directory}>"
+        )
 
 
 def reproduce_run(

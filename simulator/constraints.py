@@ -7,14 +7,17 @@ permutations are never paid for in full.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from .schema import Scenario
 from .types import Ordering, VisitorId
 
+Rule = Callable[[VisitorId, int, set[VisitorId]], bool]
+"""Whether a visitor may take a position, given the visitors placed before it."""
 
-def iter_orderings(scenario: Scenario) -> Iterator[Ordering]:
-    """Allowed orderings in lexicographic order of the scenario's visitor order."""
+
+def _rule(scenario: Scenario) -> Rule | None:
+    """The constraints as one rule; None when no ordering can satisfy them."""
     ids = tuple(v.id for v in scenario.visitors)
     first = {c.first for c in scenario.constraints if c.first is not None}
     last = {c.last for c in scenario.constraints if c.last is not None}
@@ -23,7 +26,7 @@ def iter_orderings(scenario: Scenario) -> Iterator[Ordering]:
         if c.before is not None:
             must_follow[c.before[1]].add(c.before[0])
     if len(first) > 1 or len(last) > 1:
-        return  # two different visitors cannot both be first (or last)
+        return None  # two different visitors cannot both be first (or last)
     n = len(ids)
 
     def allowed(visitor: VisitorId, position: int, placed: set[VisitorId]) -> bool:
@@ -32,6 +35,17 @@ def iter_orderings(scenario: Scenario) -> Iterator[Ordering]:
         if last and (position == n - 1) != (visitor in last):
             return False
         return must_follow[visitor] <= placed
+
+    return allowed
+
+
+def iter_orderings(scenario: Scenario) -> Iterator[Ordering]:
+    """Allowed orderings in lexicographic order of the scenario's visitor order."""
+    ids = tuple(v.id for v in scenario.visitors)
+    allowed = _rule(scenario)
+    if allowed is None:
+        return
+    n = len(ids)
 
     def extend(prefix: list[VisitorId], placed: set[VisitorId]) -> Iterator[Ordering]:
         if len(prefix) == n:
@@ -46,6 +60,20 @@ def iter_orderings(scenario: Scenario) -> Iterator[Ordering]:
                 prefix.pop()
 
     yield from extend([], set())
+
+
+def is_candidate(scenario: Scenario, ordering: Ordering) -> bool:
+    """Whether `ordering` is one of `candidate_orderings(scenario)`, without listing
+    them (there can be 8! = 40,320)."""
+    allowed = _rule(scenario)
+    if allowed is None or sorted(ordering) != sorted(v.id for v in scenario.visitors):
+        return False
+    placed: set[VisitorId] = set()
+    for position, visitor in enumerate(ordering):
+        if not allowed(visitor, position, placed):
+            return False
+        placed.add(visitor)
+    return True
 
 
 def candidate_orderings(scenario: Scenario) -> tuple[Ordering, ...]:

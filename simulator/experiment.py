@@ -222,6 +222,8 @@ class ExperimentResult:
 
     def metric(self, name: str) -> FloatArray:
         """One metric for every ordering and kept replication: (orderings, replications)."""
+        if name not in self.metrics:
+            raise InputError(f"unknown metric {name!r}; allowed: {', '.join(self.metrics)}")
         return self.records[:, :, self.metrics.index(name)]
 
     @property
@@ -237,6 +239,19 @@ class ExperimentResult:
         moments = MetricMoments(len(self.orderings), len(self.metrics))
         moments.add(self.records)
         return moments
+
+    def __repr__(self) -> str:
+        return (
+            f"<ExperimentResult {self.scenario.name}: {replication_text(self.counts)}, "
+            f"{len(self.metrics)} metrics, seed {self.seed}>"
+        )
+
+
+def replication_text(counts: NDArray[np.int64]) -> str:
+    """`24 orderings x 1,000 replications`, or with a range when the counts differ."""
+    low, high = int(counts.min()), int(counts.max())
+    each = f"{high:,} replications" if low == high else f"{low:,} to {high:,} replications"
+    return f"{counts.size:,} orderings x {each}"
 
 
 def split_item(item: WorkItem, candidates: int, parts: int) -> list[WorkItem]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeAlias
 
 VisitorId: TypeAlias = str
@@ -9,3 +10,5 @@ GateId: TypeAlias = str
 Track: TypeAlias = str
 Day: TypeAlias = float
 Ordering: TypeAlias = tuple[VisitorId, ...]
+OrderingLike: TypeAlias = str | Sequence[VisitorId]
+"""An ordering as a user writes it: `"a,b,c"`, `"a→b→c"` or a sequence of visitor ids."""

@@ -19,7 +19,9 @@ from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.executors import SerialExecutor
 from simulator.experiment import run_fixed
+from simulator.output.tuning_files import comparison_sentence
 from simulator.stats.compare import (
+    Dominance,
     compare_pair,
     dominance,
     paired_difference,
@@ -110,6 +112,62 @@ def test_statistics_against_hand_computed_values() -> None:
     assert dominance(np.array([2.0, 3.0]), np.array([1.0, 2.0]), lower_better=True).verdict == "b"
 
 
+def noisy_copy(values: np.ndarray) -> np.ndarray:
+    """The same values computed another way: equal up to the last bits in some places."""
+    return (values + 0.1) - 0.1
+
+
+def test_rounding_noise_is_a_tie_not_a_finding() -> None:
+    a = np.random.default_rng(1).normal(0.0, 0.2, 400)
+    b = noisy_copy(a)
+    assert np.any(a != b)  # the noise is there ...
+    c = compare_pair("final_climate", a, b)
+    assert c.identical  # ... and reads as nothing
+    assert (c.difference.mean, c.difference.ci_low, c.difference.ci_high) == (0.0, 0.0, 0.0)
+    assert c.p_a_better == c.p_b_better == 0.0
+    assert c.wilcoxon.p_value == 1.0
+    assert c.rank_biserial == 0.0
+    assert c.ks is not None
+    assert c.ks.statistic == 0.0
+    assert c.dominance == Dominance("equal", ())
+    assert set(c.quantiles_difference) == {0.0}
+    assert "identical on this metric" in comparison_sentence(c)
+    assert paired_difference(b, a) == paired_difference(a, a)
+    # The tolerance follows the metric's scale: noise on days ~ 100 is a tie too, ...
+    days = np.linspace(90.0, 140.0, 50)
+    assert compare_pair("day.a", days, (days * 3.0) / 3.0 + 1e-12).identical
+    # ... while a real difference, however small against the values, is not.
+    c = compare_pair("utility", a, a + 1e-6)
+    assert not c.identical
+    assert c.p_b_better == 1.0
+    assert c.dominance.verdict == "b"
+    assert "identical" not in comparison_sentence(c)
+
+
+def test_orderings_identical_on_a_metric_up_to_rounding_read_as_identical(
+    tmp_path: Path,
+) -> None:
+    # With the visitors on different tracks, a,b and b,a add the same two climate gains
+    # in opposite order: the final climate is the same up to rounding in every world.
+    sets = ("visitors.b.track=security", "climate.visit_gain.security=0.2")
+    done = compare_two(*sets, metrics=("final_climate", "utility"))
+    climate = done.result.metric("final_climate")
+    assert np.any(climate[0] != climate[1])
+    same, utility = done.comparisons
+    assert same.identical
+    assert same.p_a_better == same.p_b_better == 0.0
+    assert same.dominance.crossings == ()
+    assert not utility.identical
+    args = [arg for s in sets for arg in ("--set", s)]
+    result = invoke(
+        "compare", SCENARIO, "--ordering", "a,b", "--ordering", "b,a", "--metric",
+        "final_climate", "-n", "60", "--executor", "serial", "--out", tmp_path, *args,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "final_climate: A and B are identical on this metric" in result.stdout
+    assert "identical" in result.stdout.split("A − B")[1].splitlines()[2]
+
+
 def test_variants_identical_and_moved() -> None:
     tiny = make_scenario(effects={"discount_per_day": 0.01})
     same = run_fixed(tiny, replications=20, seed=3)
@@ -186,6 +244,15 @@ def test_cli_compare_runs_and_scenario_variants(tmp_path: Path) -> None:
     assert document["best_a"] == ["a", "b"]
     assert document["best_b"] == ["b", "a"]
     assert document["kendall_tau"] == pytest.approx(-1.0)
+    # A - B in the same direction as for two orderings: a,b costs 0.5 in A, 1.5 in B.
+    rows = {tuple(o["ordering"]): o["metrics"]["utility"] for o in document["orderings"]}
+    assert rows[("a", "b")]["difference"]["mean"] == pytest.approx(1.0)
+    assert rows[("b", "a")]["difference"]["mean"] == pytest.approx(0.0, abs=1e-12)
+    header = (Path(document["results"]) / "variants.csv").read_text().splitlines()[0]
+    assert "difference_a_minus_b" in header
+    table = invoke("compare", *runs, "--out", tmp_path)
+    assert "A − B [95% CI]" in table.stdout
+    assert "B − A" not in table.stdout
     variant = tmp_path / "variant.yaml"
     variant.write_text(f"extends: {SCENARIO}\nname: costly\n", encoding="utf-8")
     result = invoke(

@@ -7,7 +7,7 @@ from itertools import permutations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.constraints import candidate_orderings
+from simulator.constraints import candidate_orderings, is_candidate
 from simulator.schema import Scenario
 
 IDS = ["a", "b", "c", "d", "e"]
@@ -51,6 +51,17 @@ constraint = st.one_of(
 @settings(max_examples=150, deadline=None)
 def test_pruned_enumeration_equals_filtered_permutations(constraints: list[dict]) -> None:
     assert candidate_orderings(scenario_with(constraints)) == brute_force(constraints)
+
+
+@given(st.lists(constraint, max_size=4))
+@settings(max_examples=60, deadline=None)
+def test_is_candidate_agrees_with_the_enumeration(constraints: list[dict]) -> None:
+    scenario = scenario_with(constraints)
+    allowed = set(candidate_orderings(scenario))
+    for ordering in permutations(IDS):
+        assert is_candidate(scenario, ordering) == (ordering in allowed)
+    assert not is_candidate(scenario, ("a", "b", "c", "d"))
+    assert not is_candidate(scenario, ("a", "a", "b", "c", "d"))
 
 
 def test_no_constraints_gives_all_permutations_in_order() -> None:

@@ -12,9 +12,10 @@ from rich.table import Table
 
 from ..errors import InputError
 from ..executors import Executor
-from ..experiment import resolve_design
+from ..experiment import ExperimentResult, resolve_design
 from ..output.rundir import argv
 from ..output.tables import ordering_text
+from ..output.terminal import LazyProgress
 from ..output.tuning_figures import write_comparison_figures
 from ..output.tuning_files import (
     Document,
@@ -35,9 +36,10 @@ from ..tuning import (
     parse_ordering,
     run_variant,
 )
+from ..tuning.compare import Variant
 from ..tuning.inputs import Base
 from .main import main
-from .options import executor_options, format_option, out_option
+from .options import executor_options, format_option, out_option, quiet_option
 
 
 def _arrow(ordering: list[str] | tuple[str, ...]) -> str:
@@ -95,6 +97,7 @@ def _share(x: float | None) -> str:
 @executor_options
 @out_option
 @format_option
+@quiet_option()
 def compare(
     targets: tuple[Path, ...],
     overrides: tuple[str, ...],
@@ -105,6 +108,7 @@ def compare(
     executor: Executor,
     out: Path,
     fmt: str,
+    quiet: bool,
 ) -> None:
     """Compare outcome distributions.
 
@@ -119,14 +123,14 @@ def compare(
                 f"compare SCENARIO needs exactly two --ordering options (got {len(orderings)})"
             )
         _orderings(
-            targets[0], overrides, orderings, metrics, replications, seed, executor, out, fmt
+            targets[0], overrides, orderings, metrics, replications, seed, executor, out, fmt, quiet
         )
     elif len(targets) == 2:
         if orderings:
             raise InputError(
                 "--ordering applies to one scenario; to compare two variants give no --ordering"
             )
-        _variants(targets, overrides, metrics, replications, seed, executor, out, fmt)
+        _variants(targets, overrides, metrics, replications, seed, executor, out, fmt, quiet)
     else:
         raise InputError(
             f"give one scenario (with two --ordering) or two variants (got {len(targets)})"
@@ -143,6 +147,7 @@ def _orderings(
     executor: Executor,
     out: Path,
     fmt: str,
+    quiet: bool,
 ) -> None:
     if path.is_dir():
         raise InputError(
@@ -165,9 +170,10 @@ def _orderings(
         "workers": executor.workers,
     }
     directory = start_directory(out, "compare", scenario, settings, argv())
-    with recorded(directory):
+    bar = LazyProgress(Console(stderr=True), f"simulating {scenario.name}", quiet=quiet)
+    with bar, recorded(directory):
         done = compare_orderings(
-            scenario, a, b, chosen, replications=n, seed=seed, executor=executor
+            scenario, a, b, chosen, replications=n, seed=seed, executor=executor, progress=bar
         )
         document = write_comparison(directory, done)
         write_comparison_figures(directory, done)
@@ -201,7 +207,9 @@ def _print_orderings(scenario: Scenario, document: Document) -> None:
             name,
             _p(m["mean_a"]),
             _p(m["mean_b"]),
-            f"{_p(d['mean'])} [{_p(d['ci_low'])}, {_p(d['ci_high'])}]",
+            "identical"
+            if m["identical"]
+            else f"{_p(d['mean'])} [{_p(d['ci_low'])}, {_p(d['ci_high'])}]",
             _share(m["p_a_better"]),
             _share(m["p_b_better"]),
         )
@@ -243,6 +251,22 @@ def _print_orderings(scenario: Scenario, document: Document) -> None:
     console.print(quantiles)
 
 
+def _run_variant(
+    path: Path,
+    source: Scenario | ExperimentResult,
+    replications: int | None,
+    seed: int | None,
+    executor: Executor,
+    quiet: bool,
+) -> Variant:
+    """One variant, read back or simulated with a progress bar on stderr."""
+    bar = LazyProgress(Console(stderr=True), f"simulating {path.name}", quiet=quiet)
+    with bar:
+        return run_variant(
+            path, source, replications=replications, seed=seed, executor=executor, progress=bar
+        )
+
+
 def _variants(
     targets: tuple[Path, ...],
     overrides: tuple[str, ...],
@@ -252,6 +276,7 @@ def _variants(
     executor: Executor,
     out: Path,
     fmt: str,
+    quiet: bool,
 ) -> None:
     sources = [open_variant(t, overrides) for t in targets]
     scenarios = [s if isinstance(s, Scenario) else s.scenario for s in sources]
@@ -283,7 +308,7 @@ def _variants(
     )
     with recorded(directory):
         a, b = (
-            run_variant(t, s, replications=replications, seed=seed, executor=executor)
+            _run_variant(t, s, replications, seed, executor, quiet)
             for t, s in zip(targets, sources, strict=True)
         )
         done = compare_variant_results(a.result, b.result, chosen)
@@ -300,7 +325,7 @@ def _variants(
     )
     percent = round(done.confidence * 100)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
-    for name in ("#A", "#B", "ordering", "mean A", "mean B", f"B − A [{percent}% CI]"):
+    for name in ("#A", "#B", "ordering", "mean A", "mean B", f"A − B [{percent}% CI]"):
         table.add_column(name, justify="left" if name == "ordering" else "right", no_wrap=True)
     table.caption = "#A, #B: rank by mean utility in A and in B."
     table.caption_justify = "left"

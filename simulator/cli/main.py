@@ -1,9 +1,11 @@
 """The `visitsim` command group, its error handling and its signal handling.
 
 Errors a user can cause (`SimulatorError`) print one message and exit with status 2
-(bad input) or 1; `--debug` shows the traceback instead. SIGINT (Ctrl-C) and SIGTERM
-both raise `Interrupted` in the command's process, so a run records the stop in its
-manifest and removes partial results on either; the exit status is 130 or 143.
+(bad input) or 1; `--debug` shows the traceback instead. A mistake on the command line
+itself (an unknown option, a value of the wrong kind) is one `error: ...` line too.
+SIGINT (Ctrl-C) and SIGTERM both raise `Interrupted` in the command's process, so a run
+records the stop in its manifest and removes partial results on either; the exit status
+is 130 or 143.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from types import FrameType
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -52,14 +54,36 @@ def _stop_signals() -> Iterator[None]:
             signal.signal(s, action)
 
 
+def _usage_error(ctx: click.Context, error: click.ClickException) -> NoReturn:
+    """Print a command-line mistake (unknown option or command, bad option value) as one
+    `error: ...` line, as for bad input, instead of click's usage block; exit 2."""
+    message = " ".join(error.format_message().split()).rstrip(".")
+    where = error.ctx if isinstance(error, click.UsageError) and error.ctx else ctx
+    click.echo(
+        f"error: {message[:1].lower()}{message[1:]} (see {where.command_path} --help)",
+        err=True,
+    )
+    ctx.exit(error.exit_code)
+
+
 class _Group(click.Group):
-    """Turns `SimulatorError` into a one-line message and its exit status, and a stop
-    signal into status 128 + its number."""
+    """Turns `SimulatorError` and click's usage errors into a one-line message and its
+    exit status, and a stop signal into status 128 + its number."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args and self.no_args_is_help:
+            return super().parse_args(ctx, args)  # `visitsim` alone prints the help
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as error:
+            _usage_error(ctx, error)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             with _stop_signals():
                 return super().invoke(ctx)
+        except click.ClickException as error:
+            _usage_error(ctx, error)
         except SimulatorError as error:
             if ctx.meta.get("debug"):
                 raise

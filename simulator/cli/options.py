@@ -76,16 +76,35 @@ def out_option(command: F) -> F:
     )(command)
 
 
+FORMATS = ("text", "json")
+
+
+class _Format(click.Choice):
+    """text|json. `table`, what some commands called text before, still means text."""
+
+    def __init__(self) -> None:
+        super().__init__(FORMATS)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        return super().convert("text" if value == "table" else value, param, ctx)
+
+
 def format_option(command: F) -> F:
-    """--format table|json."""
+    """--format text|json, the same on every command that prints results."""
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(["table", "json"]),
-        default="table",
+        type=_Format(),
+        default="text",
         show_default=True,
-        help="Print tables, or one JSON document on stdout.",
+        help="Print text (tables and sentences), or one JSON document on stdout.",
     )(command)
+
+
+def quiet_option(text: str = "No progress bar (it goes to stderr).") -> Callable[[F], F]:
+    """-q/--quiet, on every command that reports more than its result; `text` says what
+    it leaves out."""
+    return click.option("--quiet", "-q", is_flag=True, help=text)
 
 
 def tuning_options(replications: int, per: str) -> Callable[[F], F]:
@@ -95,9 +114,7 @@ def tuning_options(replications: int, per: str) -> Callable[[F], F]:
 
     def decorate(command: F) -> F:
         for option in (
-            click.option(
-                "--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr)."
-            ),
+            quiet_option(),
             format_option,
             out_option,
             executor_options,

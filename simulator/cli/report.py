@@ -9,6 +9,7 @@ import click
 from ..output.figures import TOP, write_figures
 from ..output.report import write_report
 from .main import main
+from .options import quiet_option
 
 
 @main.command()
@@ -20,7 +21,8 @@ from .main import main
     show_default=True,
     help="Orderings shown in the figures (best first; timelines show at most 3).",
 )
-def report(run_dir: Path, top: int) -> None:
+@quiet_option("Do not list the files written.")
+def report(run_dir: Path, top: int, quiet: bool) -> None:
     """Rebuild the figures and report.html of RUN_DIR from its files (no simulation).
 
     RUN_DIR is a results directory written by `visitsim run`, e.g.
@@ -28,6 +30,8 @@ def report(run_dir: Path, top: int) -> None:
     """
     figures = write_figures(run_dir, top=top)
     page = write_report(run_dir, top=top)
+    if quiet:
+        return
     for name in figures:
         click.echo(run_dir / name)
     click.echo(page)

@@ -13,7 +13,7 @@ from ..executors import Executor
 from ..output.rundir import argv
 from ..output.terminal import LazyProgress
 from .main import main
-from .options import executor_options
+from .options import executor_options, format_option, quiet_option
 
 
 @main.command()
@@ -24,15 +24,8 @@ from .options import executor_options
     type=click.Path(file_okay=False, path_type=Path),
     help="Root folder of the new run directory (default: the one RUN_DIR is in).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Print a report, or one JSON document on stdout.",
-)
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+@format_option
+@quiet_option()
 def reproduce(run_dir: Path, executor: Executor, out: Path | None, fmt: str, quiet: bool) -> None:
     """Run RUN_DIR again from its manifest and resolved scenario, into a new run
     directory, and check that every result table (ranking.csv, summary.json, ...) has

@@ -32,7 +32,7 @@ from ..schema import Scenario
 from ..tuning.inputs import parse_ordering
 from ..types import Ordering
 from .main import main
-from .options import executor_options, out_option, scenario_options
+from .options import executor_options, format_option, out_option, quiet_option, scenario_options
 from .replay import replay as _replay
 
 
@@ -137,14 +137,7 @@ RUN_OPTIONS = (
 )
 @executor_options
 @out_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="Print a table, or one JSON document on stdout.",
-)
+@format_option
 @click.option(
     "--calendar",
     "calendars",
@@ -155,7 +148,7 @@ RUN_OPTIONS = (
     "visitor ids separated by commas, as in ranking.csv, or `best` (the top-ranked "
     "ordering). Repeatable; with --format json, a `calendars` list.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar (it goes to stderr).")
+@quiet_option()
 @click.option(
     "--resume",
     type=click.Path(file_okay=False, path_type=Path),

@@ -10,22 +10,18 @@ import click
 from ..output.terminal import scenario_summary, scenario_summary_text
 from ..scenario import load_scenario
 from .main import main
-from .options import scenario_options
+from .options import format_option, quiet_option, scenario_options
 
 
 @main.command()
 @scenario_options
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="Print a summary, or one JSON document on stdout.",
-)
-def validate(scenario: Path, overrides: tuple[str, ...], fmt: str) -> None:
+@format_option
+@quiet_option("No summary: print nothing unless SCENARIO is invalid (the exit status says).")
+def validate(scenario: Path, overrides: tuple[str, ...], fmt: str, quiet: bool) -> None:
     """Check SCENARIO: print its errors (file:line: field: problem) or a summary."""
     summary = scenario_summary(load_scenario(scenario, overrides))
+    if quiet:
+        return
     if fmt == "json":
         click.echo(json.dumps(summary, indent=2))
     else:

@@ -151,6 +151,7 @@ def paired_document(c: PairedComparison) -> Document:
         "n_b": c.n_b,
         "mean_a": num(c.mean_a),
         "mean_b": num(c.mean_b),
+        "identical": c.identical,
         "difference": _difference(c.difference),
         "p_a_better": num(c.p_a_better),
         "p_b_better": num(c.p_b_better),
@@ -308,7 +309,7 @@ def variants_document(a: Variant, b: Variant, done: VariantComparison, moves: in
 
 
 def variants_csv(done: VariantComparison) -> str:
-    """variants.csv: per shared ordering (by rank in A) and metric, B - A with its CI."""
+    """variants.csv: per shared ordering (by rank in A) and metric, A - B with its CI."""
     order = sorted(range(len(done.orderings)), key=lambda k: done.rank_a[k])
     rows = [
         [
@@ -326,7 +327,7 @@ def variants_csv(done: VariantComparison) -> str:
         for k in order
         for m in done.metrics
     ]
-    header = ["ordering", "rank_a", "rank_b", "metric", "mean_a", "mean_b", "difference_b_minus_a"]
+    header = ["ordering", "rank_a", "rank_b", "metric", "mean_a", "mean_b", "difference_a_minus_b"]
     return _csv([*header, "ci_low", "ci_high", "n"], rows)
 
 
@@ -650,6 +651,11 @@ def comparison_sentence(c: PairedComparison) -> str:
     d = c.difference
     if math.isnan(d.mean):
         return f"{c.metric}: too few replications where both orderings have a value."
+    if c.identical:
+        return (
+            f"{c.metric}: A and B are identical on this metric (the same value, up to "
+            f"rounding, in all {d.n} paired replications)."
+        )
     if d.mean == 0 and d.ci_low == d.ci_high:
         head = f"{c.metric}: no difference in any of the {d.n} paired replications"
     else:

@@ -12,16 +12,24 @@ Metrics can be missing (NaN): the visit day of a visit that never happened. Pair
 the replications where both values exist; marginal statistics use each side's values.
 "Better" means higher, except for metrics that count days or costs (`lower_is_better`).
 
+Two orderings can have the same outcome on a metric computed in another order (the
+same climate gains added in another sequence), which differs in the last bits. Values
+within `tolerance` of each other are therefore ties: a paired difference that small
+counts as zero, and the ECDFs and the KS test see such values as one value. Otherwise
+rounding noise would read as findings ("A wins 18%", "the ECDFs cross 5 times").
+
 Two variants (scenarios, or the runs of two scenarios) are compared ordering by
 ordering: the best ordering in each, Kendall's tau between the mean utilities, the
 orderings whose rank moved most, and each ordering's mean difference with a confidence
-interval (paired over replications when both used the same seed, since replication r
-then faces the same named draws in both; Welch's interval otherwise).
+interval, A - B as for two orderings (paired over replications when both used the same
+seed, since replication r then faces the same named draws in both; Welch's interval
+otherwise).
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,8 +45,32 @@ LOWER_IS_BETTER = ("days_to_first_visit", "precedence_cost")
 """Metrics where a smaller value is better (with every `day.<visitor>`)."""
 
 IntArray = NDArray[np.int64]
-_TINY = 1e-9
-"""Relative size below which a spread is rounding noise (constant differences)."""
+TIE = 1e-9
+"""Relative size below which a difference is rounding noise: values of a metric within
+TIE x max(1, its largest magnitude) of each other are ties."""
+
+
+def tolerance(*values: FloatArray) -> float:
+    """The absolute tie tolerance of a metric's values: TIE x max(1, largest |value|)."""
+    finite = [np.abs(v[np.isfinite(v)]) for v in values]
+    scale = max((float(f.max()) for f in finite if f.size), default=0.0)
+    return TIE * max(1.0, scale)
+
+
+def _zero_ties(d: FloatArray, tol: float) -> FloatArray:
+    """Differences with those within `tol` of zero set to exactly zero."""
+    return np.where(np.abs(d) <= tol, 0.0, d)
+
+
+def merge_ties(a: FloatArray, b: FloatArray, tol: float) -> tuple[FloatArray, FloatArray]:
+    """a and b (NaN-free) with values closer than `tol` to a neighbour replaced by the
+    smallest of their run, so that rounding noise does not separate two distributions."""
+    pooled = np.unique(np.concatenate([a, b]))
+    if pooled.size == 0:
+        return a, b
+    starts = np.concatenate([[True], np.diff(pooled) > tol])
+    first = pooled[starts][np.cumsum(starts) - 1]
+    return first[np.searchsorted(pooled, a)], first[np.searchsorted(pooled, b)]
 
 
 def lower_is_better(metric: str) -> bool:
@@ -66,9 +98,11 @@ def _nan_difference(n: int) -> Difference:
 
 
 def paired_difference(x: FloatArray, y: FloatArray, confidence: float = 0.95) -> Difference:
-    """Mean of x - y over the pairs where both exist, with a Student-t interval."""
+    """Mean of x - y over the pairs where both exist, with a Student-t interval.
+
+    Pairs within `tolerance` of each other count as equal (difference 0)."""
     d = x - y
-    d = d[~np.isnan(d)]
+    d = _zero_ties(d[~np.isnan(d)], tolerance(x, y))
     n = int(d.size)
     if n < 2:
         return Difference(float(d.mean()) if n else math.nan, math.nan, math.nan, n)
@@ -178,7 +212,8 @@ class PairedComparison:
     """Ordering A against ordering B on one metric, over common replications.
 
     The difference is A - B. `p_a_better` is the share of pairs in which A's outcome
-    is better (per the metric's direction), `p_b_better` B's, the rest are ties.
+    is better (per the metric's direction), `p_b_better` B's, the rest are ties (equal
+    within `tolerance`).
     `cohen_dz` is the mean difference over the sd of the differences (None if that sd
     is 0, up to rounding); `rank_biserial` is in [-1, 1], positive when A tends to be higher.
     """
@@ -203,23 +238,52 @@ class PairedComparison:
     dominance: Dominance
     confidence: float
 
+    @property
+    def identical(self) -> bool:
+        """Whether A and B have the same outcome (up to rounding) in every replication:
+        both have a value in the same replications, and every pair ties."""
+        n = self.difference.n
+        return n > 0 and self.n_a == self.n_b == n and self.p_a_better == self.p_b_better == 0
+
+    def summary(self) -> str:
+        """`utility: A − B 0.5 [0.5, 0.5], A wins 100%, B wins 0%`, or `identical`."""
+        d = self.difference
+        if self.identical:
+            return f"{self.metric}: identical"
+        return (
+            f"{self.metric}: A − B {d.mean:.4g} [{d.ci_low:.4g}, {d.ci_high:.4g}], "
+            f"A wins {self.p_a_better:.0%}, B wins {self.p_b_better:.0%}"
+        )
+
+    def __repr__(self) -> str:
+        return f"<PairedComparison {self.summary()} ({self.difference.n} pairs)>"
+
 
 def compare_pair(
     metric: str, a: FloatArray, b: FloatArray, confidence: float = 0.95
 ) -> PairedComparison:
-    """Compare two orderings' values of `metric` (same replications, NaN = missing)."""
+    """Compare two orderings' values of `metric` (same replications, NaN = missing).
+
+    Values within `tolerance(a, b)` of each other are ties (see the module docstring).
+    """
     if a.shape != b.shape:
         raise ValueError("the two orderings need the same replications")
     lower = lower_is_better(metric)
+    tol = tolerance(a, b)
     va, vb = a[~np.isnan(a)], b[~np.isnan(b)]
+    ta, tb = merge_ties(va, vb, tol)
     both = ~np.isnan(a) & ~np.isnan(b)
-    d = a[both] - b[both]
+    d = _zero_ties(a[both] - b[both], tol)
     better = -d if lower else d
     n = int(d.size)
     sd = float(d.std(ddof=1)) if n > 1 else math.nan
     ks = None
     if va.size and vb.size:
-        result = stats.ks_2samp(va, vb)
+        with warnings.catch_warnings():
+            # Where the exact p-value fails (large samples, many ties), scipy falls back to
+            # the asymptotic one, and says so on stderr; the fallback is the intended use.
+            warnings.filterwarnings("ignore", "ks_2samp: Exact calculation", RuntimeWarning)
+            result = stats.ks_2samp(ta, tb)
         ks = Test(float(result.statistic), float(result.pvalue))
     return PairedComparison(
         metric=metric,
@@ -234,12 +298,12 @@ def compare_pair(
         p_b_better=float((better < 0).mean()) if n else math.nan,
         wilcoxon=wilcoxon(d),
         ks=ks,
-        cohen_dz=float(d.mean() / sd) if n > 1 and sd > _TINY * max(1.0, abs(d.mean())) else None,
+        cohen_dz=float(d.mean() / sd) if n > 1 and sd > TIE * max(1.0, abs(d.mean())) else None,
         rank_biserial=rank_biserial(d),
         quantiles_a=_quantiles(va),
         quantiles_b=_quantiles(vb),
         quantiles_difference=_quantiles(d),
-        dominance=dominance(va, vb, lower) if va.size and vb.size else Dominance("none", ()),
+        dominance=dominance(ta, tb, lower) if va.size and vb.size else Dominance("none", ()),
         confidence=confidence,
     )
 
@@ -249,7 +313,7 @@ def compare_pair(
 
 @dataclass(frozen=True)
 class MeanDifferences:
-    """Per ordering: mean of a metric in variant A and in B, and B - A with its CI."""
+    """Per ordering: mean of a metric in variant A and in B, and A - B with its CI."""
 
     metric: str
     mean_a: FloatArray
@@ -284,6 +348,13 @@ class VariantComparison:
     def best_b(self) -> Ordering:
         return self.orderings[int(np.argmin(self.rank_b))]
 
+    def __repr__(self) -> str:
+        return (
+            f"<VariantComparison of {len(self.orderings)} shared orderings: best "
+            f"{'→'.join(self.best_a)} in A, {'→'.join(self.best_b)} in B; Kendall's tau "
+            f"{self.kendall_tau:.2f}; {'paired' if self.paired else 'unpaired'}>"
+        )
+
 
 def ranks(means: FloatArray) -> IntArray:
     """1-based ranks, highest mean first, ties by position."""
@@ -304,14 +375,16 @@ def _nanmean(values: FloatArray) -> FloatArray:
 def mean_differences(
     metric: str, a: FloatArray, b: FloatArray, paired: bool, confidence: float = 0.95
 ) -> MeanDifferences:
-    """Per ordering (rows), B - A: paired over shared replication columns, else Welch."""
+    """Per ordering (rows), A - B: paired over shared replication columns, else Welch.
+
+    A - B, as for two orderings: positive when variant A's value is higher."""
     width = min(a.shape[1], b.shape[1])
     if paired:
         diffs = tuple(
-            paired_difference(b[k, :width], a[k, :width], confidence) for k in range(a.shape[0])
+            paired_difference(a[k, :width], b[k, :width], confidence) for k in range(a.shape[0])
         )
     else:
-        diffs = tuple(welch_difference(b[k], a[k], confidence) for k in range(a.shape[0]))
+        diffs = tuple(welch_difference(a[k], b[k], confidence) for k in range(a.shape[0]))
     return MeanDifferences(metric, _nanmean(a), _nanmean(b), diffs)
 
 

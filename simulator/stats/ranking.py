@@ -87,6 +87,13 @@ class Ranking:
         keep = mcb_contenders(self.mean, self.mcb_high)
         return tuple(k for k in self.order if keep[k])
 
+    def __repr__(self) -> str:
+        k = self.order[0]
+        return (
+            f"<Ranking of {len(self.orderings):,} orderings: best {'→'.join(self.best)} "
+            f"(mean {self.mean[k]:.4g}, P(best) {self.p_best[k]:.2f})>"
+        )
+
 
 def mcb_contenders(mean: FloatArray, mcb_high: FloatArray) -> BoolArray:
     """Which orderings MCB leaves in contention for best: a positive upper end, or a mean

@@ -8,19 +8,21 @@ A variant is either a results directory written by `visitsim run` (read back fro
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..distributions import FloatArray
 from ..errors import InputError
 from ..executors import Executor
-from ..experiment import ExperimentResult, run_fixed
+from ..experiment import ExperimentResult, Progress, run_fixed
 from ..output.runfiles import RunFiles
 from ..scenario import load_scenario
 from ..schema import Scenario
 from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
-from ..types import Ordering
+from ..types import Ordering, OrderingLike
 from .evaluate import run_orderings
+from .inputs import check_metrics, parse_ordering
 
 
 @dataclass(frozen=True)
@@ -35,26 +37,43 @@ class OrderingComparison:
         a, b = self.result.orderings
         return a, b
 
+    def __repr__(self) -> str:
+        a, b = ("→".join(o) for o in self.orderings)
+        found = "; ".join(c.summary() for c in self.comparisons)
+        return (
+            f"<OrderingComparison {self.result.scenario.name}: A {a} vs B {b}, "
+            f"{self.result.replications:,} replications; {found}>"
+        )
+
 
 def compare_orderings(
     scenario: Scenario,
-    a: Ordering,
-    b: Ordering,
-    metrics: tuple[str, ...],
+    a: OrderingLike,
+    b: OrderingLike,
+    metrics: Sequence[str] = ("utility",),
     *,
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
     confidence: float = 0.95,
+    progress: Progress | None = None,
 ) -> OrderingComparison:
-    """Simulate orderings a and b on the same worlds and compare each metric."""
-    if a == b:
+    """Simulate orderings a and b (`"a,b,c"`, `"a→b→c"` or visitor ids) on the same
+    worlds and compare each metric. Bad orderings or metrics raise `InputError`."""
+    pair = (parse_ordering(a, scenario, "ordering"), parse_ordering(b, scenario, "ordering"))
+    if pair[0] == pair[1]:
         raise InputError("--ordering: the two orderings are the same; give two different ones")
+    chosen = check_metrics(metrics, scenario)
     result = run_orderings(
-        scenario, (a, b), replications=replications, seed=seed, executor=executor
+        scenario,
+        pair,
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        progress=progress,
     )
     comparisons = tuple(
-        compare_pair(m, result.metric(m)[0], result.metric(m)[1], confidence) for m in metrics
+        compare_pair(m, result.metric(m)[0], result.metric(m)[1], confidence) for m in chosen
     )
     return OrderingComparison(result, comparisons)
 
@@ -66,6 +85,13 @@ class Variant:
     source: Path
     kind: str  # "run" (a results directory) or "scenario" (a file, run here)
     result: ExperimentResult
+
+    def __repr__(self) -> str:
+        r = self.result
+        return (
+            f"<Variant {self.source}: {self.kind} of {r.scenario.name}, "
+            f"{r.replications:,} replications, seed {r.seed}>"
+        )
 
 
 def read_run(directory: Path) -> ExperimentResult:
@@ -97,11 +123,14 @@ def run_variant(
     replications: int | None,
     seed: int | None,
     executor: Executor | None,
+    progress: Progress | None = None,
 ) -> Variant:
     """A variant's records: read back (a run) or simulated now (every ordering)."""
     if isinstance(source, ExperimentResult):
         return Variant(path, "run", source)
-    result = run_fixed(source, replications=replications, seed=seed, executor=executor)
+    result = run_fixed(
+        source, replications=replications, seed=seed, executor=executor, progress=progress
+    )
     return Variant(path, "scenario", result)
 
 

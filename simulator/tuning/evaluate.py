@@ -44,6 +44,7 @@ def run_orderings(
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
+    progress: Progress | None = None,
 ) -> ExperimentResult:
     """Run N replications of the given orderings only, on the worlds of `seed`.
 
@@ -54,7 +55,7 @@ def run_orderings(
     executor = executor or SerialExecutor()
     store = RecordStore(len(orderings), len(metric_names(scenario)), workers=executor.workers)
     with executor.session(BlockTask(scenario, orderings, seed)) as run:
-        store.collect(run, 0, n)
+        store.collect(run, 0, n, done=None if progress is None else lambda r: progress(r, n, ""))
     return store.result(scenario, orderings, seed)
 
 

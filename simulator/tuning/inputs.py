@@ -10,6 +10,7 @@ here raises `InputError` (exit status 2) before any simulation starts.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from ..constraints import candidate_orderings
+from ..constraints import is_candidate
 from ..errors import InputError, ScenarioError, ScenarioErrors
 from ..scenario import LineMap, apply_overrides, resolve_raw, validate_raw
 from ..schema import Constraint, Scenario, metric_names
-from ..types import Ordering
+from ..types import Ordering, OrderingLike
 
 Setting = tuple[tuple[str, float], ...]
 """Values of assumptions: (dotted path, value) pairs, applied as overrides."""
@@ -166,6 +167,9 @@ class Base:
         raw, lines = resolve_raw(path, overrides)
         return cls(Path(path), raw, lines, validate_raw(raw, lines))
 
+    def __repr__(self) -> str:
+        return f"<Base {self.scenario.name} from {self.source}>"
+
     def at(self, setting: Setting, where: str) -> Scenario:
         """The scenario with `setting` applied; `where` names it in an error message."""
         try:
@@ -229,12 +233,17 @@ class Base:
             self.at(corner, f"{option}: a corner of the ranges")
 
 
-def parse_ordering(text: str, scenario: Scenario, option: str = "--ordering") -> Ordering:
-    """`blinken,yellen,raimondo,kerry`: every visitor once, allowed by the constraints.
+def parse_ordering(text: OrderingLike, scenario: Scenario, option: str = "--ordering") -> Ordering:
+    """`blinken,yellen,raimondo,kerry` (or `blinken→yellen→...`, or a sequence of ids):
+    every visitor once, allowed by the constraints.
 
-    `option` names the option that gave it, in error messages."""
+    `option` names the option (or argument) that gave it, in error messages."""
+    if isinstance(text, str):
+        ids = tuple(part.strip() for part in re.split(r",|→|->", text))
+    else:
+        ids = tuple(str(part).strip() for part in text)
+        text = ",".join(ids)
     where = f"{option} {text}"
-    ids = tuple(part.strip() for part in text.split(","))
     known = [v.id for v in scenario.visitors]
     listing = ",".join(known)
     unknown = [i for i in ids if i not in known]
@@ -251,7 +260,7 @@ def parse_ordering(text: str, scenario: Scenario, option: str = "--ordering") ->
             f"{where}: missing {', '.join(repr(m) for m in missing)}; an ordering lists "
             f"every visitor once, e.g. {listing}"
         )
-    if ids not in candidate_orderings(scenario):
+    if not is_candidate(scenario, ids):
         rules = "; ".join(_rule(c) for c in scenario.constraints)
         raise InputError(f"{where}: excluded by the scenario's constraints ({rules})")
     return ids

@@ -61,6 +61,15 @@ class Robustness:
     replications: int
     seed: int
 
+    def __repr__(self) -> str:
+        first = self.order[0]
+        return (
+            f"<Robustness {self.base.scenario.name}: {len(self.settings)} settings of "
+            f"{len(self.assumptions)} assumption(s), {self.replications:,} replications, "
+            f"seed {self.seed}; lowest mean regret {'→'.join(self.orderings[first])} "
+            f"({self.regret_mean[first]:.4g})>"
+        )
+
 
 def latin_hypercube(assumptions: tuple[Assumption, ...], samples: int, seed: int) -> list[Setting]:
     """`samples` settings, one per row of a Latin hypercube over the ranges."""

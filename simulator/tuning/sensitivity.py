@@ -44,9 +44,9 @@ from ..executors import Executor
 from ..experiment import resolve_design
 from ..stats.compare import IntArray
 from ..streams import stream
-from ..types import Ordering
+from ..types import Ordering, OrderingLike
 from .evaluate import evaluate_settings, recommended_ordering
-from .inputs import Assumption, Base, Setting
+from .inputs import Assumption, Base, Setting, parse_ordering
 
 METHODS = ("morris", "sobol")
 LEVELS = 4
@@ -111,6 +111,14 @@ class Sensitivity:
     settings: int
     replications: int
     seed: int
+
+    def __repr__(self) -> str:
+        return (
+            f"<Sensitivity {self.base.scenario.name}: {self.method} over "
+            f"{len(self.assumptions)} assumption(s), {self.settings} settings of "
+            f"{self.replications:,} replications, seed {self.seed}; selected "
+            f"{'→'.join(self.orderings[self.selected])}>"
+        )
 
 
 def morris_design(d: int, trajectories: int, seed: int) -> tuple[FloatArray, FloatArray]:
@@ -188,7 +196,7 @@ def run_sensitivity(
     method: str = "morris",
     samples: int | None = None,
     top: int = 3,
-    ordering: Ordering | None = None,
+    ordering: OrderingLike | None = None,
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
@@ -196,11 +204,12 @@ def run_sensitivity(
 ) -> Sensitivity:
     """Indices of the selected ordering's margin and the top orderings' mean utilities.
 
-    `ordering` is the one whose margin is analysed (default: the one `visitsim run`
-    recommends for the scenario as given, with this seed: see `recommended_ordering`).
-    The scenario as given, the one-at-a-time swings and the whole design run as one
-    batch of settings.
+    `ordering` is the one whose margin is analysed (`"a,b,c"`, `"a→b→c"` or visitor
+    ids; default: the one `visitsim run` recommends for the scenario as given, with
+    this seed: see `recommended_ordering`). The scenario as given, the one-at-a-time
+    swings and the whole design run as one batch of settings.
     """
+    analysed = None if ordering is None else parse_ordering(ordering, base.scenario, "ordering")
     n_reps, seed, orderings = resolve_design(base.scenario, replications, seed)
     checked, n = check_sensitivity(base, params, method, samples, top)
     if ordering is None:
@@ -214,7 +223,7 @@ def run_sensitivity(
             else lambda done, total, _: progress(0, None, picking.format(done, total)),
         )
     else:
-        selected, picked_at = orderings.index(ordering), None
+        selected, picked_at = orderings.index(analysed), None
     d = len(checked)
     if method == "morris":
         points, moved = morris_design(d, n, seed)

@@ -100,6 +100,14 @@ class Sweep:
     seed: int
     confidence: float
 
+    def __repr__(self) -> str:
+        axes = " x ".join(a.text for a in self.axes)
+        return (
+            f"<Sweep {self.base.scenario.name}: {axes}, {len(self.points)} points of "
+            f"{self.replications:,} replications, seed {self.seed}; "
+            f"{len(self.tipping_points)} tipping point(s)>"
+        )
+
 
 def default_tolerance(axis: Assumption) -> float:
     """An eighth of the grid step (three bisections per flip); 1 for a whole-number field."""
