@@ -234,7 +234,7 @@ class DaskExecutor:
                     n_workers=self.workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",  # a free port: never clash with another run
                 )
                 self._client = Client(self._cluster)
             else:
