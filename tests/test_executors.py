@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 from concurrent.futures import CancelledError
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,9 +75,16 @@ def collect(executor: Executor, task: object, scenario: Scenario, n: int) -> np.
 def test_every_executor_gives_identical_records(executor: Executor | str) -> None:
     reference = run_fixed(SCENARIO, replications=250, seed=3, executor=SerialExecutor())
     pool = DaskExecutor(2) if executor == "dask" else executor
+    # Another cluster on this machine holds Dask's usual dashboard port: the run must
+    # not clash with it (under this suite, even Dask's warning would fail the test).
+    busy = socket.socket()
+    with contextlib.suppress(OSError):  # held by someone else already: as good
+        busy.bind(("", 8787))
+        busy.listen()
     try:
         other = run_fixed(SCENARIO, replications=250, seed=3, executor=pool)  # type: ignore[arg-type]
     finally:
+        busy.close()
         if isinstance(pool, DaskExecutor):
             pool.close()
     assert np.array_equal(reference.records, other.records, equal_nan=True)
