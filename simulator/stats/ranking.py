@@ -20,6 +20,9 @@ eliminated ordering stops early, and every statistic below uses what it has.
   the best (Nelson & Matejcik 1995): simultaneous intervals for mu_i - max_{l != i} mu_l.
   An interval whose upper end is 0 rules the ordering out as best; one whose lower end
   is 0 rules out that any other ordering is better.
+* Differences to the best: each ordering's paired mean difference X_i - X_best over
+  the replications the two share, with its Student-t interval (one comparison at a
+  time, unlike MCB): the evidence behind the ranking, which the figures plot.
 """
 
 from __future__ import annotations
@@ -56,6 +59,9 @@ class Ranking:
     sucra: FloatArray
     mcb_low: FloatArray
     mcb_high: FloatArray
+    diff_best: FloatArray  # X_i - X_best, paired; NaN above RANK_MATRIX_LIMIT
+    diff_best_low: FloatArray
+    diff_best_high: FloatArray
     rank_probabilities: FloatArray | None  # (orderings, ranks); None above the limit
     order: tuple[int, ...]
     confidence: float
@@ -230,7 +236,11 @@ def sucra(low: IntArray, high: IntArray) -> FloatArray:
     return (k - 1 - expected) / (k - 1)
 
 
-def _pairwise(utility: FloatArray, counts: IntArray) -> tuple[FloatArray, FloatArray, IntArray]:
+Pairwise = tuple[FloatArray, FloatArray, IntArray]
+"""Means and variances of X_i - X_l over the replications each pair shares, and their count."""
+
+
+def _pairwise(utility: FloatArray, counts: IntArray) -> Pairwise:
     """Mean and variance of X_i - X_l over the replications the pair shares."""
     k = utility.shape[0]
     diff_mean = np.zeros((k, k))
@@ -267,11 +277,18 @@ def _mcb(
     return np.minimum(lower, 0.0), np.maximum(upper, 0.0)
 
 
-def mcb_intervals(
-    utility: FloatArray, counts: IntArray, confidence: float
-) -> tuple[FloatArray, FloatArray]:
-    """Hsu's MCB intervals for mu_i - max_{l != i} mu_l (Bonferroni, paired)."""
-    return _mcb(*_pairwise(utility, counts), confidence)
+def differences_to(
+    pairwise: Pairwise, best: int, confidence: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each ordering's paired mean difference to `best` with its Student-t interval
+    (zero for `best` itself)."""
+    diff_mean, diff_var, shared = pairwise
+    n = shared[:, best]
+    half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(diff_var[:, best] / n)
+    mean = diff_mean[:, best].copy()
+    half[best] = 0.0
+    mean[best] = 0.0
+    return mean, mean - half, mean + half
 
 
 def _assemble(
@@ -279,16 +296,24 @@ def _assemble(
     counts: IntArray,
     moments: tuple[FloatArray, FloatArray, FloatArray],
     boot: FloatArray,
-    mcb: tuple[FloatArray, FloatArray] | None,
+    pairwise: Pairwise | None,
     first: int | None,
     confidence: float,
 ) -> Ranking:
-    """A Ranking from means, sds and the means' variances, bootstrap means and MCB."""
+    """A Ranking from means, sds and the means' variances, bootstrap means and the
+    pairwise differences (MCB and the differences to the best; None: too many orderings)."""
     mean, sd, variance = moments
     k = len(orderings)
     half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
     low, high = rank_bounds(boot)
-    mcb_low, mcb_high = (np.full(k, np.nan), np.full(k, np.nan)) if mcb is None else mcb
+    order = tuple(sorted(range(k), key=lambda i: (i != first, -mean[i], i)))
+    missing = np.full(k, np.nan)
+    mcb_low, mcb_high = (missing, missing) if pairwise is None else _mcb(*pairwise, confidence)
+    to_best = (
+        (missing, missing, missing)
+        if pairwise is None
+        else differences_to(pairwise, order[0], confidence)
+    )
     return Ranking(
         orderings=orderings,
         replications=counts,
@@ -300,8 +325,11 @@ def _assemble(
         sucra=sucra(low, high),
         mcb_low=mcb_low,
         mcb_high=mcb_high,
+        diff_best=to_best[0],
+        diff_best_low=to_best[1],
+        diff_best_high=to_best[2],
         rank_probabilities=rank_matrix(low, high) if k <= RANK_MATRIX_LIMIT else None,
-        order=tuple(sorted(range(k), key=lambda i: (i != first, -mean[i], i))),
+        order=order,
         confidence=confidence,
     )
 
@@ -381,16 +409,16 @@ class UtilityStream:
             raise ValueError(f"{n} of {self.replications} replications arrived (need all, >= 2)")
         sd = np.sqrt(self.m2 / (n - 1))
         boot = self.bootstrap.means(float(self.mean[self.ref]), self.mean - self.mean[self.ref])
-        mcb = None
+        pairwise = None
         if self.comoment is not None:
             diagonal = np.diag(self.comoment)
             diff_var = (diagonal[:, None] + diagonal[None, :] - 2.0 * self.comoment) / (n - 1)
             diff_mean = self.mean[:, None] - self.mean[None, :]
             shared = np.full((k, k), n, dtype=np.int64)
-            mcb = _mcb(diff_mean, np.maximum(diff_var, 0.0), shared, confidence)
+            pairwise = (diff_mean, np.maximum(diff_var, 0.0), shared)
         counts = np.full(k, n, dtype=np.int64)
         return _assemble(
-            orderings, counts, (self.mean.copy(), sd, sd**2 / n), boot, mcb, first, confidence
+            orderings, counts, (self.mean.copy(), sd, sd**2 / n), boot, pairwise, first, confidence
         )
 
 
@@ -426,5 +454,5 @@ def rank_orderings(
     sd = np.sqrt(np.where(mask, (utility - own_mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1))
     mean, variance = paired_means(utility, counts, ref)
     boot = bootstrap_means(utility, counts, samples, seed, ref)
-    mcb = mcb_intervals(utility, counts, confidence) if k <= RANK_MATRIX_LIMIT else None
-    return _assemble(orderings, counts, (mean, sd, variance), boot, mcb, first, confidence)
+    pairwise = _pairwise(utility, counts) if k <= RANK_MATRIX_LIMIT else None
+    return _assemble(orderings, counts, (mean, sd, variance), boot, pairwise, first, confidence)
