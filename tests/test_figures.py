@@ -71,7 +71,7 @@ def test_every_figure_is_a_valid_png(run_dir: Path) -> None:
         image = matplotlib.image.imread(run_dir / name)
         assert image.ndim == 3
         assert image.shape[0] > 200
-        assert image.shape[1] > 200
+        assert image.shape[1] >= 8 * 150  # slide resolution: 8 inches or more at 150 dpi
         assert float(image[..., :3].std()) > 0.01  # not a blank canvas
 
 
@@ -88,9 +88,48 @@ def test_orderings_keep_their_ranking_colour_in_every_figure(run_dir: Path) -> N
     assert labels[0].get_text().startswith("1. ")
     assert [t.get_color() for t in labels] == [color(i) for i in range(3)]
     ecdf = ecdf_figure(run, top=3)
-    for ax in ecdf.axes[:2]:
-        assert [line.get_color() for line in ax.get_lines()] == [color(i) for i in range(3)]
+    assert ecdf is not None
+    lines = ecdf.axes[0].get_lines()
+    assert [line.get_color() for line in lines] == [color(i) for i in range(3)]
     assert "40 replications per ordering" in (utility.get_suptitle() or "")
+
+
+def test_overlapping_ecdf_curves_differ_in_line_style_and_marker(run_dir: Path) -> None:
+    ecdf = ecdf_figure(RunFiles.read(run_dir), top=5)
+    assert ecdf is not None
+    lines = ecdf.axes[0].get_lines()
+    assert len(lines) == 5
+    assert len({line.get_linestyle() for line in lines}) >= 4
+    assert len({line.get_marker() for line in lines}) == 5
+    # Curves that coincide (tied orderings) put their markers at different places.
+    assert len({str(line.get_markevery()) for line in lines}) == 5
+
+
+def test_a_constant_metric_is_marked_not_drawn(run_dir: Path) -> None:
+    # The tiny scenario has no climate dynamics: final_climate is 0 in every replication.
+    ecdf = ecdf_figure(RunFiles.read(run_dir), top=3)
+    assert ecdf is not None
+    climate = ecdf.axes[1]
+    assert climate.get_lines() == []
+    assert any("constant: 0 in every replication" in t.get_text() for t in climate.texts)
+
+
+def test_the_utility_figure_plots_the_rankings_differences_to_the_best(run_dir: Path) -> None:
+    run = RunFiles.read(run_dir)
+    figure = utility_figure(run, top=5)
+    evidence = figure.axes[1]
+    assert "difference to the best" in evidence.get_xlabel()
+    rows = run.ranking[:5]
+    # One error bar per ordering, at ranking.csv's diff_best and its interval.
+    bars = [c for c in evidence.containers if c.lines[0] is not None]
+    assert len(bars) == len(rows)
+    for bar, row in zip(bars, rows, strict=True):
+        x = bar.lines[0].get_xdata()
+        assert float(x[0]) == row.diff_best
+        (segments,) = bar.lines[2]
+        low, high = segments.get_segments()[0][:, 0]
+        assert (low, high) == pytest.approx((row.diff_best_low, row.diff_best_high), abs=1e-12)
+    assert any(r.diff_best_high is not None and r.diff_best_high < 0 for r in rows)
 
 
 def test_without_rank_probabilities_the_heatmap_is_skipped(run_dir: Path, tmp_path: Path) -> None:
