@@ -40,7 +40,7 @@ CURVES = 4
 """Orderings drawn in a 1-D sweep figure at most (those best somewhere come first)."""
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     """A metric name as part of a file name."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -103,7 +103,7 @@ def write_comparison_figures(directory: RunDirectory, done: OrderingComparison) 
     scenario = done.result.scenario
     for c in done.comparisons:
         for name, draw in (("ecdf", ecdf_figure), ("difference", difference_figure)):
-            file = f"figures/{name}_{_safe(c.metric)}.png"
+            file = f"figures/{name}_{safe_name(c.metric)}.png"
             save_png(draw(scenario, done, c.metric), directory.path / file)
             directory.manifest["files"].append(file)
 
