@@ -14,6 +14,7 @@ import pytest
 
 from simulator.api import run_scenario
 from simulator.errors import InputError
+from simulator.output import tuning_figures
 from simulator.output.figures import (
     FIGURES,
     ecdf_figure,
@@ -23,7 +24,9 @@ from simulator.output.figures import (
 )
 from simulator.output.plotting import color
 from simulator.output.runfiles import RunFiles
+from simulator.scenario import load_scenario
 from simulator.schema import Scenario, UntilGate
+from simulator.tuning.compare import compare_orderings
 
 from .conftest import make_scenario
 
@@ -203,3 +206,20 @@ def test_replications_are_read_back_exactly(run_dir: Path) -> None:
     utility = run.replications([best.ordering], ("utility",))[best.ordering][:, 0]
     assert utility.shape == (40,)
     assert float(np.mean(utility)) == pytest.approx(best.mean, rel=1e-12)
+
+
+def test_compare_marks_a_metric_both_orderings_share_as_constant() -> None:
+    scenario = load_scenario(Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml")
+    metrics = ("visits_completed", "precedence_cost")
+    done = compare_orderings(scenario, ("a", "b"), ("b", "a"), metrics, replications=10, seed=1)
+    flat = tuning_figures.ecdf_figure(scenario, done, "visits_completed").axes[0]
+    assert flat.get_lines() == []
+    assert [t.get_text() for t in flat.texts] == [
+        "constant: 2 in every replication\nof both orderings; nothing to compare"
+    ]
+    # Each ordering constant, but not the same: a real difference, drawn.
+    apart = tuning_figures.ecdf_figure(scenario, done, "precedence_cost").axes[0]
+    lines = apart.get_lines()
+    assert len(lines) == 2
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[0].get_marker() != lines[1].get_marker()
