@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..schema import Scenario
 from ..stats.compare import QUANTILES, Difference, VariantComparison
@@ -70,7 +70,7 @@ class Page:
 
     heading: str
     meta: str
-    sections: Sequence[Section] = field(default_factory=tuple)
+    sections: Sequence[Section]
 
 
 def _names(ordering: Sequence[str]) -> str:
@@ -86,13 +86,14 @@ def _f(x: float | None, digits: int = 3) -> str:
     return "–" if x is None or math.isnan(x) else f"{x:.{digits}f}"
 
 
-def _interval(d: Difference | Document, digits: int = 3) -> str:
+def _interval(d: Difference | Document) -> str:
+    """A mean difference and its confidence interval."""
     mean, low, high = (
         (d.mean, d.ci_low, d.ci_high)
         if isinstance(d, Difference)
         else (d["mean"], d["ci_low"], d["ci_high"])
     )
-    return f"{_f(mean, digits)} [{_f(low, digits)}, {_f(high, digits)}]"
+    return f"{_f(mean)} [{_f(low)}, {_f(high)}]"
 
 
 def _share(x: float | None) -> str:
@@ -106,19 +107,14 @@ def _question(scenario: Scenario, text: str) -> Section:
     return Section("question", "The question", paragraphs=paragraphs)
 
 
-def _figures(
-    directory: RunDirectory, specs: Sequence[tuple[str, str, str]]
-) -> list[dict[str, str]]:
-    drawn = (embed_figure(directory.path, *spec) for spec in specs)
-    return [figure for figure in drawn if figure is not None]
-
-
 def _figures_section(directory: RunDirectory, specs: Sequence[tuple[str, str, str]]) -> Section:
+    """The figures (file, title, caption) the command drew, embedded."""
+    drawn = (embed_figure(directory.path, *spec) for spec in specs)
     return Section(
         "figures",
         "Figures",
-        figures=_figures(directory, specs),
-        no_figures="No figures were drawn (see presentation_error in manifest.json).",
+        figures=[figure for figure in drawn if figure is not None],
+        no_figures="The command drew no figures.",
     )
 
 
@@ -143,7 +139,7 @@ def comparison_page(directory: RunDirectory, done: OrderingComparison, document:
                 m["metric"] + (" ↓" if m["better"] == "lower" else ""),
                 _g(m["mean_a"]),
                 _g(m["mean_b"]),
-                _interval(m["difference"], 3),
+                _interval(m["difference"]),
                 _share(m["p_a_better"]),
                 _share(m["p_b_better"]),
             ]
