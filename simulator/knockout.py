@@ -45,6 +45,8 @@ KNOCKOUT_ABOVE = 1000
 
 GROUP_SIZE = 16
 """Orderings per KN group in the tournament."""
+EXTRAS = ("p_best", "sucra", "mcb_low", "mcb_high", "diff_best", "diff_best_low", "diff_best_high")
+"""Statistics only the final round's orderings get (the rest: NaN)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ def run_knockout(
 
 def _ranking(result: ExperimentResult, tournament: Tournament) -> Ranking:
     """Every ordering with its mean over all its replications; the final round's
-    orderings, ranked on their common replications, carry P(best), SUCRA and MCB.
+    orderings, ranked on their common replications, carry P(best), SUCRA, MCB
+    and their differences to the selected one.
 
     Order: the selected ordering, the rest of the final round as ranked there, then the
     others by the round they reached (later first) and their mean.
@@ -125,7 +128,7 @@ def _ranking(result: ExperimentResult, tournament: Tournament) -> Ranking:
         * sd
         / np.sqrt(np.maximum(counts, 1))
     )
-    extras = {name: np.full(k, np.nan) for name in ("p_best", "sucra", "mcb_low", "mcb_high")}
+    extras = {name: np.full(k, np.nan) for name in EXTRAS}
     for position, system in enumerate(final):
         for name, values in extras.items():
             values[system] = getattr(last, name)[position]

@@ -14,6 +14,7 @@ import pytest
 
 from simulator.api import run_scenario
 from simulator.errors import InputError
+from simulator.output import tuning_figures
 from simulator.output.figures import (
     FIGURES,
     ecdf_figure,
@@ -23,7 +24,9 @@ from simulator.output.figures import (
 )
 from simulator.output.plotting import color
 from simulator.output.runfiles import RunFiles
+from simulator.scenario import load_scenario
 from simulator.schema import Scenario, UntilGate
+from simulator.tuning.compare import compare_orderings
 
 from .conftest import make_scenario
 
@@ -71,7 +74,7 @@ def test_every_figure_is_a_valid_png(run_dir: Path) -> None:
         image = matplotlib.image.imread(run_dir / name)
         assert image.ndim == 3
         assert image.shape[0] > 200
-        assert image.shape[1] > 200
+        assert image.shape[1] >= 8 * 150  # slide resolution: 8 inches or more at 150 dpi
         assert float(image[..., :3].std()) > 0.01  # not a blank canvas
 
 
@@ -88,9 +91,48 @@ def test_orderings_keep_their_ranking_colour_in_every_figure(run_dir: Path) -> N
     assert labels[0].get_text().startswith("1. ")
     assert [t.get_color() for t in labels] == [color(i) for i in range(3)]
     ecdf = ecdf_figure(run, top=3)
-    for ax in ecdf.axes[:2]:
-        assert [line.get_color() for line in ax.get_lines()] == [color(i) for i in range(3)]
+    assert ecdf is not None
+    lines = ecdf.axes[0].get_lines()
+    assert [line.get_color() for line in lines] == [color(i) for i in range(3)]
     assert "40 replications per ordering" in (utility.get_suptitle() or "")
+
+
+def test_overlapping_ecdf_curves_differ_in_line_style_and_marker(run_dir: Path) -> None:
+    ecdf = ecdf_figure(RunFiles.read(run_dir), top=5)
+    assert ecdf is not None
+    lines = ecdf.axes[0].get_lines()
+    assert len(lines) == 5
+    assert len({line.get_linestyle() for line in lines}) >= 4
+    assert len({line.get_marker() for line in lines}) == 5
+    # Curves that coincide (tied orderings) put their markers at different places.
+    assert len({str(line.get_markevery()) for line in lines}) == 5
+
+
+def test_a_constant_metric_is_marked_not_drawn(run_dir: Path) -> None:
+    # The tiny scenario has no climate dynamics: final_climate is 0 in every replication.
+    ecdf = ecdf_figure(RunFiles.read(run_dir), top=3)
+    assert ecdf is not None
+    climate = ecdf.axes[1]
+    assert climate.get_lines() == []
+    assert any("constant: 0 in every replication" in t.get_text() for t in climate.texts)
+
+
+def test_the_utility_figure_plots_the_rankings_differences_to_the_best(run_dir: Path) -> None:
+    run = RunFiles.read(run_dir)
+    figure = utility_figure(run, top=5)
+    evidence = figure.axes[1]
+    assert "difference to the best" in evidence.get_xlabel()
+    rows = run.ranking[:5]
+    # One error bar per ordering, at ranking.csv's diff_best and its interval.
+    bars = [c for c in evidence.containers if c.lines[0] is not None]
+    assert len(bars) == len(rows)
+    for bar, row in zip(bars, rows, strict=True):
+        x = bar.lines[0].get_xdata()
+        assert float(x[0]) == row.diff_best
+        (segments,) = bar.lines[2]
+        low, high = segments.get_segments()[0][:, 0]
+        assert (low, high) == pytest.approx((row.diff_best_low, row.diff_best_high), abs=1e-12)
+    assert any(r.diff_best_high is not None and r.diff_best_high < 0 for r in rows)
 
 
 def test_without_rank_probabilities_the_heatmap_is_skipped(run_dir: Path, tmp_path: Path) -> None:
@@ -164,3 +206,20 @@ def test_replications_are_read_back_exactly(run_dir: Path) -> None:
     utility = run.replications([best.ordering], ("utility",))[best.ordering][:, 0]
     assert utility.shape == (40,)
     assert float(np.mean(utility)) == pytest.approx(best.mean, rel=1e-12)
+
+
+def test_compare_marks_a_metric_both_orderings_share_as_constant() -> None:
+    scenario = load_scenario(Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml")
+    metrics = ("visits_completed", "precedence_cost")
+    done = compare_orderings(scenario, ("a", "b"), ("b", "a"), metrics, replications=10, seed=1)
+    flat = tuning_figures.ecdf_figure(scenario, done, "visits_completed").axes[0]
+    assert flat.get_lines() == []
+    assert [t.get_text() for t in flat.texts] == [
+        "constant: 2 in every replication\nof both orderings; nothing to compare"
+    ]
+    # Each ordering constant, but not the same: a real difference, drawn.
+    apart = tuning_figures.ecdf_figure(scenario, done, "precedence_cost").axes[0]
+    lines = apart.get_lines()
+    assert len(lines) == 2
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()
+    assert lines[0].get_marker() != lines[1].get_marker()

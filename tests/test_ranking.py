@@ -207,3 +207,25 @@ def test_an_ordering_can_be_pinned_first() -> None:
     utility = rng.normal(size=(3, 50)) + np.array([[0.0], [0.1], [-1.0]])
     ranking = rank_orderings(ORDERINGS, utility, seed=11, first=0)
     assert ranking.order[0] == 0
+
+
+@pytest.mark.parametrize("counts", [None, np.array([200, 200, 40])])
+def test_differences_to_the_best_are_paired_t_intervals_on_shared_replications(
+    counts: np.ndarray | None,
+) -> None:
+    rng = np.random.default_rng(14)
+    shared = rng.normal(size=200)
+    utility = np.array([[0.0], [0.3], [-0.2]]) + shared + 0.4 * rng.normal(size=(3, 200))
+    ranking = rank_orderings(ORDERINGS, utility, seed=14, counts=counts)
+    best = ranking.order[0]
+    assert best == 1
+    assert ranking.diff_best[best] == ranking.diff_best_low[best] == ranking.diff_best_high[best]
+    assert ranking.diff_best[best] == 0.0
+    for i in (0, 2):
+        n = 200 if counts is None else int(counts[i])
+        d = utility[i, :n] - utility[best, :n]
+        half = stats.t.ppf(0.975, n - 1) * d.std(ddof=1) / np.sqrt(n)
+        assert ranking.diff_best[i] == pytest.approx(d.mean(), rel=1e-9)
+        assert ranking.diff_best_low[i] == pytest.approx(d.mean() - half, rel=1e-9)
+        assert ranking.diff_best_high[i] == pytest.approx(d.mean() + half, rel=1e-9)
+        assert ranking.diff_best_high[i] < 0  # common random numbers: clearly behind

@@ -26,6 +26,7 @@ from ..output.tuning_files import (
     write_comparison,
     write_variants,
 )
+from ..output.tuning_report import comparison_page, variants_page, write_page
 from ..schema import Scenario
 from ..stats.compare import QUANTILES
 from ..tuning import (
@@ -177,6 +178,7 @@ def _orderings(
         )
         document = write_comparison(directory, done)
         write_comparison_figures(directory, done)
+    write_page(directory, lambda: comparison_page(directory, done, document))
     if fmt == "json":
         click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
         return
@@ -313,6 +315,7 @@ def _variants(
         )
         done = compare_variant_results(a.result, b.result, chosen)
         document = write_variants(directory, a, b, done)
+    write_page(directory, lambda: variants_page(a, b, done, document))
     if fmt == "json":
         click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
         return

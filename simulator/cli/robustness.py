@@ -11,10 +11,12 @@ from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
+from ..output.tuning_figures import write_robustness_figures
 from ..output.tuning_files import (
     robustness_sentence,
     write_robustness,
 )
+from ..output.tuning_report import robustness_page, write_page
 from ..tuning import Base, parse_param, run_robustness
 from ..tuning.robustness import DEFAULT_SAMPLES, check_robustness
 from .main import main
@@ -77,6 +79,8 @@ def robustness(
             progress=bar,
         )
         document = write_robustness(directory, done)
+        write_robustness_figures(directory, done)
+    write_page(directory, lambda: robustness_page(directory, done, document))
     if fmt == "json":
         echo_json(document, directory)
         return

@@ -13,6 +13,7 @@ from ..executors import Executor
 from ..experiment import resolve_design
 from ..output.tuning_figures import write_sensitivity_figures
 from ..output.tuning_files import write_sensitivity
+from ..output.tuning_report import sensitivity_page, write_page
 from ..tuning import Base, parse_ordering, parse_param, run_sensitivity
 from ..tuning.sensitivity import DEFAULT_SAMPLES, METHODS, check_sensitivity
 from .main import main
@@ -125,6 +126,7 @@ def sensitivity(
         )
         document = write_sensitivity(directory, done)
         write_sensitivity_figures(directory, done)
+    write_page(directory, lambda: sensitivity_page(directory, done, document))
     if fmt == "json":
         echo_json(document, directory)
         return

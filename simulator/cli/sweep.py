@@ -14,6 +14,7 @@ from ..experiment import resolve_design
 from ..output.tables import ordering_text
 from ..output.tuning_figures import write_sweep_figures
 from ..output.tuning_files import tipping_sentence, write_sweep
+from ..output.tuning_report import sweep_page, write_page
 from ..tuning import Base, parse_vary, run_sweep
 from ..tuning.sweep import check_sweep
 from .main import main
@@ -75,6 +76,7 @@ def sweep(
         )
         document = write_sweep(directory, done)
         write_sweep_figures(directory, done)
+    write_page(directory, lambda: sweep_page(directory, done, document))
     if fmt == "json":
         echo_json(document, directory)
         return

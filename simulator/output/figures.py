@@ -25,7 +25,15 @@ from matplotlib.patches import Patch, Rectangle
 from ..distributions import FloatArray
 from ..errors import InputError
 from ..schema import Scenario, UntilGate, Visitor, WindowGate
-from .plotting import color, new_figure, ordering_label, save_png
+from .plotting import (
+    color,
+    constant,
+    line_style,
+    mark_constant,
+    new_figure,
+    ordering_label,
+    save_png,
+)
 from .runfiles import RankingRow, RunFiles
 
 TOP = 5
@@ -50,12 +58,15 @@ class FigureSpec:
 FIGURES = (
     FigureSpec(
         "utility.png",
-        "Utility distributions",
-        "The spread of utility over replications for the top orderings, best first. "
-        "The diamond is the mean with its confidence interval (the ranking's statistic); "
-        "the line across each violin is the median. Wide, overlapping violins are "
-        "normal: every ordering faces the same worlds, and the ranking rests on paired "
-        "differences, which are far less noisy than either distribution.",
+        "Utility distributions and the evidence",
+        "Left: the spread of utility over replications for the top orderings, best "
+        "first. The diamond is the mean with its confidence interval (the ranking's "
+        "statistic); the line across each violin is the median. Wide, overlapping "
+        "violins are normal: every ordering faces the same worlds. Right: the evidence "
+        "the ranking rests on, each ordering's mean difference to the best in the same "
+        "replications with its confidence interval (ranking.csv's diff_best columns). An "
+        "interval wholly left of 0 means that ordering is worse than the best; one that "
+        "reaches 0 means the two cannot be told apart with these replications.",
     ),
     FigureSpec(
         "rank_probabilities.png",
@@ -71,7 +82,9 @@ FIGURES = (
         "Empirical distribution functions for the top orderings: the share of "
         "replications at or below each value. Left: days until the first visit (a curve "
         "further left is faster; no visit at all counts as the horizon). Right: the "
-        "relationship climate at the end of the horizon (further right is warmer).",
+        "relationship climate at the end of the horizon (further right is warmer). Each "
+        "ordering has its own colour, line style and marker; a metric that is the same "
+        "in every replication is marked as constant instead of drawn.",
     ),
     FigureSpec(
         "timeline.png",
@@ -147,17 +160,59 @@ def _quantile_box(ax: Axes, run: RunFiles, row: RankingRow, i: int) -> bool:
     return True
 
 
+def _differences_panel(ax: Axes, rows: Sequence[RankingRow], percent: int) -> None:
+    """Each ordering's paired mean difference to the best with its interval, as the
+    ranking computed them (ranking.csv's diff_best columns); nothing is recomputed."""
+    ax.axvline(0.0, color="0.3", lw=1, ls="--")
+    for i, row in enumerate(rows):
+        if row.diff_best is None or row.diff_best_low is None or row.diff_best_high is None:
+            continue
+        ax.errorbar(
+            row.diff_best,
+            i,
+            xerr=[[row.diff_best - row.diff_best_low], [row.diff_best_high - row.diff_best]],
+            fmt="o",
+            color=color(i),
+            ms=6,
+            capsize=4,
+            lw=1.8,
+        )
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(
+        range(len(rows)),
+        [
+            "best"
+            if i == 0
+            else ""
+            if r.diff_best is None
+            else "identical in every replication"
+            if r.diff_best_low == r.diff_best_high == 0
+            else f"{r.diff_best:+.3f} [{r.diff_best_low:+.3f}, {r.diff_best_high:+.3f}]"
+            for i, r in enumerate(rows)
+        ],
+        fontsize=8,
+    )
+    ax.set_xlabel(f"paired difference to the best, mean and {percent}% CI")
+    ax.grid(axis="x", alpha=0.3)
+
+
 def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
-    """Violins of utility for the top orderings, with the mean, its CI and the median.
+    """Violins of utility for the top orderings (mean, CI and median marked), beside
+    the evidence: each one's paired difference to the best with its interval.
 
     A run that did not keep its replications shows boxes (25-75%) and whiskers
-    (5-95%) from the quantiles in summary.json instead of violins.
+    (5-95%) from the quantiles in summary.json instead of violins. A run whose ranking
+    has no differences to the best (written by an earlier visitsim) gets no second panel.
     """
     rows = run.ranking[:top]
     kept = run.kept_replications
     data = run.replications([r.ordering for r in rows], ("utility",)) if kept else {}
-    figure = new_figure(9.0, 1.3 + 0.55 * len(rows))
-    ax = figure.add_subplot()
+    evidence = any(r.diff_best is not None for r in rows[1:])
+    figure = new_figure(11.0 if evidence else 9.0, 1.5 + 0.55 * len(rows))
+    if evidence:
+        ax, diff_ax = figure.subplots(1, 2, sharey=True, width_ratios=(3, 2))
+    else:
+        ax = figure.add_subplot()
     percent = round(100 * run.summary.get("confidence", 0.95))
     boxes = False
     for i, row in enumerate(rows):
@@ -192,16 +247,14 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
     for i, tick in enumerate(ax.get_yticklabels()):
         tick.set_color(color(i))
     ax.set_ylim(len(rows) - 0.5, -0.5)
-    right = ax.secondary_yaxis("right")
-    right.set_yticks(
-        range(len(rows)),
-        [
-            f"{r.mean:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
-            + ("" if r.p_best is None else f"  P(best) {r.p_best:.2f}")
-            for r in rows
-        ],
-        fontsize=8,
-    )
+    means = [
+        f"{r.mean:.2f} [{r.ci_low:.2f}, {r.ci_high:.2f}]"
+        + ("" if r.p_best is None else f"  P(best) {r.p_best:.2f}")
+        for r in rows
+    ]
+    ax.secondary_yaxis("right").set_yticks(range(len(rows)), means, fontsize=8)
+    if evidence:
+        _differences_panel(diff_ax, rows, percent)
     ax.set_xlabel("utility (the scenario's objective), per replication")
     ax.grid(axis="x", alpha=0.3)
     handles = [Line2D([], [], marker="D", color="black", mfc="white", label=f"mean, {percent}% CI")]
@@ -210,6 +263,10 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
     if boxes:
         handles.append(
             Line2D([], [], color="0.5", lw=6, alpha=0.45, label="25-75%, whiskers 5-95%")
+        )
+    if evidence:
+        handles.append(
+            Line2D([], [], marker="o", color="0.3", label=f"difference to the best, {percent}% CI")
         )
     figure.legend(
         handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False
@@ -271,10 +328,14 @@ def ecdf_figure(run: RunFiles, top: int = TOP) -> Figure | None:
     data = run.replications([r.ordering for r in rows], metrics)
     figure = new_figure(9.5, 4.6)
     axes = figure.subplots(1, 2, sharey=True)
-    for i, row in enumerate(rows):
-        for ax, j in zip(axes, range(2), strict=True):
+    for ax, j in zip(axes, range(2), strict=True):
+        flat = constant([data[row.ordering][:, j] for row in rows])
+        if flat is not None:
+            mark_constant(ax, flat, f"the top {len(rows)} orderings")
+            continue
+        for i, row in enumerate(rows):
             values = data[row.ordering][:, j]
-            _ecdf(ax, values, values.size, color=color(i), lw=1.6, label=_label(run, row))
+            _ecdf(ax, values, values.size, lw=1.6, label=_label(run, row), **line_style(i))
     scenario = run.scenario
     axes[0].set_xlim(0, scenario.horizon_days)
     axes[0].set_xlabel(f"days to the first visit (no visit = {scenario.horizon_days:g})")
@@ -289,8 +350,8 @@ def ecdf_figure(run: RunFiles, top: int = TOP) -> Figure | None:
     for ax in axes:
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
-    handles, labels = axes[0].get_legend_handles_labels()
-    figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8, frameon=False)
+    handles, labels = max((ax.get_legend_handles_labels() for ax in axes), key=lambda h: len(h[0]))
+    figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
     _title(figure, run, f"time to the first visit and final climate, top {len(rows)} orderings")
     return figure
 

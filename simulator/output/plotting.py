@@ -9,17 +9,27 @@ state, no display needed.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..distributions import FloatArray
 from ..schema import Scenario
 from ..types import Ordering
 from . import files
 
 PALETTE = matplotlib.colormaps["tab10"].colors
 """Colours by position in the ranking: the best ordering is always the first colour."""
+LINESTYLES = ("-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2)))
+MARKERS = ("o", "s", "^", "D", "v")
+"""Line styles and markers by position, so overlapping curves stay apart in grey too."""
+DPI = 150
+"""Pixels per inch of every PNG: sharp on a slide (a 9-inch figure is 1350 px wide)."""
 
 
 def color(position: int) -> tuple[float, float, float]:
@@ -27,14 +37,50 @@ def color(position: int) -> tuple[float, float, float]:
     return PALETTE[position % len(PALETTE)]  # type: ignore[no-any-return]
 
 
+def line_style(position: int) -> dict[str, Any]:
+    """Colour, line style and a few markers of the curve of the ordering at this position."""
+    return {
+        "color": color(position),
+        "linestyle": LINESTYLES[position % len(LINESTYLES)],
+        "marker": MARKERS[position % len(MARKERS)],
+        "markevery": (0.03 * (position % len(MARKERS)), 0.12),
+        "markersize": 4.5,
+        "markerfacecolor": "white",
+    }
+
+
 def ordering_label(scenario: Scenario, ordering: Ordering) -> str:
     """A readable ordering: the visitors' family names joined by arrows."""
     return " → ".join(scenario.visitor(v).name.split()[-1] for v in ordering)
 
 
+def constant(samples: Sequence[FloatArray]) -> float | None:
+    """The one value every sample takes (missing values aside), or None if they vary."""
+    values = np.concatenate([np.asarray(x, dtype=np.float64).ravel() for x in samples])
+    values = values[~np.isnan(values)]
+    if values.size and values.min() == values.max():
+        return float(values[0])
+    return None
+
+
+def mark_constant(ax: Axes, value: float, who: str) -> None:
+    """Say on a panel that its metric is constant, instead of drawing a flat curve."""
+    ax.text(
+        0.5,
+        0.5,
+        f"constant: {value:g} in every replication\nof {who}; nothing to compare",
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="0.3",
+        bbox={"boxstyle": "round", "facecolor": "0.95", "edgecolor": "0.7"},
+    )
+
+
 def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
     """A figure of the standard size."""
-    return Figure(figsize=(width, height), dpi=110, layout="constrained")
+    return Figure(figsize=(width, height), dpi=DPI, layout="constrained")
 
 
 def save_png(figure: Figure, path: Path) -> None:

@@ -1,23 +1,21 @@
 """report.html: one self-contained page that answers the scenario's question.
 
 Built from the files of a results directory (through `runfiles.RunFiles`), never from a
-simulation, with a jinja2 template (`templates/report.html.j2`). Figures are embedded
-as base64 data URIs and the styles are inline, so the single file renders offline and
-can be sent as it is. The page holds the question, the recommendation and how sure it
-is, the predicted calendar, the ranking, the figures, the key assumptions with their
-source quotes, and the provenance of the run.
+simulation, with the run's sections (`templates/report.html.j2`) in the page every
+command shares (`page`). Figures are embedded as base64 data URIs and the styles are
+inline, so the single file renders offline and can be sent as it is. The page holds
+the question, the recommendation and how sure it is, the predicted calendar, the
+ranking, the figures, the key assumptions with their source quotes, and the
+provenance of the run.
 """
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import shlex
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from ..distributions import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
 from ..errors import InputError
@@ -27,6 +25,7 @@ from ..types import Ordering
 from . import files
 from .calendar import run_calendar, share_text
 from .figures import FIGURES, TOP, blocking_gates, opening_quantiles
+from .page import Provenance, embed_figure, provenance, render_page
 from .plotting import color
 from .runfiles import RankingRow, RunFiles
 from .terminal import compared_sentence
@@ -419,59 +418,31 @@ def _main_numbers(scenario: Scenario) -> list[tuple[str, str]]:
 # --- provenance and rendering --------------------------------------------------------
 
 
-def _provenance(run: RunFiles) -> dict[str, Any]:
+def _provenance(run: RunFiles) -> Provenance:
     m = run.manifest
-    command = m.get("command") or []
     design = m.get("design", run.design.get("design", ""))
     if design == "adaptive":
         settings = m.get("adaptive") or {}
         size = ", ".join(f"{k} {v}" for k, v in settings.items() if v is not None)
     else:
         size = f"{m.get('replications', run.ranking[0].replications):,} per ordering"
-    rows = [
-        ("Run folder", run.path.name),
-        ("Status", str(m.get("status", "unknown"))),
-        ("Scenario", f"{run.scenario.name} (hash {m.get('scenario', {}).get('hash', '?')})"),
-        ("Seed", str(m.get("seed", run.summary.get("seed", "")))),
-        ("Design", f"{design}: {size}"),
-        ("Executor", f"{m.get('executor', '')} ({m.get('workers', '')} workers)"),
-        ("Started", str(m.get("started", ""))),
-        ("Ended", str(m.get("ended") or "")),
-        ("Command", shlex.join(str(c) for c in command)),
-    ]
-    return {"rows": rows, "versions": sorted((m.get("versions") or {}).items())}
+    manifest = {"seed": run.summary.get("seed", ""), **m}
+    return provenance(run.path, manifest, run.scenario.name, f"{design}: {size}")
 
 
 def _figures(run: RunFiles) -> list[dict[str, str]]:
-    out = []
-    for spec in FIGURES:
-        path = run.path / "figures" / spec.name
-        if path.is_file():
-            data = base64.b64encode(path.read_bytes()).decode("ascii")
-            out.append(
-                {
-                    "id": spec.name.removesuffix(".png"),
-                    "title": spec.title,
-                    "caption": spec.caption,
-                    "src": f"data:image/png;base64,{data}",
-                }
-            )
-    return out
+    drawn = (
+        embed_figure(run.path / "figures", spec.name, spec.title, spec.caption) for spec in FIGURES
+    )
+    return [figure for figure in drawn if figure is not None]
 
 
 def render_report(run: RunFiles, *, top: int = TOP) -> str:
     """The report page of a run, as HTML text."""
-    environment = Environment(
-        loader=PackageLoader("simulator.output", "templates"),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    template = environment.get_template("report.html.j2")
     scenario = run.scenario
-    return template.render(
+    return render_page(
+        "report.html.j2",
+        command="report",
         scenario=scenario,
         size_text=run.size_text,
         adaptive=run.design.get("design") == "adaptive",

@@ -43,6 +43,9 @@ class RankingRow:
     sucra: float | None
     mcb_low: float | None
     mcb_high: float | None
+    diff_best: float | None  # paired mean difference to the best ordering (None: not computed)
+    diff_best_low: float | None
+    diff_best_high: float | None
     eliminated_at: int | None
 
 
@@ -85,6 +88,9 @@ def _ranking_rows(path: Path) -> tuple[RankingRow, ...]:
                 sucra=_number(row.get("sucra")),
                 mcb_low=_number(row.get("mcb_low")),
                 mcb_high=_number(row.get("mcb_high")),
+                diff_best=_number(row.get("diff_best")),
+                diff_best_low=_number(row.get("diff_best_low")),
+                diff_best_high=_number(row.get("diff_best_high")),
                 eliminated_at=None if not row.get("eliminated_at") else int(row["eliminated_at"]),
             )
             for row in _read_csv(path, RANKING_COLUMNS)

@@ -42,7 +42,8 @@ def _cell(x: float) -> str:
 def ranking_rows(
     ranking: Ranking, eliminated_at: Sequence[int | None] | None = None
 ) -> list[dict[str, Any]]:
-    """One row per ordering, best first, with the ranking's statistics.
+    """One row per ordering, best first, with the ranking's statistics (diff_best: the
+    paired mean difference to the best ordering, with its interval).
 
     `eliminated_at` (adaptive design) is the replication count at which the selection
     procedure dropped each ordering, None for those it kept.
@@ -59,6 +60,9 @@ def ranking_rows(
             "sucra": _num(float(ranking.sucra[k])),
             "mcb_low": _num(float(ranking.mcb_low[k])),
             "mcb_high": _num(float(ranking.mcb_high[k])),
+            "diff_best": _num(float(ranking.diff_best[k])),
+            "diff_best_low": _num(float(ranking.diff_best_low[k])),
+            "diff_best_high": _num(float(ranking.diff_best_high[k])),
             "eliminated_at": None if eliminated_at is None else eliminated_at[k],
         }
         for position, k in enumerate(ranking.order)

@@ -6,7 +6,8 @@
   confidence bands and the tipping points marked; for two, a map of the best ordering;
 * sensitivity: a tornado of the selected ordering's margin (its value with one
   assumption at LOW and at HIGH, the others as in the scenario), assumptions sorted
-  by their global influence.
+  by their global influence;
+* robustness: each ordering's regret in every sampled setting, most robust first.
 """
 
 from __future__ import annotations
@@ -16,20 +17,30 @@ import re
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from ..schema import Scenario
 from ..tuning.compare import OrderingComparison
+from ..tuning.robustness import Robustness
 from ..tuning.sensitivity import Sensitivity
 from ..tuning.sweep import Sweep
-from .plotting import color, new_figure, ordering_label, save_png
+from .plotting import (
+    color,
+    constant,
+    line_style,
+    mark_constant,
+    new_figure,
+    ordering_label,
+    save_png,
+)
 from .rundir import RunDirectory
 
 CURVES = 4
 """Orderings drawn in a 1-D sweep figure at most (those best somewhere come first)."""
 
 
-def _safe(name: str) -> str:
+def safe_name(name: str) -> str:
     """A metric name as part of a file name."""
     return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
 
@@ -39,18 +50,26 @@ def ecdf_figure(scenario: Scenario, done: OrderingComparison, metric: str) -> Fi
     figure = new_figure()
     ax = figure.add_subplot()
     values = done.result.metric(metric)
+    flat = constant(values)
+    if flat is not None:
+        mark_constant(ax, flat, "both orderings")
     for position, ordering in enumerate(done.orderings):
         x = np.sort(values[position][~np.isnan(values[position])])
-        if x.size:
+        if x.size and flat is None:
             y = np.arange(1, x.size + 1) / x.size
             ax.step(
-                x, y, where="post", color=color(position), label=ordering_label(scenario, ordering)
+                x,
+                y,
+                where="post",
+                label=ordering_label(scenario, ordering),
+                **line_style(position),
             )
     ax.set_xlabel(metric)
     ax.set_ylabel("share of replications at or below")
     ax.set_ylim(0, 1.02)
     ax.set_title(f"{scenario.name}: {metric}, {done.result.replications} replications")
-    ax.legend(loc="lower right")
+    if flat is None:
+        ax.legend(loc="lower right")
     ax.grid(alpha=0.3)
     return figure
 
@@ -84,7 +103,7 @@ def write_comparison_figures(directory: RunDirectory, done: OrderingComparison) 
     scenario = done.result.scenario
     for c in done.comparisons:
         for name, draw in (("ecdf", ecdf_figure), ("difference", difference_figure)):
-            file = f"figures/{name}_{_safe(c.metric)}.png"
+            file = f"figures/{name}_{safe_name(c.metric)}.png"
             save_png(draw(scenario, done, c.metric), directory.path / file)
             directory.manifest["files"].append(file)
 
@@ -213,4 +232,56 @@ def write_sensitivity_figures(directory: RunDirectory, s: Sensitivity) -> None:
     """figures/tornado.png."""
     file = "figures/tornado.png"
     save_png(tornado(s), directory.path / file)
+    directory.manifest["files"].append(file)
+
+
+REGRET_ROWS = 12
+"""Orderings drawn in the robustness figure at most (the most robust; all are in the CSV)."""
+
+
+def regret_figure(r: Robustness) -> Figure:
+    """Each ordering's regret in every sampled setting (a dot per setting), with its mean
+    and 90th percentile, most robust (lowest mean regret) at the top."""
+    scenario = r.base.scenario
+    shown = list(r.order[:REGRET_ROWS])
+    figure = new_figure(9.0, 1.6 + 0.45 * len(shown))
+    ax = figure.add_subplot()
+    settings = r.regret.shape[0]
+    spread = (np.arange(settings) % 7 - 3) * 0.07  # a fixed jitter: dots stay apart, PNG stable
+    for row, k in enumerate(shown):
+        ax.plot(r.regret[:, k], row + spread, "o", ms=3.5, color=color(row), alpha=0.55, lw=0)
+        ax.plot([r.regret_mean[k]] * 2, [row - 0.35, row + 0.35], color="black", lw=2)
+        ax.plot(r.regret_p90[k], row, "|", ms=14, mew=2, color="0.35")
+    ax.set_yticks(range(len(shown)), [ordering_label(scenario, r.orderings[k]) for k in shown])
+    for row, tick in enumerate(ax.get_yticklabels()):
+        tick.set_color(color(row))
+    right = ax.secondary_yaxis("right")
+    right.set_yticks(
+        range(len(shown)),
+        [f"best in {r.share_best[k]:.0%}" for k in shown],
+        fontsize=8,
+    )
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.axvline(0.0, color="0.3", lw=1, ls="--")
+    ax.set_xlabel("regret: the setting's best mean utility minus the ordering's own")
+    ax.grid(axis="x", alpha=0.3)
+    handles = [
+        Line2D([], [], marker="o", ls="", color="0.4", label="one sampled setting"),
+        Line2D([], [], color="black", lw=2, label="mean regret"),
+        Line2D([], [], marker="|", ls="", ms=10, mew=2, color="0.35", label="90th percentile"),
+    ]
+    figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    more = "" if len(r.orderings) <= len(shown) else f" (top {len(shown)} of {len(r.orderings)})"
+    figure.suptitle(
+        f"{scenario.name}: regret per ordering across {settings} settings{more}\n"
+        f"{r.replications} replications per setting, seed {r.seed}",
+        fontsize=10,
+    )
+    return figure
+
+
+def write_robustness_figures(directory: RunDirectory, r: Robustness) -> None:
+    """figures/regret.png."""
+    file = "figures/regret.png"
+    save_png(regret_figure(r), directory.path / file)
     directory.manifest["files"].append(file)

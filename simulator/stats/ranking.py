@@ -27,6 +27,9 @@ luck of its first replications against the others' longer record.
   An interval whose upper end is 0 rules the ordering out as best, unless its mean ties
   the highest mean (`mcb_contenders`); one whose lower end is 0 rules out that any
   other ordering is better.
+* Differences to the best: each ordering's paired mean difference X_i - X_best over
+  the replications the two share, with its Student-t interval (one comparison at a
+  time, unlike MCB): the evidence behind the ranking, which the figures plot.
 """
 
 from __future__ import annotations
@@ -68,6 +71,9 @@ class Ranking:
     sucra: FloatArray
     mcb_low: FloatArray
     mcb_high: FloatArray
+    diff_best: FloatArray  # X_i - X_best, paired; NaN above RANK_MATRIX_LIMIT
+    diff_best_low: FloatArray
+    diff_best_high: FloatArray
     rank_probabilities: FloatArray | None  # (orderings, ranks); None above the limit
     order: tuple[int, ...]
     confidence: float
@@ -264,20 +270,59 @@ def sucra(low: IntArray, high: IntArray) -> FloatArray:
     return (k - 1 - expected) / (k - 1)
 
 
+Pairwise = tuple[FloatArray, FloatArray, IntArray]
+"""Means and variances of X_i - X_l over the replications each pair shares, and their count."""
+
+
+def _pairwise(utility: FloatArray, counts: IntArray) -> Pairwise:
+    """Mean and variance of X_i - X_l over the replications the pair shares."""
+    k = utility.shape[0]
+    diff_mean = np.zeros((k, k))
+    diff_var = np.zeros((k, k))
+    shared = np.minimum(counts[:, None], counts[None, :])
+    for n in np.unique(counts):
+        members = np.nonzero(counts >= n)[0]
+        block = utility[members, :n]
+        means = block.mean(axis=1)
+        cov = np.atleast_2d(np.cov(block, ddof=1))
+        var = np.diag(cov)
+        pairs = shared[np.ix_(members, members)] == n
+        d_mean = means[:, None] - means[None, :]
+        d_var = var[:, None] + var[None, :] - 2.0 * cov
+        rows, cols = members[:, None], members[None, :]
+        diff_mean[rows, cols] = np.where(pairs, d_mean, diff_mean[rows, cols])
+        diff_var[rows, cols] = np.where(pairs, d_var, diff_var[rows, cols])
+    return diff_mean, np.maximum(diff_var, 0.0), shared
+
+
 def _mcb(
-    diff_mean: FloatArray, diff_var: FloatArray, n: int, confidence: float
+    diff_mean: FloatArray, diff_var: FloatArray, shared: IntArray, confidence: float
 ) -> tuple[FloatArray, FloatArray]:
     """Hsu's MCB intervals for mu_i - max_{l != i} mu_l from the pairwise differences'
-    means and variances over n common replications (Bonferroni over k - 1)."""
+    means and variances over `shared` common replications (Bonferroni over k - 1)."""
     k = diff_mean.shape[0]
     if k == 1:
         return np.zeros(1), np.zeros(1)
-    quantile = stats.t.ppf(1.0 - (1.0 - confidence) / (k - 1), n - 1)
-    width = quantile * np.sqrt(diff_var / n)
+    quantile = stats.t.ppf(1.0 - (1.0 - confidence) / (k - 1), shared - 1)
+    width = quantile * np.sqrt(diff_var / shared)
     off = ~np.eye(k, dtype=bool)
     lower = np.where(off, diff_mean - width, np.inf).min(axis=1)
     upper = np.where(off, diff_mean + width, np.inf).min(axis=1)
     return np.minimum(lower, 0.0), np.maximum(upper, 0.0)
+
+
+def differences_to(
+    pairwise: Pairwise, best: int, confidence: float
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """Each ordering's paired mean difference to `best` with its Student-t interval
+    (zero for `best` itself)."""
+    diff_mean, diff_var, shared = pairwise
+    n = shared[:, best]
+    half = stats.t.ppf(0.5 + confidence / 2, np.maximum(n - 1, 1)) * np.sqrt(diff_var[:, best] / n)
+    mean = diff_mean[:, best].copy()
+    half[best] = 0.0
+    mean[best] = 0.0
+    return mean, mean - half, mean + half
 
 
 def _assemble(
@@ -285,17 +330,24 @@ def _assemble(
     counts: IntArray,
     moments: tuple[FloatArray, FloatArray, FloatArray],
     boot: FloatArray,
-    mcb: tuple[FloatArray, FloatArray] | None,
+    pairwise: Pairwise | None,
     first: int | None,
     confidence: float,
 ) -> Ranking:
-    """A Ranking from means, sds and the means' variances, bootstrap means and MCB, all
-    on `counts` replications each."""
+    """A Ranking from means, sds and the means' variances, bootstrap means and the
+    pairwise differences (MCB and the differences to the best; None: too many orderings)."""
     mean, sd, variance = moments
     k = len(orderings)
     half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
     low, high = rank_bounds(boot)
-    mcb_low, mcb_high = (np.full(k, np.nan), np.full(k, np.nan)) if mcb is None else mcb
+    order = _order(mean, first)
+    missing = np.full(k, np.nan)
+    mcb_low, mcb_high = (missing, missing) if pairwise is None else _mcb(*pairwise, confidence)
+    to_best = (
+        (missing, missing, missing)
+        if pairwise is None
+        else differences_to(pairwise, order[0], confidence)
+    )
     return Ranking(
         orderings=orderings,
         replications=counts,
@@ -307,8 +359,11 @@ def _assemble(
         sucra=sucra(low, high),
         mcb_low=mcb_low,
         mcb_high=mcb_high,
+        diff_best=to_best[0],
+        diff_best_low=to_best[1],
+        diff_best_high=to_best[2],
         rank_probabilities=rank_matrix(low, high) if k <= RANK_MATRIX_LIMIT else None,
-        order=_order(mean, first),
+        order=order,
         confidence=confidence,
         compared_on=int(counts.min()),
     )
@@ -394,15 +449,16 @@ class UtilityStream:
             raise ValueError(f"{n} of {self.replications} replications arrived (need all, >= 2)")
         sd = np.sqrt(self.m2 / (n - 1))
         boot = self.bootstrap.means(float(self.mean[self.ref]), self.mean - self.mean[self.ref])
-        mcb = None
+        pairwise = None
         if self.comoment is not None:
             diagonal = np.diag(self.comoment)
             diff_var = (diagonal[:, None] + diagonal[None, :] - 2.0 * self.comoment) / (n - 1)
             diff_mean = self.mean[:, None] - self.mean[None, :]
-            mcb = _mcb(diff_mean, np.maximum(diff_var, 0.0), n, confidence)
+            shared = np.full((k, k), n, dtype=np.int64)
+            pairwise = (diff_mean, np.maximum(diff_var, 0.0), shared)
         counts = np.full(k, n, dtype=np.int64)
         return _assemble(
-            orderings, counts, (self.mean.copy(), sd, sd**2 / n), boot, mcb, first, confidence
+            orderings, counts, (self.mean.copy(), sd, sd**2 / n), boot, pairwise, first, confidence
         )
 
 
@@ -442,6 +498,12 @@ def rank_orderings(
     sd = np.sqrt(np.where(mask, (utility - own_mean[:, None]) ** 2, 0.0).sum(axis=1) / (counts - 1))
     mean, variance = paired_means(utility, counts, reference(counts, first))
     half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
+    order = _order(mean, first)
+    if k <= RANK_MATRIX_LIMIT:  # each pair on the replications it shares
+        to_best = differences_to(_pairwise(utility, counts), order[0], confidence)
+        shared = replace(
+            shared, diff_best=to_best[0], diff_best_low=to_best[1], diff_best_high=to_best[2]
+        )
     return replace(
         shared,
         replications=counts,
@@ -449,5 +511,5 @@ def rank_orderings(
         sd=sd,
         ci_low=mean - half,
         ci_high=mean + half,
-        order=_order(mean, first),
+        order=order,
     )

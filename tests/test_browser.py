@@ -1,0 +1,104 @@
+"""report.html in a real browser: nothing overflows a phone's or a laptop's screen, and
+every figure loads. Headless Chromium from Debian's `chromium` and `chromium-driver`
+packages (which `.ci/run` installs), driven by Selenium with both paths given, so
+nothing is downloaded; skipped, with the reason, where they are not installed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+from simulator.api import run_scenario
+
+from .test_figures import gated_scenario
+from .test_pages import run_command
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+WIDTHS = (1280, 420)
+"""A laptop and a phone, in CSS pixels."""
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
+        reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and "
+        "chromium-driver; .ci/run installs them)",
+    ),
+]
+
+LAYOUT = """
+const width = window.innerWidth;
+const outside = [];
+for (const element of document.body.querySelectorAll('*')) {
+  if (element.closest('.scroll')) continue;  // a wide table scrolls in its own box
+  const right = element.getBoundingClientRect().right;
+  if (right > width + 0.5) outside.push(`${element.tagName}.${element.className} ${right}`);
+}
+return {
+  width: width,
+  scrollWidth: document.documentElement.scrollWidth,
+  outside: outside,
+  images: Array.from(document.images).map(i => ({
+    loaded: i.complete && i.naturalWidth > 0, shown: i.getBoundingClientRect().width
+  })),
+};
+"""
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[webdriver.Chrome]:
+    """One headless Chromium session for every page and width."""
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """run's report (a small run) and a tuning command's page (robustness)."""
+    out = tmp_path_factory.mktemp("pages")
+    run = run_scenario(gated_scenario(), replications=20, seed=5, out=out).directory
+    return {
+        "run": run / "report.html",
+        "robustness": run_command("robustness", out) / "report.html",
+    }
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("name", ["run", "robustness"])
+def test_the_page_fits_the_screen_and_every_figure_loads(
+    browser: webdriver.Chrome, pages: dict[str, Path], name: str, width: int
+) -> None:
+    browser.set_window_size(width, 900)
+    browser.get(pages[name].as_uri())
+    layout: dict[str, Any] = browser.execute_script(LAYOUT)
+    assert layout["width"] == width
+    assert layout["scrollWidth"] <= layout["width"], "the page scrolls sideways"
+    assert layout["outside"] == [], "elements past the right edge, outside a scroll box"
+    assert layout["images"], "the page has its figures"
+    for image in layout["images"]:
+        assert image["loaded"], "a figure did not load"
+        assert 0 < image["shown"] <= width
