@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..output.terminal import scenario_summary, scenario_summary_text
+from ..output.terminal import output_width, scenario_summary, scenario_summary_text
 from ..scenario import load_scenario
 from .main import main
 from .options import scenario_options
@@ -29,4 +29,4 @@ def validate(scenario: Path, overrides: tuple[str, ...], fmt: str) -> None:
     if fmt == "json":
         click.echo(json.dumps(summary, indent=2))
     else:
-        click.echo(scenario_summary_text(summary))
+        click.echo(scenario_summary_text(summary, output_width()))
