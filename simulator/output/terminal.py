@@ -113,9 +113,8 @@ class Pieces:
     arrow, a dotted path after each dot. A narrow column then shows all of it on
     several lines instead of cutting it off."""
 
-    def __init__(self, text: str, separator: str = ARROW, style: str = "") -> None:
+    def __init__(self, text: str, separator: str = ARROW) -> None:
         self.text = text
-        self.style = style
         parts = text.split(separator)
         self.pieces = [p + separator for p in parts[:-1]] + [parts[-1]]
 
@@ -130,7 +129,7 @@ class Pieces:
             if lines[-1] and len(lines[-1]) + len(piece) > options.max_width:
                 lines.append("")
             lines[-1] += piece
-        yield Text("\n".join(lines), style=self.style, overflow="fold")
+        yield Text("\n".join(lines), overflow="fold")
 
 
 TABLE_ROWS = 30
