@@ -9,6 +9,7 @@ from importlib import resources
 from pathlib import Path
 
 from .errors import InputError
+from .output import files
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -41,8 +42,7 @@ def write_starter(name: str) -> Path:
     if not path.parent.is_dir():
         raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
     try:
-        with path.open("x", encoding="utf-8") as out:
-            out.write(text)
+        files.write_text(path, text, exclusive=True)
     except FileExistsError:
         raise InputError(
             f"{path} already exists; give another name, or remove the file first"

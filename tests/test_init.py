@@ -57,6 +57,7 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
         f"error: {path} already exists; give another name, or remove the file first\n"
     )
     assert path.read_text() == "name: mine\n"
+    assert list(tmp_path.iterdir()) == [path]  # no temporary file left behind
 
 
 @pytest.mark.parametrize(
