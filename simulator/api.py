@@ -42,6 +42,7 @@ from .output.rundir import (
     source_hash,
 )
 from .output.runfiles import RunFiles
+from .output.tables import ordering_arrows
 from .scenario import load_scenario, scenario_hash
 from .schema import Scenario, metric_names
 from .stats.ranking import Ranking, rank_orderings
@@ -95,7 +96,7 @@ class Run:
     @property
     def recommendation(self) -> str:
         """One sentence: what to do, and how sure that is."""
-        best = " → ".join(self.result.scenario.visitor(v).name for v in self.ranking.best)
+        best = ordering_arrows(self.ranking.best)
         p_best = self.ranking.p_best[self.ranking.order[0]]
         if self.design["design"] == "adaptive":
             return f"Selected: {best}. {self.design['guarantee']}"

@@ -80,7 +80,7 @@ class ReplicationFailed(SimulatorError):
                 f"failed (seed {self.seed}): {self.error}"
             )
         return (
-            f"replication {self.replication} of ordering {','.join(self.ordering)} failed "
+            f"replication {self.replication} of ordering {'→'.join(self.ordering)} failed "
             f"(seed {self.seed}): {self.error}"
         )
 
@@ -762,7 +762,7 @@ def replay_replication(
             0.0,
             "start",
             None,
-            f"plan {' -> '.join(ordering)}; climate starts at {draws.initial_climate:+.2f}",
+            f"plan {'→'.join(ordering)}; climate starts at {draws.initial_climate:+.2f}",
         )
     ]
     for g, gate in enumerate(scenario.gates):

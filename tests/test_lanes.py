@@ -35,3 +35,12 @@ def test_a_long_horizon_fits_80_columns() -> None:
     assert all(len(line) <= 80 for line in chart)
     assert chart[-1].startswith("13 days a column:")
     assert chart[2] == "kerry"  # no events, an empty lane
+
+
+def test_the_chart_narrows_to_the_width_it_is_given() -> None:
+    ids = ["trade_representative", "kerry"]
+    trace = [TraceEvent(0.0, "request", ids[0], ""), TraceEvent(150.0, "visit", ids[0], "")]
+    chart = lanes(trace, ids, START, 200, width=50)
+    assert all(len(line) <= 50 for line in chart), chart
+    assert chart[1].startswith("trade_representative  ?")
+    assert chart[-2].startswith("8 days a column:")

@@ -488,7 +488,7 @@ def test_the_cli_reports_a_failing_replication_and_replays_it(
     path = run_dir(tmp_path)
     resolved = path / "scenario.resolved.yaml"
     assert (
-        "error: replication 42 of ordering kerry,yellen,blinken,raimondo failed (seed 1): "
+        "error: replication 42 of ordering kerry→yellen→blinken→raimondo failed (seed 1): "
         "ZeroDivisionError: a bug in the model" in result.stderr
     )
     hint = f"visitsim run {resolved} --replay kerry,yellen,blinken,raimondo:42 --seed 1"
@@ -498,7 +498,7 @@ def test_the_cli_reports_a_failing_replication_and_replays_it(
         "run", resolved, "--replay", "kerry,yellen,blinken,raimondo:42", "--seed", "1"
     )
     assert replayed.exit_code == 1
-    assert "replication 42 of kerry -> yellen -> blinken -> raimondo (seed 1)" in replayed.stdout
+    assert "replication 42 of kerry→yellen→blinken→raimondo (seed 1)" in replayed.stdout
     assert "error: ZeroDivisionError: a bug in the model" in replayed.stderr
 
 
@@ -513,7 +513,7 @@ def test_a_non_finite_utility_fails_the_run(
 
     monkeypatch.setattr(experiment, "simulate", nan_utility)
     with pytest.raises(
-        ReplicationFailed, match=r"replication 0 of ordering c,b,a .*utility is nan"
+        ReplicationFailed, match=r"replication 0 of ordering c→b→a .*utility is nan"
     ):
         run_fixed(SHOCKY, replications=20, seed=1)
 
@@ -537,10 +537,7 @@ def test_a_replay_gives_the_runs_record_and_a_readable_timeline(tmp_path: Path) 
     result = invoke("run", FLAGSHIP, "--replay", "yellen,blinken,kerry,raimondo:5", "--seed", "9")
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert (
-        lines[0]
-        == "us_china_2023: replication 5 of yellen -> blinken -> kerry -> raimondo (seed 9)"
-    )
+    assert lines[0] == "us_china_2023: replication 5 of yellen→blinken→kerry→raimondo (seed 9)"
     text = result.stdout
     for phrase in ("asks for a visit", "host accepts", "gate debt_ceiling opens", "window g7"):
         assert phrase in text

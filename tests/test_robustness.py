@@ -91,7 +91,7 @@ def test_cli_robustness_json_and_table(tmp_path: Path) -> None:
         "--executor", "serial", "--out", tmp_path,
     )  # fmt: skip
     assert table.exit_code == 0, table.output
-    assert "Lowest mean regret across 3 settings: a,b" in table.stdout
+    assert "Lowest mean regret across 3 settings: a→b" in table.stdout
 
 
 @pytest.mark.parametrize(

@@ -120,7 +120,7 @@ def test_cli_sensitivity_json_and_files(tmp_path: Path) -> None:
         "-n", "10", "--executor", "serial", "--out", tmp_path,
     )  # fmt: skip
     assert table.exit_code == 0, table.output
-    assert "Selected ordering: a → b" in table.stdout
+    assert "Selected ordering: a→b;" in table.stdout
 
 
 @pytest.mark.parametrize(

@@ -113,7 +113,7 @@ def test_cli_sweep_json_and_files(tmp_path: Path) -> None:
     [tip] = document["tipping_points"]
     assert tip["after"] == ["b", "a"]
     assert abs(tip["at"] - 1.0) <= 0.01
-    assert "becomes b,a" in tip["statement"]
+    assert "becomes b→a (was a→b)" in tip["statement"]
     folder = Path(document["results"])
     assert json.loads((folder / "manifest.json").read_text())["status"] == "complete"
     header = (folder / "sweep.csv").read_text().splitlines()[0]

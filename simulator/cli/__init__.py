@@ -6,11 +6,23 @@ calls one API function and prints. Importing the modules registers the commands.
 
 from __future__ import annotations
 
-from . import compare, report, reproduce, robustness, run, schema, sensitivity, sweep, validate
+from . import (
+    compare,
+    init,
+    report,
+    reproduce,
+    robustness,
+    run,
+    schema,
+    sensitivity,
+    sweep,
+    validate,
+)
 from .main import main
 
 __all__ = [
     "compare",
+    "init",
     "main",
     "report",
     "reproduce",

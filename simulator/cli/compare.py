@@ -14,8 +14,8 @@ from ..errors import InputError
 from ..executors import Executor
 from ..experiment import ExperimentResult, resolve_design
 from ..output.rundir import argv
-from ..output.tables import ordering_text
-from ..output.terminal import LazyProgress
+from ..output.tables import ordering_arrows
+from ..output.terminal import LazyProgress, Pieces, Printer
 from ..output.tuning_figures import write_comparison_figures
 from ..output.tuning_files import (
     Document,
@@ -41,10 +41,6 @@ from ..tuning.compare import Variant
 from ..tuning.inputs import Base
 from .main import main
 from .options import executor_options, format_option, out_option, quiet_option
-
-
-def _arrow(ordering: list[str] | tuple[str, ...]) -> str:
-    return " → ".join(ordering)
 
 
 def _p(x: float | None) -> str:
@@ -182,31 +178,41 @@ def _orderings(
     if fmt == "json":
         click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
         return
-    _print_orderings(scenario, document)
-    console = Console()
+    console = Printer()
+    _print_orderings(console, scenario, document)
     for c in done.comparisons:
         console.print(comparison_sentence(c))
-    console.print(f"Results: {directory.path}")
+    console.lines([f"Results: {directory.path}"])
 
 
-def _print_orderings(scenario: Scenario, document: Document) -> None:
-    console = Console()
+def _print_orderings(console: Printer, scenario: Scenario, document: Document) -> None:
     console.print(
-        f"{scenario.name}: {document['replications']} replications (seed {document['seed']})\n"
-        f"  A: {_arrow(document['a'])}\n  B: {_arrow(document['b'])}"
+        f"{scenario.name}: {document['replications']} replications (seed {document['seed']})",
+        f"  A: {ordering_arrows(document['a'])}",
+        f"  B: {ordering_arrows(document['b'])}",
     )
     percent = round(document["confidence"] * 100)
     means = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0), caption_justify="left")
     tests = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0), caption_justify="left")
     for name in ("metric", "mean A", "mean B", f"A − B [{percent}% CI]", "A wins", "B wins"):
-        means.add_column(name, justify="left" if name == "metric" else "right", no_wrap=True)
+        means.add_column(
+            name,
+            justify="left" if name == "metric" else "right",
+            no_wrap=name != "metric",
+            overflow="fold",
+        )
     for name in ("metric", "Wilcoxon", "KS", "r", "d_z", "dominates", "crosses"):
-        tests.add_column(name, justify="left" if name == "metric" else "right", no_wrap=True)
+        tests.add_column(
+            name,
+            justify="left" if name == "metric" else "right",
+            no_wrap=name != "metric",
+            overflow="fold",
+        )
     for m in document["metrics"]:
         d = m["difference"]
         name = m["metric"] + (" ↓" if m["better"] == "lower" else "")
         means.add_row(
-            name,
+            Pieces(name, "."),
             _p(m["mean_a"]),
             _p(m["mean_b"]),
             "identical"
@@ -216,7 +222,7 @@ def _print_orderings(scenario: Scenario, document: Document) -> None:
             _share(m["p_b_better"]),
         )
         tests.add_row(
-            name,
+            Pieces(name, "."),
             _pv(m["wilcoxon"]["p_value"]),
             "–" if m["ks"] is None else _pv(m["ks"]["p_value"]),
             f"{m['rank_biserial']:+.2f}",
@@ -239,14 +245,14 @@ def _print_orderings(scenario: Scenario, document: Document) -> None:
         title="quantiles",
         title_justify="left",
     )
-    quantiles.add_column("metric")
-    quantiles.add_column("")
+    quantiles.add_column("metric", overflow="fold")
+    quantiles.add_column("", no_wrap=True)
     for q in QUANTILES:
-        quantiles.add_column(f"{q:.0%}", justify="right")
+        quantiles.add_column(f"{q:.0%}", justify="right", overflow="fold")
     for m in document["metrics"]:
         for key, label in (("a", "A"), ("b", "B"), ("difference", "A − B")):
             quantiles.add_row(
-                m["metric"] if key == "a" else "",
+                Pieces(m["metric"] if key == "a" else "", "."),
                 label,
                 *(_p(m["quantiles"][f"q{round(q * 100):02d}"][key]) for q in QUANTILES),
             )
@@ -319,7 +325,7 @@ def _variants(
     if fmt == "json":
         click.echo(json.dumps(document | {"results": str(directory.path)}, indent=2))
         return
-    console = Console()
+    console = Printer()
     console.print(
         f"A: {a.source} ({document['a']['scenario']}, {a.kind}, "
         f"{document['a']['replications']} replications, seed {document['a']['seed']})\n"
@@ -329,7 +335,12 @@ def _variants(
     percent = round(done.confidence * 100)
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0))
     for name in ("#A", "#B", "ordering", "mean A", "mean B", f"A − B [{percent}% CI]"):
-        table.add_column(name, justify="left" if name == "ordering" else "right", no_wrap=True)
+        table.add_column(
+            name,
+            justify="left" if name == "ordering" else "right",
+            no_wrap=name != "ordering",
+            overflow="fold",
+        )
     table.caption = "#A, #B: rank by mean utility in A and in B."
     table.caption_justify = "left"
     utility = done.metrics[0]
@@ -338,7 +349,7 @@ def _variants(
         table.add_row(
             str(done.rank_a[k]),
             str(done.rank_b[k]),
-            ordering_text(done.orderings[k]).replace(",", "→"),
+            Pieces(ordering_arrows(done.orderings[k])),
             f"{utility.mean_a[k]:.2f}",
             f"{utility.mean_b[k]:.2f}",
             f"{d.mean:.3f} [{d.ci_low:.3f}, {d.ci_high:.3f}]",
@@ -350,10 +361,11 @@ def _variants(
         console.print(
             "Largest rank moves: "
             + "; ".join(
-                f"{ordering_text(m['ordering'])} {m['rank_a']} → {m['rank_b']}" for m in moves
+                f"{ordering_arrows(m['ordering'])} from {m['rank_a']} to {m['rank_b']}"
+                for m in moves
             )
         )
     if len(done.metrics) > 1:
         others = ", ".join(m.metric for m in done.metrics[1:])
         console.print(f"Per-ordering differences of {others} are in variants.csv.")
-    console.print(f"Results: {directory.path}")
+    console.lines([f"Results: {directory.path}"])

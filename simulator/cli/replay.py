@@ -17,6 +17,8 @@ import click
 from ..constraints import candidate_orderings
 from ..experiment import Replay, parse_replay, replay_replication
 from ..output.lanes import lanes
+from ..output.tables import ordering_arrows
+from ..output.terminal import output_width, wrap
 from ..schema import Scenario
 
 
@@ -31,7 +33,7 @@ def replay(scenario: Scenario, which: str | None, seed: int | None, fmt: str) ->
     if fmt == "json":
         click.echo(json.dumps(_document(scenario, done), indent=2))
     else:
-        for line in _lines(scenario, done):
+        for line in _lines(scenario, done, output_width()):
             click.echo(line)
     if done.error is not None:
         click.echo(f"error: {done.error}", err=True)
@@ -71,18 +73,22 @@ def _document(scenario: Scenario, done: Replay) -> dict[str, Any]:
     }
 
 
-def _lines(scenario: Scenario, done: Replay) -> list[str]:
+def _lines(scenario: Scenario, done: Replay, width: int) -> list[str]:
+    """The timeline, lane chart and outcome as lines of at most `width` characters; an
+    event's text wraps under itself."""
     head = (
         f"{scenario.name}: replication {done.replication} of "
-        f"{' -> '.join(done.ordering)} (seed {done.seed})"
+        f"{ordering_arrows(done.ordering)} (seed {done.seed})"
     )
-    width = max([len(e.visitor or "") for e in done.trace] + [3])
-    lines = [head, "", f"{'day':>7}  {'date':<10}  {'who':<{width}}  event"]
+    who_width = max([len(e.visitor or "") for e in done.trace] + [3])
+    indent = " " * (7 + 2 + 10 + 2 + who_width + 2)
+    lines = [*wrap(head, width), "", f"{'day':>7}  {'date':<10}  {'who':<{who_width}}  event"]
     for e in done.trace:
         who = e.visitor or ""
-        lines.append(f"{e.day:7.1f}  {_date(scenario, e.day):<10}  {who:<{width}}  {e.text}")
+        event = f"{e.day:7.1f}  {_date(scenario, e.day):<10}  {who:<{who_width}}  {e.text}"
+        lines += wrap(event, width, indent)
     lines += ["", "the visitors side by side:"]
-    lines += lanes(done.trace, done.ordering, scenario.start, scenario.horizon_days)
+    lines += lanes(done.trace, done.ordering, scenario.start, scenario.horizon_days, width)
     if done.record is not None:
         lines += ["", "outcome:"]
         for metric, x in zip(done.metrics, done.record, strict=True):

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
+from ..output.tables import ordering_arrows
+from ..output.terminal import Pieces, Printer
 from ..output.tuning_figures import write_robustness_figures
 from ..output.tuning_files import (
     robustness_sentence,
@@ -84,7 +85,7 @@ def robustness(
     if fmt == "json":
         echo_json(document, directory)
         return
-    console = Console()
+    console = Printer()
     table = Table(
         title=f"{base.scenario.name}: {len(done.orderings)} orderings in {len(done.settings)} "
         f"settings x {done.replications} replications (seed {done.seed})",
@@ -98,13 +99,13 @@ def robustness(
         padding=(0, 1, 0, 0),
     )
     table.add_column("rank", justify="right")
-    table.add_column("ordering", no_wrap=True)
+    table.add_column("ordering")
     for name in ("mean", "worst", "regret", "p90", "max", "best"):
-        table.add_column(name, justify="right", no_wrap=True)
+        table.add_column(name, justify="right", no_wrap=True, overflow="fold")
     for row in document["orderings"][:ROWS]:
         table.add_row(
             str(row["rank"]),
-            "→".join(row["ordering"]),
+            Pieces(ordering_arrows(row["ordering"])),
             f"{row['mean_utility']:.2f}",
             f"{row['worst']:.2f}",
             f"{row['regret_mean']:.3f}",
@@ -116,4 +117,4 @@ def robustness(
         table.caption += f" {len(done.orderings) - ROWS} more orderings in robustness.csv."
     console.print(table)
     console.print(robustness_sentence(done))
-    console.print(f"Results: {directory.path}")
+    console.lines([f"Results: {directory.path}"])

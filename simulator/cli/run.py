@@ -22,9 +22,11 @@ from ..output.calendar import Calendar, calendar_lines
 from ..output.rundir import argv
 from ..output.terminal import (
     LazyProgress,
+    Printer,
     design_sentence,
     mcb_sentence,
     ranking_document,
+    ranking_legend,
     ranking_table,
 )
 from ..scenario import load_scenario
@@ -320,7 +322,7 @@ def _print_run(done: Run, fmt: str, calendar_texts: tuple[str, ...] = ()) -> Non
             document["calendars"] = [c.document() for c in calendars]
         click.echo(json.dumps(document, indent=2))
         return
-    console = Console()
+    console = Printer()
     how = "knockout tournament" if done.design.get("rounds") else "KN"
     size = (
         f"adaptive {how}, {done.design['replications_total']:,} replications"
@@ -331,13 +333,16 @@ def _print_run(done: Run, fmt: str, calendar_texts: tuple[str, ...] = ()) -> Non
         f"{loaded.name}: {len(done.result.orderings)} orderings, {size}, seed {done.result.seed}"
     )
     console.print(ranking_table(done.ranking, done.design, title))
-    for line in (done.recommendation, mcb_sentence(done.ranking), design_sentence(done.design)):
+    for line in (
+        ranking_legend(done.ranking, done.design),
+        done.recommendation,
+        mcb_sentence(done.ranking),
+        design_sentence(done.design),
+    ):
         if line:
             console.print(line)
     for calendar in calendars:
-        click.echo()
-        for text in calendar_lines(calendar, console.width):
-            click.echo(text)
+        console.lines(["", *calendar_lines(calendar, console.width)])
     if calendars:
-        click.echo()
-    console.print(f"Results: {done.directory}")
+        console.lines([""])
+    console.lines([f"Results: {done.directory}"])

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
+from ..output.tables import ordering_arrows
+from ..output.terminal import Pieces, Printer
 from ..output.tuning_figures import write_sensitivity_figures
 from ..output.tuning_files import write_sensitivity
 from ..output.tuning_report import sensitivity_page, write_page
@@ -130,8 +131,8 @@ def sensitivity(
     if fmt == "json":
         echo_json(document, directory)
         return
-    console = Console()
-    selected = " → ".join(document["selected"])
+    console = Printer()
+    selected = ordering_arrows(document["selected"])
     margin = done.outputs[0]
     behind = (
         f" (negative: at {done.replications} replications another ordering comes out ahead)"
@@ -153,17 +154,17 @@ def sensitivity(
         pad_edge=False,
         padding=(0, 1, 0, 0),
     )
-    table.add_column("assumption", no_wrap=True)
+    table.add_column("assumption")
     headers = ("mu*", "mu", "sigma") if method == "morris" else ("ST [95% CI]", "S1")
     for h in (*headers, "at LOW", "at HIGH"):
-        table.add_column(h, justify="right", no_wrap=True)
+        table.add_column(h, justify="right", no_wrap=True, overflow="fold")
     for row in (r for r in document["indices"] if r["output"] == "margin"):
         if method == "morris":
             cells = [_f(row["mu_star"]), _f(row["mu"]), _f(row["sigma"])]
         else:
             ci = f"[{_f(row['total_ci_low'])}, {_f(row['total_ci_high'])}]"
             cells = [f"{_f(row['total'])} {ci}", _f(row["first"])]
-        table.add_row(row["parameter"], *cells, _f(row["at_low"]), _f(row["at_high"]))
+        table.add_row(Pieces(row["parameter"], "."), *cells, _f(row["at_low"]), _f(row["at_high"]))
     console.print(table)
     measure = "mu*" if method == "morris" else "ST"
     for out_indices in done.outputs[1:]:
@@ -171,6 +172,6 @@ def sensitivity(
         listing = ", ".join(
             f"{done.assumptions[i].path} {out_indices.influence[i]:.3g}" for i in ranked
         )
-        ordering = out_indices.output.removeprefix("mean:").replace(",", "→")
+        ordering = ordering_arrows(out_indices.output.removeprefix("mean:").split(","))
         console.print(f"Mean utility of {ordering}: {measure} {listing}")
-    console.print(f"Results: {directory.path}")
+    console.lines([f"Results: {directory.path}"])

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import click
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
-from ..output.tables import ordering_text
+from ..output.tables import ordering_arrows
+from ..output.terminal import Pieces, Printer
 from ..output.tuning_figures import write_sweep_figures
 from ..output.tuning_files import tipping_sentence, write_sweep
 from ..output.tuning_report import sweep_page, write_page
@@ -80,7 +80,7 @@ def sweep(
     if fmt == "json":
         echo_json(document, directory)
         return
-    console = Console()
+    console = Printer()
     table = Table(
         title=f"{base.scenario.name}: {len(done.orderings)} orderings x {done.replications} "
         f"replications per point (seed {done.seed})",
@@ -89,16 +89,16 @@ def sweep(
         pad_edge=False,
     )
     for a in done.axes:
-        table.add_column(a.path, justify="right")
-    table.add_column("best ordering", no_wrap=True)
-    table.add_column("margin over runner-up", justify="right", no_wrap=True)
+        table.add_column(Pieces(a.path, "."), justify="right", overflow="fold")
+    table.add_column("best ordering")
+    table.add_column("margin over runner-up", justify="right", overflow="fold")
     for p in done.points:
         if not p.grid:
             continue
         m = p.margin
         table.add_row(
             *(f"{v:g}" for v in p.values),
-            ordering_text(done.orderings[p.best]).replace(",", "→"),
+            Pieces(ordering_arrows(done.orderings[p.best])),
             f"{m.mean:.3f} [{m.ci_low:.3f}, {m.ci_high:.3f}]",
         )
     console.print(table)
@@ -106,4 +106,4 @@ def sweep(
         console.print("The best ordering is the same at every grid point: no tipping point.")
     for t in done.tipping_points:
         console.print(tipping_sentence(done, t))
-    console.print(f"Results: {directory.path}")
+    console.lines([f"Results: {directory.path}"])

@@ -1,4 +1,5 @@
-"""`visitsim validate`: check a scenario and summarise it."""
+"""`visitsim validate`: check a scenario, summarise it, and warn about objective terms
+that cannot change the ranking."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 
 import click
 
-from ..output.terminal import scenario_summary, scenario_summary_text
+from ..lint import constant_terms
+from ..output.terminal import output_width, scenario_summary, scenario_summary_text, wrap
 from ..scenario import load_scenario
 from .main import main
 from .options import format_option, quiet_option, scenario_options
@@ -16,13 +18,22 @@ from .options import format_option, quiet_option, scenario_options
 @main.command()
 @scenario_options
 @format_option
-@quiet_option("No summary: print nothing unless SCENARIO is invalid (the exit status says).")
+@quiet_option("No summary: print only warnings, unless SCENARIO is invalid (the exit status says).")
 def validate(scenario: Path, overrides: tuple[str, ...], fmt: str, quiet: bool) -> None:
-    """Check SCENARIO: print its errors (file:line: field: problem) or a summary."""
-    summary = scenario_summary(load_scenario(scenario, overrides))
-    if quiet:
+    """Check SCENARIO: print its errors (file:line: field: problem) or a summary.
+
+    A valid scenario whose objective weighs a term that is the same under every ordering
+    gets a `warning:` line per such term on stderr (`warnings` in JSON); the exit status
+    is still 0.
+    """
+    loaded = load_scenario(scenario, overrides)
+    warnings = constant_terms(loaded)
+    summary = scenario_summary(loaded)
+    if fmt == "json" and not quiet:
+        click.echo(json.dumps(summary | {"warnings": warnings}, indent=2))
         return
-    if fmt == "json":
-        click.echo(json.dumps(summary, indent=2))
-    else:
-        click.echo(scenario_summary_text(summary))
+    width = output_width()
+    if not quiet:
+        click.echo(scenario_summary_text(summary, width))
+    for warning in warnings:
+        click.echo("\n".join(wrap(f"warning: {warning}", width, "  ")), err=True)

@@ -40,10 +40,12 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def write_bytes(path: Path, data: bytes) -> None:
+def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Write to a temporary name in the same folder, fsync, then rename into place.
 
     Signals are held meanwhile, so an interrupt cannot leave the temporary file behind.
+    `exclusive`: never replace an existing file (FileExistsError); the temporary file
+    is linked to `path` instead of renamed, which fails if `path` exists.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     with signals_held():
@@ -55,15 +57,19 @@ def write_bytes(path: Path, data: bytes) -> None:
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-            os.replace(tmp, path)
+            if exclusive:
+                os.link(tmp, path)
+                Path(tmp).unlink()
+            else:
+                os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
 
 
-def write_text(path: Path, text: str) -> None:
-    """Atomically write UTF-8 text."""
-    write_bytes(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, *, exclusive: bool = False) -> None:
+    """Atomically write UTF-8 text (`exclusive`: to a new file only, see `write_bytes`)."""
+    write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
 
 
 def write_json(path: Path, document: Any) -> None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import textwrap
 from collections.abc import Sequence
 
 from ..model import TraceEvent
 
 WIDTH = 60
-"""Columns of the lane chart (fits 80 columns with the labels)."""
+"""Most columns of the lane chart (fits 80 columns with the labels)."""
 
 _RANK = {" ": 0, "·": 1, "?": 2, "p": 3, "x": 4, "V": 5}
 # The state each kind of event starts; other kinds (retry, postpone, waive) change nothing.
@@ -52,12 +53,17 @@ def _segments(events: Sequence[TraceEvent], horizon: float) -> list[tuple[float,
 
 
 def lanes(
-    trace: Sequence[TraceEvent], ids: Sequence[str], start: dt.date, horizon: float
+    trace: Sequence[TraceEvent],
+    ids: Sequence[str],
+    start: dt.date,
+    horizon: float,
+    width: int = 80,
 ) -> list[str]:
-    """The lane chart as lines of text: a date axis, one lane per visitor, a legend."""
-    per_day = max(1, math.ceil(horizon / WIDTH))
-    columns = math.ceil(horizon / per_day)
+    """The lane chart as lines of text of at most `width` characters (the chart keeps
+    at least 10 columns): a date axis, one lane per visitor, a legend."""
     label = max(len(v) for v in ids)
+    per_day = max(1, math.ceil(horizon / max(10, min(WIDTH, width - label - 2))))
+    columns = math.ceil(horizon / per_day)
     lines = []
     axis = [" "] * columns
     for c in range(0, columns, 15):
@@ -75,8 +81,8 @@ def lanes(
                 if _RANK[state] > _RANK[cells[c]]:
                     cells[c] = state
         lines.append(f"{v:<{label}}  {''.join(cells)}".rstrip())
-    lines.append(
+    legend = (
         f"{per_day} day{'s' if per_day > 1 else ''} a column: "
         "? asked, p preparing, V visiting, · waiting, x gave up"
     )
-    return lines
+    return lines + textwrap.wrap(legend, width)

@@ -31,6 +31,14 @@ def ordering_text(ordering: Ordering) -> str:
     return ",".join(ordering)
 
 
+ARROW = "→"
+
+
+def ordering_arrows(ordering: Sequence[str]) -> str:
+    """An ordering as output shows it, in tables and sentences: a→b→c."""
+    return ARROW.join(ordering)
+
+
 def _num(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 

@@ -1,12 +1,22 @@
-"""What the command line shows: rich tables and plain-data documents for --format json."""
+"""What the command line shows: rich tables and plain-data documents for --format json.
+
+Everything printed on stdout fits the terminal's width, or `COLUMNS`, or 80 columns
+when the output is not a terminal, and no line ends in spaces.
+"""
 
 from __future__ import annotations
 
+import copy
+import re
+import textwrap
 import time
+from collections.abc import Iterable, Iterator
 from typing import Any
 
+import numpy as np
 from rich import box
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
+from rich.measure import Measurement
 from rich.progress import Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
@@ -14,9 +24,112 @@ from rich.text import Text
 from ..constraints import candidate_orderings
 from ..schema import Scenario, UntilGate, WindowGate
 from ..stats.ranking import Ranking
-from .tables import ranking_rows
+from .tables import ARROW, ordering_arrows, ranking_rows
 
-ARROW = "→"
+_TRAILING_SPACE = re.compile(r"[ \t]+((?:\x1b\[[0-9;]*m)*)$")
+"""Spaces at the end of a line, perhaps followed by the codes that end its styles."""
+
+
+def _rstrip(line: str) -> str:
+    """`line` without trailing spaces, keeping any style codes that close it."""
+    while True:
+        stripped = _TRAILING_SPACE.sub(r"\1", line)
+        if stripped == line:
+            return line
+        line = stripped
+
+
+class Printer:
+    """Prints a command's tables and sentences on stdout.
+
+    rich sizes tables to the terminal, to `COLUMNS` if set, or to 80 columns when the
+    output is piped; this strips the spaces rich pads cells with, so that piped output
+    has no trailing spaces. A table's title and every sentence are wrapped at that width
+    by `wrap`, which never cuts a word. `lines` prints lines as they are: the
+    `Results: PATH` line stays whole, to be copied or parsed, however long the path.
+    """
+
+    def __init__(self) -> None:
+        self.console = Console()
+
+    @property
+    def width(self) -> int:
+        """Columns available for a line."""
+        return self.console.width
+
+    def print(self, *renderables: RenderableType) -> None:
+        """Print each renderable on its own lines: text (no markup) wrapped at the
+        width, a line break kept; a table under its title."""
+        for renderable in renderables:
+            if isinstance(renderable, str):
+                self.lines(
+                    line
+                    for paragraph in renderable.split("\n")
+                    for line in wrap(paragraph, self.width)
+                )
+            elif isinstance(renderable, Table) and isinstance(renderable.title, str):
+                self.print(renderable.title)
+                untitled = copy.copy(renderable)
+                untitled.title = None
+                self._render(untitled)
+            else:
+                self._render(renderable)
+
+    def _render(self, renderable: RenderableType) -> None:
+        with self.console.capture() as captured:
+            self.console.print(renderable)
+        self.lines(captured.get().splitlines())
+
+    def lines(self, lines: Iterable[str]) -> None:
+        """Print lines already laid out, without their trailing spaces."""
+        out = self.console.file
+        for line in lines:
+            out.write(_rstrip(line) + "\n")
+        out.flush()
+
+
+def output_width() -> int:
+    """Columns stdout has: the terminal's, `COLUMNS`, or 80 when it is not a terminal."""
+    return Console().width
+
+
+class _Wrapper(textwrap.TextWrapper):
+    """Breaks at spaces and, where a line must break inside it, after an ordering's arrows."""
+
+    wordsep_simple_re = re.compile(rf"(\s+)|(?<={ARROW})(?=\S)")
+
+
+def wrap(text: str, width: int, indent: str = "") -> list[str]:
+    """`text` wrapped at `width`, continuation lines indented by `indent`; a word
+    longer than a line is never cut (an ordering breaks after an arrow)."""
+    wrapper = _Wrapper(
+        width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False
+    )
+    return wrapper.wrap(text) or [""]
+
+
+class Pieces:
+    """Text a table cell may break only after its separators: an ordering after each
+    arrow, a dotted path after each dot. A narrow column then shows all of it on
+    several lines instead of cutting it off."""
+
+    def __init__(self, text: str, separator: str = ARROW) -> None:
+        self.text = text
+        parts = text.split(separator)
+        self.pieces = [p + separator for p in parts[:-1]] + [parts[-1]]
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(max(len(p) for p in self.pieces), len(self.text)).with_maximum(
+            options.max_width
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Text]:
+        lines = [""]
+        for piece in self.pieces:
+            if lines[-1] and len(lines[-1]) + len(piece) > options.max_width:
+                lines.append("")
+            lines[-1] += piece
+        yield Text("\n".join(lines), overflow="fold")
 
 
 TABLE_ROWS = 30
@@ -28,25 +141,31 @@ def ranking_table(
 ) -> Table:
     """The ranking, best first: mean utility with CI, P(best), SUCRA; and for the
     adaptive design, replications and the replication at which each was eliminated
-    ("out"). Compact enough for an 80-column terminal with four visitors."""
+    ("out"). Compact enough for an 80-column terminal with four visitors; an ordering
+    too long for its column breaks after an arrow. `ranking_legend` explains it."""
     percent = round(ranking.confidence * 100)
     adaptive = design["design"] == "adaptive"
     table = Table(
-        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0)
+        title=title,
+        title_justify="left",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
     table.add_column("rank", justify="right")
-    table.add_column("ordering", no_wrap=True)
-    table.add_column(f"mean ± {percent}% CI", justify="right", no_wrap=True)
-    table.add_column("P(best)", justify="right")
-    table.add_column("SUCRA", justify="right")
+    table.add_column("ordering")
+    table.add_column(f"mean ± {percent}% CI", justify="right", no_wrap=True, overflow="fold")
+    table.add_column("P(best)", justify="right", overflow="fold")
+    table.add_column("SUCRA", justify="right", overflow="fold")
     if adaptive:
         table.add_column("reps", justify="right")
         table.add_column("out", justify="right")
     rows = ranking_rows(ranking, design.get("eliminated_at"))
     for row in rows[:limit]:
-        cells = [
+        cells: list[RenderableType] = [
             str(row["rank"]),
-            row["ordering"].replace(",", ARROW),
+            Pieces(ordering_arrows(row["ordering"].split(","))),
             f"{row['mean_utility']:.3f} ± {(row['ci_high'] - row['ci_low']) / 2:.3f}",
             "" if row["p_best"] is None else f"{row['p_best']:.3f}",
             "" if row["sucra"] is None else f"{row['sucra']:.2f}",
@@ -60,13 +179,26 @@ def ranking_table(
     return table
 
 
+def ranking_legend(ranking: Ranking, design: dict[str, Any]) -> str:
+    """What the ranking table's columns and the MCB sentence under it mean."""
+    text = (
+        "P(best): chance of the highest mean utility. SUCRA: from 1 (always ranked "
+        "first) to 0 (always last)."
+    )
+    if not np.isnan(ranking.mcb_high).any():
+        text += " MCB: Hsu's multiple comparisons with the best."
+    if design["design"] == "adaptive":
+        text += " reps: replications run; out: replications when it was eliminated."
+    return text
+
+
 def mcb_sentence(ranking: Ranking) -> str:
     """Hsu's MCB in one line: how many orderings are ruled out as best."""
     contenders = ranking.contenders
     if not contenders:
         return ""
     percent = round(ranking.confidence * 100)
-    names = ", ".join(ARROW.join(ranking.orderings[k]) for k in contenders[:3])
+    names = ", ".join(ordering_arrows(ranking.orderings[k]) for k in contenders[:3])
     more = f" and {len(contenders) - 3} more" if len(contenders) > 3 else ""
     return (
         f"MCB ({percent}% simultaneous): {len(ranking.orderings) - len(contenders)} of "
@@ -140,17 +272,21 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def scenario_summary_text(summary: dict[str, Any]) -> str:
-    """The validation summary in a few lines of plain text."""
+def scenario_summary_text(summary: dict[str, Any], width: int = 80) -> str:
+    """The validation summary in a few lines of plain text, wrapped at `width`."""
     visitors = ", ".join(f"{v['id']} ({v['track']})" for v in summary["visitors"])
     gates = ", ".join(f"{g['id']} ({g['kind']})" for g in summary["gates"]) or "none"
     return "\n".join(
         [
             f"scenario {summary['scenario']} is valid",
-            f"  start {summary['start']}, horizon {summary['horizon_days']:g} days,"
-            f" policy {summary['policy']}",
-            f"  visitors: {visitors}",
-            f"  gates: {gates}",
+            *wrap(
+                f"  start {summary['start']}, horizon {summary['horizon_days']:g} days,"
+                f" policy {summary['policy']}",
+                width,
+                "    ",
+            ),
+            *wrap(f"  visitors: {visitors}", width, "    "),
+            *wrap(f"  gates: {gates}", width, "    "),
             f"  candidate orderings: {summary['candidates']}",
         ]
     )

@@ -32,7 +32,7 @@ from ..tuning.sweep import Sweep, TippingPoint
 from ..types import Ordering
 from . import files
 from .rundir import RunDirectory, package_versions
-from .tables import ordering_text
+from .tables import ordering_arrows, ordering_text
 
 Document = dict[str, Any]
 
@@ -360,7 +360,8 @@ def tipping_sentence(sweep: Sweep, t: TippingPoint) -> str:
     path = sweep.axes[t.axis].path
     others = [f"{a.path} = {v:g}" for a, v in _fixed(sweep, t).items()]
     where = f" (with {', '.join(others)})" if others else ""
-    after, before = _label(sweep.orderings, t.after), _label(sweep.orderings, t.before)
+    after = ordering_arrows(sweep.orderings[t.after])
+    before = ordering_arrows(sweep.orderings[t.before])
     lead = t.lead_above
     percent = round(sweep.confidence * 100)
     text = (
@@ -678,10 +679,10 @@ def variants_sentence(done: VariantComparison) -> str:
     """How the ranking moved, in one sentence."""
     same = done.best_a == done.best_b
     best = (
-        f"the best ordering is {ordering_text(done.best_a)} in both"
+        f"the best ordering is {ordering_arrows(done.best_a)} in both"
         if same
-        else f"the best ordering moves from {ordering_text(done.best_a)} (A) to "
-        f"{ordering_text(done.best_b)} (B)"
+        else f"the best ordering moves from {ordering_arrows(done.best_a)} (A) to "
+        f"{ordering_arrows(done.best_b)} (B)"
     )
     tau = (
         "Kendall's tau is undefined (constant means)"
@@ -698,12 +699,12 @@ def robustness_sentence(r: Robustness) -> str:
     minimax = min(range(len(r.orderings)), key=lambda k: (r.regret_max[k], k))
     text = (
         f"Lowest mean regret across {len(r.settings)} settings: "
-        f"{_label(r.orderings, first)} (mean regret {r.regret_mean[first]:.3g}, best in "
+        f"{ordering_arrows(r.orderings[first])} (mean regret {r.regret_mean[first]:.3g}, best in "
         f"{r.share_best[first]:.0%} of settings)."
     )
     if minimax != first:
         text += (
-            f" Lowest worst-case regret: {_label(r.orderings, minimax)} "
+            f" Lowest worst-case regret: {ordering_arrows(r.orderings[minimax])} "
             f"({r.regret_max[minimax]:.3g})."
         )
     return text
