@@ -48,6 +48,13 @@ def test_init_writes_a_starter_that_validates_and_runs(
     assert "6 orderings, 5 replications each" in ran.stdout
 
 
+def test_init_quiet_writes_the_file_and_prints_nothing(tmp_path: Path) -> None:
+    result = invoke("init", tmp_path / "quiet.yaml", "-q")
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert load_scenario(tmp_path / "quiet.yaml").name == "quiet"
+
+
 def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
     path = tmp_path / "mine.yaml"
     path.write_text("name: mine\n")

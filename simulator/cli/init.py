@@ -8,15 +8,19 @@ import click
 
 from ..starter import write_starter
 from .main import main
+from .options import quiet_option
 
 
 @main.command()
 @click.argument("name")
-def init(name: str) -> None:
+@quiet_option("Print nothing but errors (no list of what to try next).")
+def init(name: str, quiet: bool) -> None:
     """Write a commented starter scenario to NAME.yaml (or to NAME if it ends in .yaml):
     three visitors, one gate and a host preference, ready to validate and run. An
     existing file is never overwritten."""
     path = shlex.quote(str(write_starter(name)))
+    if quiet:
+        return
     click.echo(f"wrote {path}: a starter scenario to edit into your own question")
     click.echo("next, try:")
     commands = (
