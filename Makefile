@@ -18,7 +18,7 @@ run: $(BIN)/visitsim
 
 test: $(BIN)/visitsim
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 lint: $(BIN)/visitsim
 	$(BIN)/ruff check .
