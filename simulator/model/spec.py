@@ -123,7 +123,8 @@ def _cond(scenario: Scenario, condition: Condition) -> tuple[str, int | float | 
         text = f"{name}'s visit to be over" if kind == "visited" else f"{name} to be accepted"
         return kind, ids.index(name), text
     if kind == "track_visited":
-        return kind, str(condition.track_visited), f"a {condition.track_visited} visit"
+        track = str(condition.track_visited)
+        return kind, track, f"{_article(track)} {track} visit"
     if kind == "climate_at_least":
         level = float(condition.climate_at_least or 0.0)
         return kind, level, f"the climate to reach {level:+.2f}"
@@ -156,7 +157,8 @@ def _phase(
     if phase == "travel" and defers(scenario, visitor):
         first = str(scenario.host.preference.first_track)
         waiver = soft.get((visitor.id, "host_preference"), -1)
-        conds.append(Cond("track_visited", first, waiver, f"a {first} visit (the host defers)"))
+        text = f"{_article(first)} {first} visit (the host defers)"
+        conds.append(Cond("track_visited", first, waiver, text))
     return Earliest(day, tuple(dict.fromkeys(gates))), tuple(conds)
 
 
@@ -240,3 +242,8 @@ def compile_spec(scenario: Scenario) -> Spec:
         weights=tuple((names.index(k), w) for k, w in scenario.objective.items()),
         metrics=names,
     )
+
+
+def _article(word: str) -> str:
+    """'an' before a vowel, else 'a' (for trace lines such as "an economic visit")."""
+    return "an" if word[:1].lower() in "aeiou" else "a"
