@@ -120,7 +120,7 @@ def test_cli_sensitivity_json_and_files(tmp_path: Path) -> None:
         "-n", "10", "--executor", "serial", "--out", tmp_path,
     )  # fmt: skip
     assert table.exit_code == 0, table.output
-    assert "Selected ordering: a→b;" in table.stdout
+    assert "Selected ordering: a→b, the ordering `visitsim run` recommends" in table.stdout
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_by_default_the_ordering_run_recommends_is_analysed(tmp_path: Path) -> N
     table = invoke(*args, "--executor", "serial", "--out", tmp_path)
     assert table.exit_code == 0, table.output
     assert (
-        "Selected ordering: b → a, the ordering `visitsim run` recommends at 50 replications, "
+        "Selected ordering: b→a, the ordering `visitsim run` recommends at 50 replications, "
         "seed 7;" in " ".join(table.stdout.split())
     )
     given = invoke(*args, "--ordering", "a,b", "--out", tmp_path, "--format", "json")

@@ -166,7 +166,7 @@ def test_the_tipping_sentence_json_and_table_agree_where_the_lead_is_significant
     assert len(between) == 3
     assert all(float(r["margin_ci_low"]) <= 0 for r in between)
     statement = tip["statement"]
-    assert f"a,b still leads significantly at {low:.4g} and b,a leads significantly at " in (
+    assert f"a→b still leads significantly at {low:.4g} and b→a leads significantly at " in (
         statement
     )
     assert f"{high:.4g}; between those values neither leads significantly" in statement

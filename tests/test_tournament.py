@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import math
-import time
 import tracemalloc
 
 import numpy as np
@@ -164,15 +163,12 @@ def test_a_budget_stops_early_without_the_guarantee() -> None:
 def test_forty_thousand_candidates_in_memory_proportional_to_k_times_g() -> None:
     k = 40_320  # 8 visitors: k² pairwise state would take 13 GB
     tracemalloc.start()
-    began = time.perf_counter()
     tour = knockout_select(far_apart, k, n0=10, delta=0.5, alpha=0.05, batch=10)
-    seconds = time.perf_counter() - began
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert tour.selected == k - 1
     assert tour.rounds == 4
     assert tour.guaranteed
-    assert seconds < 10
     # The first-stage differences X_i − X_l (k·g·n0 values) and their variance's
     # temporaries dominate: about 200 MB, against 13 GB for k × k state.
     assert peak < 4 * (k * 16 * 10) * 8
