@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -371,9 +370,7 @@ def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
     for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
         lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
     path = write(tmp_path, "bomb.yaml", "\n".join(lines) + "\n")
-    started = time.perf_counter()
-    message = error_of(path)
-    assert time.perf_counter() - started < 1.0
+    message = error_of(path)  # expanded, it would hold 9^9 values
     # a..e expand to 74,732 values; f (line 6) brings the total past 100,000.
     assert message.startswith(f"{path}:6: f: more than 100,000 values after expanding aliases")
 
