@@ -236,7 +236,7 @@ for _tag, _pattern, _first in _CORE_SCHEMA:
 
 
 def _parse(text: str, source: str) -> tuple[Any, _Origin] | None:
-    """Parse one YAML document with SafeLoader semantics; None if there is none."""
+    """Parse one YAML document (core schema, no tags); None if there is none."""
     try:
         loader = _Loader(text)  # the reader already rejects control characters here
         try:
