@@ -1,20 +1,42 @@
 """visitsim: simulate candidate orderings of visits and rank them with honest statistics.
 
-The public Python API; the `visitsim` command line calls exactly these functions.
+The public Python API; the `visitsim` command line calls exactly these functions. They
+are imported on first use, so that `visitsim` starts (and can handle Ctrl-C) before
+numpy, scipy and matplotlib have loaded.
 """
 
 from __future__ import annotations
 
-from .api import Run, run_scenario
-from .constraints import candidate_orderings
-from .errors import InputError, ScenarioError, SimulatorError
-from .executors import make_executor
-from .experiment import ExperimentResult, run_fixed
-from .scenario import load_scenario
-from .schema import Scenario
-from .stats.ranking import Ranking, rank_orderings
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .api import Run, run_scenario
+    from .constraints import candidate_orderings
+    from .errors import InputError, ScenarioError, SimulatorError
+    from .executors import make_executor
+    from .experiment import ExperimentResult, run_fixed
+    from .scenario import load_scenario
+    from .schema import Scenario
+    from .stats.ranking import Ranking, rank_orderings
 
 __version__ = "0.1.0"
+
+_MODULES = {
+    "ExperimentResult": "experiment",
+    "InputError": "errors",
+    "Ranking": "stats.ranking",
+    "Run": "api",
+    "Scenario": "schema",
+    "ScenarioError": "errors",
+    "SimulatorError": "errors",
+    "candidate_orderings": "constraints",
+    "load_scenario": "scenario",
+    "make_executor": "executors",
+    "rank_orderings": "stats.ranking",
+    "run_fixed": "experiment",
+    "run_scenario": "api",
+}
 
 __all__ = [
     "ExperimentResult",
@@ -31,3 +53,10 @@ __all__ = [
     "run_fixed",
     "run_scenario",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use."""
+    if name not in _MODULES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)

@@ -139,24 +139,28 @@ class Triangular(_Dist):
 
 
 class Normal(_Dist):
-    """Normal(mean, sd), optionally truncated to [low, high]."""
+    """Normal(mean, sd), optionally truncated to [low, high].
+
+    An open side is left out (None), never written as infinity: every value a scenario
+    holds must survive JSON, which has no infinity.
+    """
 
     dist: Literal["normal"]
     mu: float = Field(alias="mean", allow_inf_nan=False)
     sd: float = Field(gt=0, allow_inf_nan=False)
-    low: float = -math.inf
-    high: float = math.inf
+    low: float | None = Field(default=None, allow_inf_nan=False)
+    high: float | None = Field(default=None, allow_inf_nan=False)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     @model_validator(mode="after")
     def _check(self) -> Normal:
-        if not self.low < self.high:
+        if not self.lower < self.upper:
             raise ValueError(f"needs low < high (got low={self.low}, high={self.high})")
         return self
 
     def _bounds(self) -> tuple[float, float]:
-        return (self.low - self.mu) / self.sd, (self.high - self.mu) / self.sd
+        return (self.lower - self.mu) / self.sd, (self.upper - self.mu) / self.sd
 
     def ppf(self, u: FloatArray) -> FloatArray:
         a, b = self._bounds()
@@ -170,11 +174,11 @@ class Normal(_Dist):
 
     @property
     def lower(self) -> float:
-        return self.low
+        return -math.inf if self.low is None else self.low
 
     @property
     def upper(self) -> float:
-        return self.high
+        return math.inf if self.high is None else self.high
 
 
 class LogNormal(_Dist):

@@ -17,12 +17,24 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
+import stat
 import types
 from collections.abc import Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple, TypeAlias, Union, get_args, get_origin
+from typing import (
+    Annotated,
+    Any,
+    ClassVar,
+    Literal,
+    NamedTuple,
+    TypeAlias,
+    Union,
+    get_args,
+    get_origin,
+)
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -41,9 +53,8 @@ MAX_NODES = 100_000
 MAX_EXTENDS = 10
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_TOP_KEYS = frozenset({"extends", *(f.alias or n for n, f in Scenario.model_fields.items())})
 _PATTERNS = {r"^[a-z][a-z0-9_]*$": "a lowercase letter, then lowercase letters, digits or _"}
 
 
@@ -65,9 +76,23 @@ class _Origin:
 class LineMap:
     """Where each part of the raw scenario was written, by path of keys and list indices."""
 
-    def __init__(self, lines: Mapping[FieldPath, Location]) -> None:
+    def __init__(
+        self,
+        lines: Mapping[FieldPath, Location],
+        changes: Sequence[tuple[Location, tuple[object, object]]] = (),
+    ) -> None:
         self._lines = dict(lines)
         self._overrides = [(p, loc) for p, loc in self._lines.items() if loc.line is None]
+        self._changes = list(changes)
+
+    def changed(self, names: Sequence[str]) -> Location | None:
+        """The last override that replaced one of `names`, or put one in, if any.
+
+        A reference broken by renaming an id (`--set visitors.a.id=z` leaves a
+        constraint naming `a`) is the option's doing, not the file's.
+        """
+        found = [at for at, values in self._changes if any(v in names for v in values)]
+        return found[-1] if found else None
 
     def locate(self, path: FieldPath) -> Location:
         """The location of `path`, else of its nearest ancestor that has one.
@@ -93,52 +118,125 @@ class _Unreadable(Exception):
 # --- reading one file -------------------------------------------------------------
 
 
+_KINDS = (
+    (stat.S_ISDIR, "it is a directory, not a file"),
+    (stat.S_ISFIFO, "it is a pipe (FIFO), not a regular file"),
+    (stat.S_ISSOCK, "it is a socket, not a regular file"),
+    (stat.S_ISCHR, "it is a device, not a regular file"),
+    (stat.S_ISBLK, "it is a device, not a regular file"),
+)
+
+
+def _check_regular(mode: int) -> None:
+    """Refuse anything but a regular file: reading a pipe or a terminal could hang."""
+    if not stat.S_ISREG(mode):
+        reason = next((r for test, r in _KINDS if test(mode)), "it is not a regular file")
+        raise _Unreadable(reason)
+
+
 def _read_text(path: Path) -> str:
-    """The file's text, within the size limit and decoded as UTF-8."""
+    """The file's text, within the size limit and decoded as UTF-8.
+
+    The file's type is checked before it is opened, and again on what was opened
+    (without blocking, in case it was swapped for a pipe meanwhile).
+    """
+    if "\0" in str(path):
+        raise _Unreadable("the file name contains a NUL character")
     try:
-        with path.open("rb") as handle:
+        _check_regular(os.stat(path).st_mode)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as handle:
+            _check_regular(os.fstat(fd).st_mode)
             raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise _Unreadable("file not found") from None
-    except IsADirectoryError:
-        raise _Unreadable("it is a directory, not a file") from None
     except OSError as exc:
-        raise _Unreadable(exc.strerror or str(exc)) from None
+        raise _Unreadable(exc.strerror or type(exc).__name__) from None
     if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError("file is larger than 1 MiB; a scenario is far smaller", file=str(path))
+        raise ScenarioError(
+            "file is larger than 1 MiB; a scenario is far smaller", file=_printable(str(path))
+        )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise ScenarioError(
             f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-            file=str(path),
+            file=_printable(str(path)),
             line=line,
         ) from None
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that refuses to compose a document nested deeper than MAX_DEPTH."""
+_NULL_TAG = "tag:yaml.org,2002:null"
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_INT_TAG = "tag:yaml.org,2002:int"
+_FLOAT_TAG = "tag:yaml.org,2002:float"
 
+_CORE_SCHEMA = (  # YAML 1.2 core schema, plus `<<` merge keys; ints before floats
+    (_NULL_TAG, r"^(?:~|null|Null|NULL|)$", ("~", "n", "N", "")),
+    (_BOOL_TAG, r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    (_INT_TAG, r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        _FLOAT_TAG,
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+0123456789.",
+    ),
+    (_MERGE_TAG, r"^<<$", "<"),
+)
+"""How plain scalars are read: YAML 1.2 core schema, not PyYAML's YAML 1.1, so that
+`yes`, `on`, `1:30` and `1_000` stay text (the schema then says what is wrong), `017` is
+17 and `0o17` is 15: a value never silently turns into a different number."""
+
+
+_Resolvers: TypeAlias = dict[str | None, list[tuple[str, re.Pattern[str]]]]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader with YAML 1.2 core-schema scalars, that refuses to compose a document
+    nested deeper than MAX_DEPTH and notes which nodes carry an explicit tag."""
+
+    yaml_implicit_resolvers: ClassVar[_Resolvers] = {}
     depth = 0
+
+    def __init__(self, text: str) -> None:
+        self.explicit: dict[int, str] = {}  # id(node) -> the tag written on it
+        super().__init__(text)
 
     def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
         self.depth += 1
         try:
+            event = self.peek_event()
             if self.depth > MAX_DEPTH + 1:
                 raise yaml.composer.ComposerError(
-                    None,
-                    None,
-                    f"nested more than {MAX_DEPTH} levels deep",
-                    self.peek_event().start_mark,
+                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
                 )
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            node: yaml.Node = super().compose_node(parent, index)
+            tag = getattr(event, "tag", None)  # an alias event has none
+            if tag is not None:
+                self.explicit[id(node)] = tag
+            return node
         finally:
             self.depth -= 1
 
 
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper that also quotes text the YAML 1.2 core schema would read otherwise
+    (`1e3`, `0o17`), so that a written scenario reads back the same with either."""
+
+    yaml_implicit_resolvers: ClassVar[_Resolvers] = {
+        first: list(resolvers)
+        for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items()
+    }
+
+
+for _tag, _pattern, _first in _CORE_SCHEMA:
+    _Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+    _Dumper.add_implicit_resolver(_tag, re.compile(_pattern), list(_first))
+
+
 def _parse(text: str, source: str) -> tuple[Any, _Origin] | None:
-    """Parse one YAML document with SafeLoader semantics; None if there is none."""
+    """Parse one YAML document (core schema, no tags); None if there is none."""
     try:
         loader = _Loader(text)  # the reader already rejects control characters here
         try:
@@ -232,26 +330,43 @@ class _Builder:
         self.loader = loader
         self.source = source
         self.top = Location(source)  # the top-level key being built
+        self.ids: dict[FieldPath, str] = {}  # list items by the id they are written with
 
     def build(self, node: yaml.Node, path: FieldPath, at: Location) -> tuple[Any, _Origin]:
         if len(path) == 1:
             self.top = at
+        self._check_tag(node, path, at)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path, at), _Origin(at)
         if len(path) >= MAX_DEPTH:  # aliases can nest deeper than the text does
             self._fail(path[:1], self.top, f"nested more than {MAX_DEPTH} levels deep")
-        if isinstance(node, yaml.SequenceNode) and node.tag == _SEQ_TAG:
+        if isinstance(node, yaml.SequenceNode):
             return self._sequence(node, path, at)
-        if isinstance(node, yaml.MappingNode) and node.tag == _MAP_TAG:
-            return self._mapping(node, path, at)
-        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
-        return self._fail(path, at, f"unsupported YAML tag {tag}")
+        return self._mapping(node, path, at)
+
+    def _check_tag(self, node: yaml.Node, path: FieldPath, at: Location) -> None:
+        """Refuse an explicit tag (`!!bool abc`, `!<tag:...>`): no field needs one."""
+        tag = self.loader.explicit.get(id(node))
+        if tag is not None:
+            shown = _printable(tag.replace("tag:yaml.org,2002:", "!!"))
+            self._fail(path, at, f"unsupported YAML tag {shown}; write the value without a tag")
 
     def _scalar(self, node: yaml.ScalarNode, path: FieldPath, at: Location) -> Any:
+        """The value of a plain or quoted scalar, as the core schema resolved it."""
+        text = node.value
         try:
-            return self.loader.construct_object(node)
-        except (ValueError, OverflowError) as exc:
-            return self._fail(path, at, f"invalid value {node.value!r}: {exc}")
+            if node.tag == _NULL_TAG:
+                return None
+            if node.tag == _BOOL_TAG:
+                return text.lower() == "true"
+            if node.tag == _INT_TAG:
+                base = {"0o": 8, "0x": 16}.get(text[:2], 10)
+                return int(text[2:] if base != 10 else text, base)
+            if node.tag == _FLOAT_TAG:  # `.inf`, `-.inf`, `.nan` as Python spells them
+                return float(text.replace(".", "", 1) if text[-1:].isalpha() else text)
+        except ValueError:  # more digits than Python converts
+            return self._fail(path, at, f"a number of {len(text):,} digits is too long to read")
+        return text
 
     def _sequence(
         self, node: yaml.SequenceNode, path: FieldPath, at: Location
@@ -259,6 +374,11 @@ class _Builder:
         data: list[Any] = []
         parts: dict[Key, _Origin] = {}
         for i, item in enumerate(node.value):
+            if isinstance(item, yaml.MappingNode):
+                ident = next((v for k, v in item.value if k.value == "id"), None)
+                plain = ident is not None and id(ident) not in self.loader.explicit
+                if isinstance(ident, yaml.ScalarNode) and plain and ident.tag == _STR_TAG:
+                    self.ids[(*path, i)] = ident.value
             value, parts[i] = self.build(item, (*path, i), Location(self.source, _line(item)))
             data.append(value)
         return data, _Origin(at, parts)
@@ -283,6 +403,7 @@ class _Builder:
         own: dict[str, _Pair] = {}
         for key_node, value_node in node.value:
             where = Location(self.source, _line(key_node))
+            self._check_tag(key_node, (*path, _printable(str(key_node.value))), where)
             if key_node.tag == _MERGE_TAG:
                 if len(path) + merges >= MAX_DEPTH:
                     self._fail(path, where, f"merge keys nested more than {MAX_DEPTH} deep")
@@ -310,7 +431,17 @@ class _Builder:
         return sources
 
     def _fail(self, path: FieldPath, at: Location, message: str) -> Any:
-        raise ScenarioError(message, file=at.file, line=at.line, field=_display(None, path))
+        """Raise `message` at `at`, naming the field as `_display` would (items by id)."""
+        shown = [
+            f".{self.ids[path[: n + 1]]}"
+            if self.ids.get(path[: n + 1])
+            else f"[{key}]"
+            if isinstance(key, int)
+            else f".{key}"
+            for n, key in enumerate(path)
+        ]
+        field = _printable("".join(shown).removeprefix("."))
+        raise ScenarioError(message, file=at.file, line=at.line, field=field or None)
 
 
 # --- extends ------------------------------------------------------------------------
@@ -318,7 +449,7 @@ class _Builder:
 
 def _load_file(path: Path, chain: tuple[tuple[Path, str], ...]) -> tuple[dict[str, Any], _Origin]:
     """One file with everything it extends merged in; `chain` holds the files above it."""
-    label = str(path)
+    label = _printable(str(path))
     parsed = _parse(_read_text(path), label)
     if parsed is None:
         raise ScenarioError(
@@ -327,16 +458,23 @@ def _load_file(path: Path, chain: tuple[tuple[Path, str], ...]) -> tuple[dict[st
             file=label,
         )
     data, origin = parsed
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not _TOP_KEYS.intersection(data):
+        # Not a scenario at all: say so without quoting it (it may be any file).
+        got = "a mapping without any of them" if isinstance(data, dict) else _kind(data, False)
         raise ScenarioError(
-            f"the top level must be a mapping with keys such as name and visitors "
-            f"(got {_kind(data)})",
+            f"not a scenario file: the top level must be a mapping with keys such as name "
+            f"and visitors (got {got})",
             file=label,
             line=origin.at.line,
         )
     if "extends" not in data:
         return data, origin
-    return _extend(path, data, origin, (*chain, (path.resolve(), label)))
+    return _extend(path, data, origin, (*chain, (_real(path), label)))
+
+
+def _real(path: Path) -> Path:
+    """`path` with its symbolic links resolved as far as they go (a loop stops there)."""
+    return Path(os.path.realpath(path))
 
 
 def _extend(
@@ -352,16 +490,18 @@ def _extend(
 
     if not isinstance(target, str) or not target.strip():
         raise fail(f"must be the name of a scenario file (got {_show(target)})")
+    if "\0" in target:
+        raise fail(f"the file name contains a NUL character (got {_show(target)})")
     base_path = path.parent / target
     names = [label for _, label in chain]
-    if base_path.resolve() in [p for p, _ in chain]:
-        raise fail(f"extends cycle: {' -> '.join([*names, str(base_path)])}")
+    if _real(base_path) in [p for p, _ in chain]:
+        raise fail(f"extends cycle: {' -> '.join([*names, _printable(str(base_path))])}")
     if len(chain) >= MAX_EXTENDS:
         raise fail(f"more than {MAX_EXTENDS} files extend each other: {' -> '.join(names)}")
     try:
         base, base_origin = _load_file(base_path, chain)
     except _Unreadable as exc:
-        raise fail(f"cannot read {base_path}: {exc}") from None
+        raise fail(f"cannot read {_printable(str(base_path))}: {exc}") from None
     merged, merged_origin = _merge(base, data, base_origin, _Origin(origin.at, parts))
     return dict(merged), merged_origin
 
@@ -548,11 +688,20 @@ def resolve_raw(
     try:
         data, origin = _load_file(file, ())
     except _Unreadable as exc:
-        raise ScenarioError(f"cannot read scenario: {exc}", file=str(file)) from None
+        raise ScenarioError(f"cannot read scenario: {exc}", file=_printable(str(file))) from None
+    changes: list[tuple[Location, tuple[object, object]]] = []
     for override in overrides:
         target, value, at = _target(data, override)
+        changes.append((at, (_lookup(data, target), value)))
         data, origin = _assign(data, target, value), _reorigin(origin, target, at)
-    return data, LineMap(dict(_flatten(origin, ())))
+    return data, LineMap(dict(_flatten(origin, ())), changes)
+
+
+def _lookup(data: Any, path: FieldPath) -> Any:
+    """The value at `path` in `data` (None where there is none)."""
+    for key in path:
+        data = _child(data, key)
+    return data
 
 
 def _flatten(origin: _Origin, path: FieldPath) -> Iterator[tuple[FieldPath, Location]]:
@@ -654,6 +803,8 @@ def _to_error(err: Any, data: Mapping[str, Any], lines: LineMap) -> ScenarioErro
             path = (*path, ctx["discriminator"].strip("'"))
         detail = _explain(err, annotation)
     where = lines.locate(path)
+    if where.line is not None and isinstance(ctx.get("error"), FieldError):
+        where = lines.changed(ctx["error"].names) or where
     return ScenarioError(
         detail, file=where.file, line=where.line, field=_display(data, path) or None
     )
@@ -874,11 +1025,12 @@ def _names(values: Any) -> str:
     return ", ".join(sorted(map(str, values))) or "(none)"
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any, show: bool = True) -> str:
+    """What kind of value this is, with the value itself if it is a number and `show`."""
     if value is None:
         return "null"
     kinds = {dict: "a mapping", list: "a list", str: "text", bool: "true/false"}
-    return kinds.get(type(value), f"the value {_show(value)}")
+    return kinds.get(type(value), f"the value {_show(value)}" if show else "a number")
 
 
 # --- writing --------------------------------------------------------------------------
@@ -887,7 +1039,7 @@ def _kind(value: Any) -> str:
 def scenario_to_yaml(scenario: Scenario) -> str:
     """The fully resolved scenario (all defaults filled in) as deterministic YAML."""
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import unicodedata
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
@@ -25,7 +26,32 @@ from pydantic import (
 
 from .distributions import Distribution
 
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _no_controls(keep: str) -> AfterValidator:
+    """Refuse control characters (C0, DEL, C1) and bidirectional overrides, but those in
+    `keep`: names and quotes reach the terminal and report.html, where an escape
+    sequence would repaint the screen or disguise the text."""
+
+    def check(text: str) -> str:
+        for at, char in enumerate(text):
+            if char not in keep and (unicodedata.category(char) == "Cc" or char in _BIDI):
+                raise ValueError(
+                    f"contains the control character U+{ord(char):04X} at character "
+                    f"{at + 1}; allowed: printable text"
+                    + (" (newlines and tabs too)" if keep else " on one line")
+                )
+        return text
+
+    return AfterValidator(check)
+
+
 Identifier = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=40)]
+Label = Annotated[str, _no_controls("")]
+"""A name or role: one line of printable text."""
+Prose = Annotated[str, _no_controls("\n\t")]
+"""A description or quote: printable text, which may have newlines and tabs."""
 Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Real = Annotated[float, Field(allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
@@ -67,7 +93,7 @@ class AgendaItem(_Model):
     climate_weight: Real = Field(
         default=1.0, description="Logit change of the success chance per unit of climate."
     )
-    quote: str | None = Field(default=None, description="The source sentence it rests on.")
+    quote: Prose | None = Field(default=None, description="The source sentence it rests on.")
 
 
 class Waiver(_Model):
@@ -102,7 +128,7 @@ class Condition(_Model):
     )
     not_before: NonNegative | None = Field(default=None, description="This day has come.")
     waiver: Waiver | None = Field(default=None, description="Makes the condition soft.")
-    quote: str | None = Field(default=None, description="The source sentence it rests on.")
+    quote: Prose | None = Field(default=None, description="The source sentence it rests on.")
 
     @model_validator(mode="after")
     def _one_kind(self) -> Condition:
@@ -131,8 +157,8 @@ class Visitor(_Model):
     """A candidate visitor: an agent who asks the host, prepares, and travels."""
 
     id: Identifier
-    name: str = Field(min_length=1, max_length=80)
-    role: str = Field(default="", max_length=120)
+    name: Label = Field(min_length=1, max_length=80)
+    role: Label = Field(default="", max_length=120)
     track: Identifier = Field(description="Policy track, e.g. economic, security, climate.")
     invited: bool = Field(default=False, description="Already holds an invitation.")
     earliest_day: NonNegative = Field(default=0.0, description="No request before this day.")
@@ -163,7 +189,7 @@ class WindowGate(_Model):
     start_day: NonNegative
     end_day: NonNegative
     tracks: tuple[Identifier, ...] = Field(default=(), description="Tracks it blocks.")
-    quote: str | None = None
+    quote: Prose | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowGate:
@@ -188,7 +214,7 @@ class UntilGate(_Model):
     deadline: NonNegative | None = None
     crisis: Crisis | None = None
     tracks: tuple[Identifier, ...] = Field(default=(), description="Tracks it blocks.")
-    quote: str | None = None
+    quote: Prose | None = None
 
     @model_validator(mode="after")
     def _crisis_needs_deadline(self) -> UntilGate:
@@ -235,7 +261,7 @@ class Preference(_Model):
 class Host(_Model):
     """The host, who has a vote: answers each request after a delay."""
 
-    name: str = "Host"
+    name: Label = "Host"
     acceptance: Probability = Field(
         default=0.5, description="Chance of accepting at a neutral climate with no bonuses."
     )
@@ -267,9 +293,9 @@ class Climate(_Model):
     def _bounds(self) -> Climate:
         low, high = self.bounds
         if not low < high:
-            raise ValueError(f"bounds need low < high (got {list(self.bounds)})")
+            raise FieldError(f"bounds need low < high (got {list(self.bounds)})", ("bounds",))
         if self.initial.lower < low or self.initial.upper > high:
-            raise ValueError(f"initial must lie within bounds {list(self.bounds)}")
+            raise FieldError(f"must lie within bounds {list(self.bounds)}", ("initial",))
         return self
 
 
@@ -289,7 +315,7 @@ class Shocks(_Model):
     @model_validator(mode="after")
     def _severity_unit(self) -> Shocks:
         if self.severity.lower < 0 or self.severity.upper > 1:
-            raise ValueError("severity must lie within [0, 1]; use uniform, beta or fixed")
+            raise FieldError("must lie within [0, 1]; use uniform, beta or fixed", ("severity",))
         return self
 
 
@@ -315,7 +341,7 @@ class PrecedenceCost(_Model):
     earlier: Identifier
     later: Identifier
     cost: Real
-    quote: str | None = None
+    quote: Prose | None = None
 
 
 class Effects(_Model):
@@ -408,7 +434,7 @@ class Scenario(_Model):
     """A whole scenario: who may visit, what blocks them, the host, and the objective."""
 
     name: Identifier
-    description: str = ""
+    description: Prose = ""
     start: dt.date
     horizon_days: float = Field(gt=0, le=3650, allow_inf_nan=False)
     visitors: tuple[Visitor, ...] = Field(min_length=1, max_length=MAX_VISITORS)
@@ -524,6 +550,7 @@ class Scenario(_Model):
         allowed = objective_metrics(self)
         for key in self.objective:
             _known(key, allowed, "metric", ("objective", key))
+        _check_satisfiable(self.constraints, len(self.visitors))
         return self
 
     def visitor(self, visitor_id: str) -> Visitor:
@@ -541,9 +568,12 @@ class FieldError(ValueError):
     the right line instead of at the whole model.
     """
 
-    def __init__(self, message: str, loc: tuple[str | int, ...]) -> None:
+    def __init__(
+        self, message: str, loc: tuple[str | int, ...], names: tuple[str, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.loc = loc
+        self.names = names  # the ids or names the problem is about, if any
 
 
 def _check_unique(ids: list[str], what: str, field: str) -> None:
@@ -552,9 +582,62 @@ def _check_unique(ids: list[str], what: str, field: str) -> None:
     for index, i in enumerate(ids):
         if i in seen:
             raise FieldError(
-                f"{what} id {i!r} is used twice; ids must be unique", (field, index, "id")
+                f"{what} id {i!r} is used twice; ids must be unique", (field, index, "id"), (i,)
             )
         seen.add(i)
+
+
+def _check_satisfiable(constraints: tuple[Constraint, ...], visitors: int) -> None:
+    """Reject constraints that rule out every ordering, at the first one that does.
+
+    Some ordering satisfies them exactly when at most one visitor is `first` and one
+    `last` (not the same one, unless alone), the `before` pairs have no circle, nothing
+    must come before the first visitor and nothing after the last.
+    """
+    first: dict[str, int] = {}
+    last: dict[str, int] = {}
+    follows: dict[str, set[str]] = {}  # visitor -> those that must come before it
+    for i, c in enumerate(constraints):
+        problem = ""
+        if c.first is not None:
+            first.setdefault(c.first, i)
+        if c.last is not None:
+            last.setdefault(c.last, i)
+        if c.before is not None:
+            follows.setdefault(c.before[1], set()).add(c.before[0])
+        if len(first) > 1 or len(last) > 1:
+            which = "first" if len(first) > 1 else "last"
+            names = first if which == "first" else last
+            problem = f"{' and '.join(map(repr, names))} cannot both be {which}"
+        elif visitors > 1 and first.keys() & last.keys():
+            problem = f"{next(iter(first))!r} cannot be both first and last"
+        elif any(follows.get(f) for f in first):
+            problem = f"nothing can come before {next(iter(first))!r}, which is first"
+        elif any(name in ahead for ahead in follows.values() for name in last):
+            problem = f"nothing can come after {next(iter(last))!r}, which is last"
+        elif _has_circle(follows):
+            problem = "the before pairs go round in a circle"
+        if problem:
+            raise FieldError(
+                f"no ordering satisfies the constraints up to this one: {problem}",
+                ("constraints", i),
+            )
+
+
+def _has_circle(follows: dict[str, set[str]]) -> bool:
+    """Whether `a must follow b` relations contain a circle."""
+    done: set[str] = set()
+
+    def visit(node: str, path: set[str]) -> bool:
+        if node in path:
+            return True
+        if node in done:
+            return False
+        found = any(visit(other, path | {node}) for other in follows.get(node, ()))
+        done.add(node)
+        return found
+
+    return any(visit(node, set()) for node in follows)
 
 
 _STAGES = ("ask", "accepted", "travel", "visited")
@@ -613,7 +696,9 @@ def _known(name: str, allowed: Iterable[str], what: str, loc: tuple[str | int, .
     names = sorted(allowed)
     if name not in names:
         raise FieldError(
-            f"unknown {what} {name!r}; known: {', '.join(map(str, names)) or '(none)'}", loc
+            f"unknown {what} {name!r}; known: {', '.join(map(str, names)) or '(none)'}",
+            loc,
+            (name,),
         )
 
 

@@ -1,11 +1,14 @@
-"""Candidate orderings: the pruned enumeration equals filtering all permutations."""
+"""Candidate orderings: the pruned enumeration equals filtering all permutations, and
+constraints that leave no ordering are refused at the first constraint that does."""
 
 from __future__ import annotations
 
 from itertools import permutations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from simulator.constraints import candidate_orderings, is_candidate
 from simulator.schema import Scenario
@@ -47,16 +50,33 @@ constraint = st.one_of(
 )
 
 
+def satisfiable(constraints: list[dict]) -> Scenario | None:
+    """The scenario, if some ordering satisfies the constraints; else check that they are
+    refused at the first constraint after which none does."""
+    if brute_force(constraints):
+        return scenario_with(constraints)
+    first_bad = next(i for i in range(len(constraints)) if not brute_force(constraints[: i + 1]))
+    with pytest.raises(ValidationError, match="no ordering satisfies the constraints") as caught:
+        scenario_with(constraints)
+    [error] = caught.value.errors()
+    assert error["ctx"]["error"].loc == ("constraints", first_bad)
+    return None
+
+
 @given(st.lists(constraint, max_size=4))
 @settings(max_examples=150, deadline=None)
 def test_pruned_enumeration_equals_filtered_permutations(constraints: list[dict]) -> None:
-    assert candidate_orderings(scenario_with(constraints)) == brute_force(constraints)
+    scenario = satisfiable(constraints)
+    if scenario is not None:
+        assert candidate_orderings(scenario) == brute_force(constraints)
 
 
 @given(st.lists(constraint, max_size=4))
 @settings(max_examples=60, deadline=None)
 def test_is_candidate_agrees_with_the_enumeration(constraints: list[dict]) -> None:
-    scenario = scenario_with(constraints)
+    scenario = satisfiable(constraints)
+    if scenario is None:
+        return
     allowed = set(candidate_orderings(scenario))
     for ordering in permutations(IDS):
         assert is_candidate(scenario, ordering) == (ordering in allowed)
@@ -68,8 +88,15 @@ def test_no_constraints_gives_all_permutations_in_order() -> None:
     assert candidate_orderings(scenario_with([])) == tuple(permutations(IDS))
 
 
-def test_contradictory_constraints_leave_nothing() -> None:
-    assert (
-        candidate_orderings(scenario_with([{"before": ["a", "b"]}, {"before": ["b", "a"]}])) == ()
-    )
-    assert candidate_orderings(scenario_with([{"first": "a"}, {"first": "b"}])) == ()
+@pytest.mark.parametrize(
+    "constraints",
+    [
+        [{"before": ["a", "b"]}, {"before": ["b", "c"]}, {"before": ["c", "a"]}],
+        [{"first": "a"}, {"first": "b"}],
+        [{"last": "a"}, {"first": "a"}],
+        [{"first": "b"}, {"before": ["a", "b"]}],
+        [{"before": ["a", "b"]}, {"last": "a"}],
+    ],
+)
+def test_contradictory_constraints_are_refused_at_the_last_one(constraints: list[dict]) -> None:
+    assert satisfiable(constraints) is None

@@ -10,7 +10,9 @@ together generate FUZZ_CASES cases per run.
 from __future__ import annotations
 
 import copy
+import json
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,8 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 from simulator.experiment import run_fixed
-from simulator.scenario import load_scenario
+from simulator.scenario import load_scenario, scenario_to_yaml
+from simulator.schema import Scenario
 
 Path_ = tuple[str | int, ...]
 
@@ -116,8 +119,13 @@ FUZZ_CASES = {
     "garbage file": 150,
     "--set value": 200,
     "--set path": 100,
+    "distribution": 60,
+    "yaml 1.1 form": 60,
+    "explicit tag": 60,
+    "extends target": 60,
+    "control character": 50,
 }
-"""Examples per test; 1,250 generated cases in all."""
+"""Examples per test; 1,540 generated cases in all."""
 
 RAN: dict[str, int] = dict.fromkeys(FUZZ_CASES, 0)
 
@@ -275,13 +283,13 @@ def test_the_base_scenario_is_valid(base_file: Path) -> None:
 # --- malformed scenario files ---------------------------------------------------------
 
 WRONG = st.one_of(
-    st.just(math.nan),
+    st.sampled_from([math.nan, math.inf, -math.inf]),
     st.dictionaries(st.sampled_from(["junk", "x", "zz"]), st.integers(), min_size=1, max_size=2),
     st.lists(st.integers(0, 5), min_size=2, max_size=3),
     st.lists(st.dictionaries(st.just("k"), st.text(max_size=3), max_size=1), max_size=2),
 )
-"""Values no scalar field accepts: NaN, mappings and lists. (Infinity is a valid bound
-of a normal distribution, so it belongs with the extreme numbers.)"""
+"""Values no scalar field accepts: NaN, infinities (JSON cannot hold them), mappings and
+lists."""
 
 
 @settings(max_examples=FUZZ_CASES["wrong value anywhere"], **FAST)
@@ -353,7 +361,228 @@ def test_extreme_numbers_are_rejected_or_run(
         check_rejected(result, f"{file}:")
         return
     assert result.exit_code == 0, result.output
-    run_fixed(load_scenario(file), replications=2)  # no replication fails, whatever its numbers
+    scenario = load_scenario(file)
+    assert_writable(scenario, scratch)
+    run_fixed(scenario, replications=2)  # no replication fails, whatever its numbers
+
+
+def assert_writable(scenario: Scenario, scratch: Scratch) -> None:
+    """What a run writes of the scenario (manifest.json, scenario.resolved.yaml) is
+    strict JSON and reads back as the same scenario."""
+    json.dumps(scenario.model_dump(mode="json", by_alias=True), allow_nan=False)
+    assert load_scenario(scratch.write(scenario_to_yaml(scenario))) == scenario
+
+
+FAMILY_PARAMS = {
+    "fixed": ("value",),
+    "uniform": ("low", "high"),
+    "triangular": ("low", "mode", "high"),
+    "normal": ("mean", "sd", "low", "high"),
+    "lognormal": ("median", "sigma"),
+    "exponential": ("mean",),
+    "beta": ("a", "b", "low", "high"),
+}
+PARAM = st.one_of(
+    st.floats(-100, 100),
+    st.sampled_from([0, 1, 1e308, -1e308, 5e-324, math.inf, -math.inf, 10**400]),
+)
+
+
+@settings(max_examples=FUZZ_CASES["distribution"], **FAST)
+@given(
+    where=st.sampled_from([("visitors", 2, "visit_days"), ("climate", "initial")]),
+    family=st.sampled_from(sorted(FAMILY_PARAMS)),
+    params=st.dictionaries(st.sampled_from(["value", "low", "mode", "high", "mean", "sd",
+                                            "median", "sigma", "a", "b"]), PARAM),
+)  # fmt: skip
+def test_every_distribution_the_schema_allows_can_be_written(
+    scratch: Scratch, where: Path_, family: str, params: dict[str, Any]
+) -> None:
+    """Open bounds (a normal without `high`), huge and tiny numbers: whatever validates
+    is written and read back unchanged; infinity never validates."""
+    counted("distribution")
+    dist = {"dist": family, **{k: v for k, v in params.items() if k in FAMILY_PARAMS[family]}}
+    data = assign(BASE, where, dist)
+    text = dump(data)
+    file = scratch.write(text)
+    result = invoke("validate", file)
+    if result.exit_code == 2:
+        lines = check_rejected(result, f"{file}:")
+        assert all(f": {display(data, where)}" in line for line in lines), lines
+        return
+    assert result.exit_code == 0, result.output
+    assert_writable(load_scenario(file), scratch)
+
+
+def plain_numbers(data: Any) -> list[Path_]:
+    """Paths of the fields that hold a plain number once validated (not a distribution)."""
+    dumped = Scenario.model_validate(data).model_dump(by_alias=True)
+    found = []
+    for path in NUMBERS:
+        node = dumped
+        for key in path:
+            node = node[key] if isinstance(node, dict | list | tuple) else None
+        if isinstance(node, int | float) and not isinstance(node, bool):
+            found.append(path)
+    return found
+
+
+YAML11 = st.one_of(
+    st.sampled_from(["yes", "no", "on", "off", "y", "n", "Yes", "NO", "On", "OFF"]),
+    st.from_regex(r"[1-9][0-9]?:[0-5][0-9](:[0-5][0-9])?", fullmatch=True),  # sexagesimal
+    st.from_regex(r"0[0-7]{1,3}", fullmatch=True),  # octal in YAML 1.1
+    st.from_regex(r"0o[0-7]{1,3}", fullmatch=True),  # octal in YAML 1.2
+    st.from_regex(r"[1-9](\.[0-9])?[eE]-?[0-9]", fullmatch=True),  # 1.2 only without a dot
+)
+"""Plain scalars that YAML 1.1 and YAML 1.2 read differently."""
+
+
+def yaml12_number(text: str) -> float | None:
+    """What YAML 1.2's core schema reads `text` as, if a number."""
+    if text.startswith("0o"):
+        return int(text[2:], 8)
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+@settings(max_examples=FUZZ_CASES["yaml 1.1 form"], **FAST)
+@given(path=st.sampled_from(plain_numbers(BASE)), form=YAML11, by_set=st.booleans())
+def test_yaml_11_forms_are_read_as_yaml_12_or_rejected(
+    scratch: Scratch, base_file: Path, path: Path_, form: str, by_set: bool
+) -> None:
+    """`yes` is text (so a number field rejects it), `1:30` too, `017` is 17: a value
+    never silently becomes the number YAML 1.1 would make of it."""
+    counted("yaml 1.1 form")
+    data = assign(BASE, path, "PLACEHOLDER")
+    text = dump(data).replace("PLACEHOLDER", form)
+    if by_set:
+        option = f"{'.'.join(map(str, path))}={form}"
+        file, args = base_file, ("--set", option)
+    else:
+        file, args = scratch.write(text), ()
+    result = invoke("validate", file, *args)
+    number = yaml12_number(form)
+    if result.exit_code == 2:
+        [message] = check_rejected(result, f"--set {args[-1]}: " if args else f"{file}:")
+        if number is None:  # text: refused where it is written (a number may break a rule)
+            assert f"(got {form!r})" in message, message
+            if not args:
+                assert_located(message, file, text, data, path)
+        return
+    assert result.exit_code == 0, result.output
+    assert number is not None, form
+    scenario = load_scenario(file, args[1:])
+    node: Any = scenario.model_dump(by_alias=True)
+    for key in path:
+        node = node[key]
+    assert node == number, (form, node)
+
+
+TAGS = st.sampled_from(
+    ["!!bool", "!!int", "!!float", "!!timestamp", "!!str", "!!null", "!!binary", "!!set",
+     "!!omap", "!!python/object/apply:os.system", "!", "!local", "!<tag:yaml.org,2002:int>",
+     "!<tag:yaml.org,2002:str>", "!<!foo>"]
+)  # fmt: skip
+TAGGED = st.one_of(st.just('""'), st.sampled_from(["abc", "1", "2023-05-17", "[1]", "{a: 1}"]))
+
+
+@settings(max_examples=FUZZ_CASES["explicit tag"], **FAST)
+@given(path=st.sampled_from(LEAVES), tag=TAGS, value=TAGGED, by_set=st.booleans())
+def test_explicit_tags_are_refused_at_their_line(
+    scratch: Scratch, base_file: Path, path: Path_, tag: str, value: str, by_set: bool
+) -> None:
+    counted("explicit tag")
+    if by_set:
+        option = f"{'.'.join(map(str, path))}={tag} {value}"
+        result = invoke("validate", base_file, "--set", option)
+        [message] = check_rejected(result, f"--set {option}")
+    else:
+        data = assign(BASE, path, "PLACEHOLDER")
+        text = dump(data).replace("PLACEHOLDER", f"{tag} {value}")
+        file = scratch.write(text)
+        [message] = check_rejected(invoke("validate", file), f"{file}:")
+        shown = assign(BASE, path, None)  # a tagged id does not name its item
+        assert_located(message, file, dump(data), shown, path)
+    assert "unsupported YAML tag" in message, message
+
+
+SECRET = "s3cr3t"
+
+
+def special_file(folder: Path, kind: str, content: str) -> str:
+    """A path of the given kind in `folder`, for `extends:` or as the scenario."""
+    target = folder / f"target{len(list(folder.iterdir()))}"
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target.mkdir()
+    elif kind == "symlink loop":
+        target.symlink_to(target)
+    elif kind == "nul":
+        return f"{target}\0x"
+    elif kind == "text":
+        target.write_text(content, encoding="utf-8")
+    else:
+        return kind  # a device
+    return str(target)
+
+
+@settings(max_examples=FUZZ_CASES["extends target"], **FAST)
+@given(
+    kind=st.sampled_from(["fifo", "directory", "symlink loop", "nul", "text", "/dev/null",
+                          "/dev/zero", "/dev/stdin", "/dev/tty"]),
+    content=st.text(st.sampled_from("abcXYZ019 :=/.,"), max_size=40).map(
+        lambda t: f"{SECRET} {t}"),
+    direct=st.booleans(),
+)  # fmt: skip
+def test_extends_and_scenario_files_must_be_regular_scenario_files(
+    scratch: Scratch, kind: str, content: str, direct: bool
+) -> None:
+    """No hang (a pipe or a terminal is refused before it is read), no traceback, and
+    nothing of a file that is not a scenario is echoed."""
+    counted("extends target")
+    target = special_file(scratch.folder, kind, content)
+    if direct and "\0" not in target:  # the command line may refuse it first
+        file, where = target, (target, "invalid value for 'SCENARIO'")
+    else:
+        file = scratch.write(f"extends: {json.dumps(target)}\n")
+        where = (f"{file}:1: extends: " if kind != "text" else target,)
+    lines = check_rejected(invoke("validate", file), *where)
+    assert SECRET not in "\n".join(lines), lines
+
+
+FREE_TEXT = [p for p in LEAVES if p[-1] in ("name", "role", "description", "quote")]
+CONTROLS = st.one_of(
+    st.characters(codec="utf-8", categories=["Cc"]),
+    st.sampled_from(["\x1b[31m", "\x9b", "\u202e", "\x00", "\x7f"]),
+)
+
+
+@settings(max_examples=FUZZ_CASES["control character"], **FAST)
+@given(
+    path=st.sampled_from(FREE_TEXT),
+    before=st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=5),
+    control=CONTROLS,
+)
+def test_control_characters_in_names_and_texts_are_refused(
+    scratch: Scratch, path: Path_, before: str, control: str
+) -> None:
+    """Names reach the terminal and report.html: no escape sequences; descriptions and
+    quotes may keep newlines and tabs."""
+    counted("control character")
+    data = assign(BASE, path, f"{before}{control}x")
+    text = dump(data)
+    file = scratch.write(text)
+    result = invoke("validate", file)
+    if control in "\n\t" and path[-1] in ("description", "quote"):
+        assert result.exit_code == 0, result.output
+        return
+    [message] = check_rejected(result, f"{file}:")
+    assert_located(message, file, text, data, path)
+    assert "control character" in message or path == ("name",), message  # an identifier
+    assert message.isprintable(), message
 
 
 GARBAGE = st.one_of(

@@ -360,9 +360,12 @@ def test_duplicate_key(tmp_path: Path) -> None:
 
 def test_unsafe_tag_is_refused(tmp_path: Path) -> None:
     path = write(tmp_path, "s.yaml", "name: !!python/object/apply:os.system ['true']\n")
-    assert error_of(path) == f"{path}:1: name: unsupported YAML tag !!python/object/apply:os.system"
+    hint = "write the value without a tag"
+    assert error_of(path) == (
+        f"{path}:1: name: unsupported YAML tag !!python/object/apply:os.system; {hint}"
+    )
     path = write(tmp_path, "s.yaml", "name: !!python/name:os.system\n")
-    assert error_of(path).startswith(f"{path}:1: invalid YAML: could not determine a constructor")
+    assert error_of(path) == f"{path}:1: name: unsupported YAML tag !!python/name:os.system; {hint}"
 
 
 def test_alias_bomb_is_rejected_fast(tmp_path: Path) -> None:
@@ -498,7 +501,7 @@ def test_extends_must_name_a_file(tmp_path: Path) -> None:
         ("a.b=true", "a.b", True),
         ("a=[x, y]", "a", ["x", "y"]),
         ("a={dist: fixed, value: 3}", "a", {"dist": "fixed", "value": 3}),
-        ("start=2023-06-01", "start", dt.date(2023, 6, 1)),
+        ("start=2023-06-01", "start", "2023-06-01"),  # the schema reads the date
         ("name = two words", "name", "two words"),
         ("a=b=c", "a", "b=c"),
         ("a=", "a", None),
@@ -648,7 +651,7 @@ def test_resolved_yaml_shows_defaults_aliases_and_dates(tmp_path: Path) -> None:
     dumped = scenario_to_yaml(load_scenario(write(tmp_path, "s.yaml", RICH)))
     assert "start: '2023-05-17'\n" in dumped
     assert "mean: 20.0" in dumped
-    assert "high: .inf" in dumped
+    assert "high:" not in dumped.partition("dist: normal")[2].partition("dist:")[0]  # left open
     assert "max_attempts: 3" in dumped
     assert dumped.index("name: rich") < dumped.index("visitors:") < dumped.index("objective:")
 

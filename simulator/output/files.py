@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import os
 import signal
 import tempfile
@@ -11,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from ..errors import SimulatorError
 
 
 def _current_umask() -> int:
@@ -73,8 +76,32 @@ def write_text(path: Path, text: str, *, exclusive: bool = False) -> None:
 
 
 def write_json(path: Path, document: Any) -> None:
-    """Atomically write JSON (strict: NaN must already be replaced by None)."""
-    write_text(path, json.dumps(document, indent=2, allow_nan=False) + "\n")
+    """Atomically write JSON (strict: NaN must already be replaced by None).
+
+    A NaN or infinity left in `document` (from damaged input) is a `SimulatorError`
+    naming the file and the value's place, not a traceback; nothing is written.
+    """
+    try:
+        text = json.dumps(document, indent=2, allow_nan=False)
+    except ValueError:
+        where = next(_non_finite(document, ""), "")
+        raise SimulatorError(
+            f"cannot write {path}: {where or 'a value'} is not a finite number; JSON has "
+            "no NaN or infinity (is an input or a checkpoint damaged?)"
+        ) from None
+    write_text(path, text + "\n")
+
+
+def _non_finite(value: Any, where: str) -> Iterator[str]:
+    """The places (`a.b[2]`) of the NaNs and infinities in a JSON-like document."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield where
+    elif isinstance(value, dict):
+        for key, part in value.items():
+            yield from _non_finite(part, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for i, part in enumerate(value):
+            yield from _non_finite(part, f"{where}[{i}]")
 
 
 def write_gzip(path: Path, text: str) -> None:

@@ -9,6 +9,7 @@ state, no display needed.
 from __future__ import annotations
 
 import io
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,13 @@ def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
 
 
 def save_png(figure: Figure, path: Path) -> None:
-    """Write the figure as PNG atomically, without time stamps in its metadata."""
+    """Write the figure as PNG atomically, without time stamps in its metadata.
+
+    Matplotlib's drawing warnings (a glyph the font lacks, a layout that does not fit)
+    are about the picture, not the run: they are not printed among the results.
+    """
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", metadata={"Software": None})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        figure.savefig(buffer, format="png", metadata={"Software": None})
     files.write_bytes(path, buffer.getvalue())

@@ -49,8 +49,8 @@ def describe_distribution(dist: Any) -> str:
         text = f"triangular {_g(dist.low)} / {_g(dist.mode)} / {_g(dist.high)} (low / mode / high)"
     elif isinstance(dist, Normal):
         text = f"normal, mean {_g(dist.mu)}, sd {_g(dist.sd)}"
-        if dist.low > -float("inf") or dist.high < float("inf"):
-            text += f", truncated to [{_g(dist.low)}, {_g(dist.high)}]"
+        if dist.low is not None or dist.high is not None:
+            text += f", truncated to [{_g(dist.lower)}, {_g(dist.upper)}]"
     elif isinstance(dist, LogNormal):
         text = f"lognormal, median {_g(dist.median)}, sigma {_g(dist.sigma)}"
     elif isinstance(dist, Exponential):
