@@ -13,10 +13,13 @@ and a multi-threaded BLAS competing with them costs more than it gains.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -74,9 +77,45 @@ class SerialExecutor:
 _worker_task: BlockTask | None = None
 
 
-def _install(task: BlockTask) -> None:
-    """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us."""
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends this process when its parent dies."""
+
+WATCH_SECONDS = 1.0
+"""How often a worker without prctl checks that its parent is still alive."""
+
+
+def _exit_with_parent(parent: int, *, use_prctl: bool = True) -> None:
+    """Make this worker end when `parent`, the process that started it, dies.
+
+    A parent killed with SIGKILL never stops its pool, and a worker blocked waiting for
+    work would otherwise live on, holding its memory, for ever. On Linux the kernel
+    kills the worker (prctl PR_SET_PDEATHSIG; it fires when the thread that forked the
+    worker ends, which in a session is the thread consuming its results); elsewhere a
+    daemon thread polls the parent pid. Either way, a parent already gone ends the
+    worker at once.
+    """
+    if use_prctl and sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # died before the signal was armed
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int, interval: float = WATCH_SECONDS) -> None:
+    """Exit this process as soon as its parent is no longer `parent` (it died, and the
+    process was handed to another)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _install(task: BlockTask, parent: int) -> None:
+    """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us;
+    end with the parent (`_exit_with_parent`)."""
     global _worker_task  # noqa: PLW0603 - the per-worker copy of the task, set once
+    _exit_with_parent(parent)
     _worker_task = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -154,7 +193,7 @@ class ProcessExecutor:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context(_start_method()),
             initializer=_install,
-            initargs=(task,),
+            initargs=(task, os.getpid()),
         )
 
     @contextmanager
