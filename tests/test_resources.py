@@ -8,11 +8,14 @@ import signal
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from simulator import executors
+from simulator.stats import ranking
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "us_china_2023.yaml"
@@ -105,3 +108,29 @@ def test_without_prctl_a_watchdog_ends_the_worker() -> None:
     finally:
         if _alive(worker):
             os.kill(worker, signal.SIGKILL)
+
+
+# --- memory ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [1, 2, 7, 300])
+def test_bootstrap_ranks_do_not_depend_on_the_chunking(
+    monkeypatch: pytest.MonkeyPatch, k: int
+) -> None:
+    rng = np.random.default_rng(k)
+    utility = rng.normal(size=(k, 30)).round(1)  # rounded: many tied bootstrap means
+    utility[k // 2] = utility[0]  # and an ordering tied with the first everywhere
+    whole = ranking.UtilityStream(k, 30, seed=5, samples=400)
+    whole.add(0, utility)
+    expected = ranking.bootstrap_ranks(partial(whole.bootstrap.means, 0.0, np.zeros(k)), 400, k)
+    monkeypatch.setattr(ranking, "CHUNK_CELLS", 3 * k + 1)  # chunks of 3 worlds
+    got = ranking.bootstrap_ranks(partial(whole.bootstrap.means, 0.0, np.zeros(k)), 400, k)
+    for mine, theirs in zip(got, expected, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    boot = whole.bootstrap.means(0.0, np.zeros(k))  # what ranking did all at once before
+    low, high = ranking.rank_bounds(boot)
+    np.testing.assert_array_equal(got[0], ranking.best_shares(boot))
+    np.testing.assert_array_equal(got[1], ranking.sucra((low + high).sum(axis=0), 400))
+    if k > 1:
+        np.testing.assert_array_equal(got[1], (k - 1 - ((low + high) / 2.0).mean(axis=0)) / (k - 1))
+    np.testing.assert_array_equal(got[2], ranking.rank_matrix(low, high))
