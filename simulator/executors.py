@@ -34,6 +34,29 @@ from threadpoolctl import threadpool_limits
 from .distributions import FloatArray
 from .errors import InputError, SimulatorError
 
+WORKERS_PER_CORE = 4
+"""Most worker processes per core (`max_workers`): more only compete for the cores,
+and each holds its own copy of the scenario and a block of worlds."""
+
+
+def max_workers() -> int:
+    """The largest --workers accepted on this machine."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def worker_count(workers: int | None) -> int:
+    """`workers` (default: one per core), refused before any process starts unless it
+    lies in 1..max_workers()."""
+    if workers is None:
+        return os.cpu_count() or 1
+    if not 1 <= workers <= max_workers():
+        raise InputError(
+            f"--workers must be between 1 and {max_workers()} ({WORKERS_PER_CORE} x the "
+            f"{os.cpu_count() or 1} cores) (got {workers})"
+        )
+    return workers
+
+
 WorkItem = tuple[int, int, int, tuple[int, ...] | None]
 """(block, first replication in the block, end replication, candidate indices or None=all)."""
 
@@ -186,7 +209,7 @@ class ProcessExecutor:
     name = "process"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = worker_count(workers)
 
     def _pool(self, task: BlockTask) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -255,7 +278,7 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = worker_count(workers)
         self.scheduler = scheduler
         self._client: Any = None
         self._cluster: Any = None
@@ -336,8 +359,7 @@ def _close(client: Any, cluster: Any) -> None:
 
 def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """The executor called `name` (one of EXECUTORS)."""
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers must be at least 1 (got {workers})")
+    worker_count(workers)  # checked even where unused (serial)
     if scheduler is not None and name != "dask":
         raise InputError("--scheduler needs --executor dask")
     if name == "serial":
