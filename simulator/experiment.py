@@ -517,10 +517,9 @@ def memory_estimate(orderings: int, replications: int, metrics: int) -> int:
 def available_memory() -> int | None:
     """Bytes of memory available to a new run (MemAvailable), or None if unknown."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
+        for line in Path("/proc/meminfo").read_text(encoding="ascii").splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
     except (OSError, ValueError):
         pass
     try:
