@@ -13,10 +13,13 @@ and a multi-threaded BLAS competing with them costs more than it gains.
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
+import sys
 import threading
+import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -30,6 +33,29 @@ from threadpoolctl import threadpool_limits
 
 from .distributions import FloatArray
 from .errors import InputError, SimulatorError
+
+WORKERS_PER_CORE = 4
+"""Most worker processes per core (`max_workers`): more only compete for the cores,
+and each holds its own copy of the scenario and a block of worlds."""
+
+
+def max_workers() -> int:
+    """The largest --workers accepted on this machine."""
+    return WORKERS_PER_CORE * (os.cpu_count() or 1)
+
+
+def worker_count(workers: int | None) -> int:
+    """`workers` (default: one per core), refused before any process starts unless it
+    lies in 1..max_workers()."""
+    if workers is None:
+        return os.cpu_count() or 1
+    if not 1 <= workers <= max_workers():
+        raise InputError(
+            f"--workers must be between 1 and {max_workers()} ({WORKERS_PER_CORE} x the "
+            f"{os.cpu_count() or 1} cores) (got {workers})"
+        )
+    return workers
+
 
 WorkItem = tuple[int, int, int, tuple[int, ...] | None]
 """(block, first replication in the block, end replication, candidate indices or None=all)."""
@@ -74,9 +100,45 @@ class SerialExecutor:
 _worker_task: BlockTask | None = None
 
 
-def _install(task: BlockTask) -> None:
-    """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us."""
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal the kernel sends this process when its parent dies."""
+
+WATCH_SECONDS = 1.0
+"""How often a worker without prctl checks that its parent is still alive."""
+
+
+def _exit_with_parent(parent: int, *, use_prctl: bool = True) -> None:
+    """Make this worker end when `parent`, the process that started it, dies.
+
+    A parent killed with SIGKILL never stops its pool, and a worker blocked waiting for
+    work would otherwise live on, holding its memory, for ever. On Linux the kernel
+    kills the worker (prctl PR_SET_PDEATHSIG; it fires when the thread that forked the
+    worker ends, which in a session is the thread consuming its results); elsewhere a
+    daemon thread polls the parent pid. Either way, a parent already gone ends the
+    worker at once.
+    """
+    if use_prctl and sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # died before the signal was armed
+                os._exit(1)
+            return
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int, interval: float = WATCH_SECONDS) -> None:
+    """Exit this process as soon as its parent is no longer `parent` (it died, and the
+    process was handed to another)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _install(task: BlockTask, parent: int) -> None:
+    """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us;
+    end with the parent (`_exit_with_parent`)."""
     global _worker_task  # noqa: PLW0603 - the per-worker copy of the task, set once
+    _exit_with_parent(parent)
     _worker_task = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -147,14 +209,14 @@ class ProcessExecutor:
     name = "process"
 
     def __init__(self, workers: int | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = worker_count(workers)
 
     def _pool(self, task: BlockTask) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context(_start_method()),
             initializer=_install,
-            initargs=(task,),
+            initargs=(task, os.getpid()),
         )
 
     @contextmanager
@@ -216,7 +278,7 @@ class DaskExecutor:
     name = "dask"
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
-        self.workers = workers or os.cpu_count() or 1
+        self.workers = worker_count(workers)
         self.scheduler = scheduler
         self._client: Any = None
         self._cluster: Any = None
@@ -297,8 +359,7 @@ def _close(client: Any, cluster: Any) -> None:
 
 def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
     """The executor called `name` (one of EXECUTORS)."""
-    if workers is not None and workers < 1:
-        raise InputError(f"--workers must be at least 1 (got {workers})")
+    worker_count(workers)  # checked even where unused (serial)
     if scheduler is not None and name != "dask":
         raise InputError("--scheduler needs --executor dask")
     if name == "serial":

@@ -196,7 +196,7 @@ def test_a_corrupt_result_file_names_the_file(run_dir: Path, tmp_path: Path) -> 
 
 
 def test_top_must_be_positive(run_dir: Path) -> None:
-    with pytest.raises(InputError, match="top must be at least 1"):
+    with pytest.raises(InputError, match="--top must be between 1 and 100"):
         write_figures(run_dir, top=0)
 
 

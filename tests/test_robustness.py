@@ -99,7 +99,7 @@ def test_cli_robustness_json_and_table(tmp_path: Path) -> None:
     [
         (["--param", f"{COST}=1:1"], "LOW must be less than HIGH"),
         (["--param", "host.acceptance=0.5:1.5"], "a corner of the ranges"),
-        (["--param", f"{COST}=0:1", "--samples", "1"], "at least 2"),
+        (["--param", f"{COST}=0:1", "--samples", "1"], "between 2 and 10,000"),
         (["--param", "visitors.q.preparation=0:1"], "no item 'q'"),
     ],
 )

@@ -186,7 +186,7 @@ def test_whole_number_fields_sweep_whole_numbers() -> None:
     [
         ("nonsense", "expected PATH=START:STOP:N"),
         (f"{COST_AB}=0:1", "expected START:STOP:N"),
-        (f"{COST_AB}=0:1:1", "N must be at least 2"),
+        (f"{COST_AB}=0:1:1", "N must be between 2 and 1,000 grid points"),
         (f"{COST_AB}=1:0:3", "START must be less than STOP"),
         (f"{COST_AB}=a:1:3", "START 'a' is not a number"),
         (f"{COST_AB}=0:1:x", "is not a whole number"),
@@ -215,7 +215,7 @@ def test_cli_sweep_bad_options_exit_2(tmp_path: Path) -> None:
     cases = [
         (three, "one or two --vary"),
         (["--vary", f"{COST_AB}=0:1:2", "--vary", f"{COST_AB}=0:2:2"], "given twice"),
-        (["--vary", f"{COST_AB}=0:1:2", "--tolerance", "0"], "--tolerance must be positive"),
+        (["--vary", f"{COST_AB}=0:1:2", "--tolerance", "0"], "--tolerance must be a positive"),
         (["--vary", f"{COST_AB}=0:1:2", "--tolerance", "1", "--tolerance", "1"], "once per --vary"),
         (["--vary", f"{COST_AB}=0:1:2", "--seed", "-1"], "--seed"),
     ]

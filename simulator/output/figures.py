@@ -37,6 +37,8 @@ from .plotting import (
 from .runfiles import RankingRow, RunFiles
 
 TOP = 5
+MAX_TOP = 100
+"""Most orderings a figure draws: beyond it the lines and swatches cannot be told apart."""
 """Orderings shown in the utility, ECDF and timeline figures (best first)."""
 TIMELINES = 3
 """Orderings that get a timeline panel."""
@@ -481,8 +483,8 @@ DRAWERS: dict[str, Callable[[RunFiles, int], Figure | None]] = {
 def write_figures(run_dir: Path, *, top: int = TOP) -> list[str]:
     """Draw every figure of a run from its files into `figures/`; return the paths
     written, relative to the run directory."""
-    if top < 1:
-        raise InputError(f"top must be at least 1 (got {top})")
+    if not 1 <= top <= MAX_TOP:
+        raise InputError(f"--top must be between 1 and {MAX_TOP} (got {top})")
     run = RunFiles.read(run_dir)
     written = []
     for spec in FIGURES:

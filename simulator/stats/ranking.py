@@ -34,7 +34,9 @@ luck of its first replications against the others' longer record.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,6 +50,12 @@ from ..world import BLOCK_SIZE
 BOOTSTRAP_SAMPLES = 2000
 RANK_MATRIX_LIMIT = 2000
 """Largest candidate count for which the k x k rank matrix and MCB are computed."""
+
+CHUNK_CELLS = 1 << 22
+"""Bootstrap cells (worlds x orderings, 32 MiB of floats) ranked at a time. The
+bootstrap's sums are samples x k; the arrays derived from them to rank the orderings
+(bootstrap means, ranks, shares) are made a chunk at a time, so ranking 40,320
+orderings needs no samples x k array beyond the sums themselves."""
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
@@ -209,15 +217,20 @@ class PairedBootstrap:
             self.diff_sum += weights @ (part - part[self.ref]).T
             r += width
 
-    def means(self, ref_mean: float, diff_mean: FloatArray) -> FloatArray:
-        """Bootstrap means, shape (samples, orderings).
+    def means(
+        self, ref_mean: float, diff_mean: FloatArray, worlds: slice = slice(None)
+    ) -> FloatArray:
+        """Bootstrap means of the bootstrap worlds `worlds` (default all), shape
+        (worlds, orderings).
 
         A bootstrap world that gives every replication weight 0 (chance e^-n) keeps
         the plain estimate (`ref_mean`, `diff_mean`) rather than dividing by zero.
         """
-        ref = np.where(self.ref_weight > 0, self.ref_sum / np.maximum(self.ref_weight, 1), ref_mean)
+        ref_weight, ref_sum = self.ref_weight[worlds], self.ref_sum[worlds]
+        weight = self.weight[worlds]
+        ref = np.where(ref_weight > 0, ref_sum / np.maximum(ref_weight, 1), ref_mean)
         diff = np.where(
-            self.weight > 0, self.diff_sum / np.maximum(self.weight, 1), diff_mean[None, :]
+            weight > 0, self.diff_sum[worlds] / np.maximum(weight, 1), diff_mean[None, :]
         )
         return ref[:, None] + diff
 
@@ -232,8 +245,13 @@ def bootstrap_means(utility: FloatArray, samples: int, seed: int, ref: int = 0) 
 
 def best_shares(means: FloatArray) -> FloatArray:
     """Share of rows in which each column is the maximum; tied columns split a row."""
+    return _best_rows(means).mean(axis=0)
+
+
+def _best_rows(means: FloatArray) -> FloatArray:
+    """Per row, each column's share of being the maximum (tied columns split it)."""
     top = means == means.max(axis=1, keepdims=True)
-    return (top / top.sum(axis=1, keepdims=True)).mean(axis=0)
+    return top / top.sum(axis=1, keepdims=True)
 
 
 def rank_bounds(means: FloatArray) -> tuple[IntArray, IntArray]:
@@ -261,13 +279,51 @@ def rank_matrix(low: IntArray, high: IntArray) -> FloatArray:
     return matrix / samples
 
 
-def sucra(low: IntArray, high: IntArray) -> FloatArray:
-    """Surface under the cumulative ranking curve, from the expected rank."""
-    k = low.shape[1]
+def sucra(rank_sums: IntArray, samples: int) -> FloatArray:
+    """Surface under the cumulative ranking curve, from the expected rank: `rank_sums`
+    is each ordering's best plus worst 0-based rank, summed over `samples` bootstrap
+    worlds (integers, so the sum is exact in any order)."""
+    k = rank_sums.size
     if k == 1:
         return np.ones(1)
-    expected = ((low + high) / 2.0).mean(axis=0)
+    expected = rank_sums / 2.0 / samples
     return (k - 1 - expected) / (k - 1)
+
+
+def bootstrap_ranks(
+    means: Callable[[slice], FloatArray], samples: int, k: int
+) -> tuple[FloatArray, FloatArray, FloatArray | None]:
+    """P(best), SUCRA and (up to RANK_MATRIX_LIMIT orderings) the rank matrix of k
+    orderings' bootstrap means, which `means(worlds)` gives for a slice of the `samples`
+    bootstrap worlds.
+
+    Worked a chunk of CHUNK_CELLS at a time. P(best)'s shares are added world after
+    world, as one reduction over all worlds adds them, so the result does not depend on
+    the chunking (nor, as the ranks are integers, does SUCRA).
+    """
+    step = samples if k == 1 else max(1, CHUNK_CELLS // k)  # one column sums pairwise
+    shares: FloatArray | None = None
+    rank_sums = np.zeros(k, dtype=np.int64)
+    bounds: list[tuple[IntArray, IntArray]] = []
+    for first in range(0, samples, step):
+        chunk = means(slice(first, first + step))
+        rows = _best_rows(chunk)
+        shares = (
+            rows.sum(axis=0)
+            if shares is None
+            else np.add.reduce(np.concatenate([shares[None, :], rows]), axis=0)
+        )
+        low, high = rank_bounds(chunk)
+        rank_sums += (low + high).sum(axis=0)
+        if k <= RANK_MATRIX_LIMIT:
+            bounds.append((low, high))
+    assert shares is not None, "no bootstrap worlds"
+    matrix = None
+    if k <= RANK_MATRIX_LIMIT:
+        matrix = rank_matrix(
+            np.concatenate([low for low, _ in bounds]), np.concatenate([high for _, high in bounds])
+        )
+    return shares / samples, sucra(rank_sums, samples), matrix
 
 
 Pairwise = tuple[FloatArray, FloatArray, IntArray]
@@ -329,17 +385,19 @@ def _assemble(
     orderings: tuple[Ordering, ...],
     counts: IntArray,
     moments: tuple[FloatArray, FloatArray, FloatArray],
-    boot: FloatArray,
+    boot: Callable[[slice], FloatArray],
+    samples: int,
     pairwise: Pairwise | None,
     first: int | None,
     confidence: float,
 ) -> Ranking:
-    """A Ranking from means, sds and the means' variances, bootstrap means and the
-    pairwise differences (MCB and the differences to the best; None: too many orderings)."""
+    """A Ranking from means, sds and the means' variances, bootstrap means (of a slice
+    of the `samples` bootstrap worlds, `bootstrap_ranks`) and the pairwise differences
+    (MCB and the differences to the best; None: too many orderings)."""
     mean, sd, variance = moments
     k = len(orderings)
     half = stats.t.ppf(0.5 + confidence / 2, counts - 1) * np.sqrt(variance)
-    low, high = rank_bounds(boot)
+    p_best, sucra_, rank_probabilities = bootstrap_ranks(boot, samples, k)
     order = _order(mean, first)
     missing = np.full(k, np.nan)
     mcb_low, mcb_high = (missing, missing) if pairwise is None else _mcb(*pairwise, confidence)
@@ -355,14 +413,14 @@ def _assemble(
         sd=sd,
         ci_low=mean - half,
         ci_high=mean + half,
-        p_best=best_shares(boot),
-        sucra=sucra(low, high),
+        p_best=p_best,
+        sucra=sucra_,
         mcb_low=mcb_low,
         mcb_high=mcb_high,
         diff_best=to_best[0],
         diff_best_low=to_best[1],
         diff_best_high=to_best[2],
-        rank_probabilities=rank_matrix(low, high) if k <= RANK_MATRIX_LIMIT else None,
+        rank_probabilities=rank_probabilities,
         order=order,
         confidence=confidence,
         compared_on=int(counts.min()),
@@ -448,7 +506,7 @@ class UtilityStream:
         if n != self.replications or n < 2:
             raise ValueError(f"{n} of {self.replications} replications arrived (need all, >= 2)")
         sd = np.sqrt(self.m2 / (n - 1))
-        boot = self.bootstrap.means(float(self.mean[self.ref]), self.mean - self.mean[self.ref])
+        ref_mean, to_ref = float(self.mean[self.ref]), self.mean - self.mean[self.ref]
         pairwise = None
         if self.comoment is not None:
             diagonal = np.diag(self.comoment)
@@ -458,7 +516,14 @@ class UtilityStream:
             pairwise = (diff_mean, np.maximum(diff_var, 0.0), shared)
         counts = np.full(k, n, dtype=np.int64)
         return _assemble(
-            orderings, counts, (self.mean.copy(), sd, sd**2 / n), boot, pairwise, first, confidence
+            orderings,
+            counts,
+            (self.mean.copy(), sd, sd**2 / n),
+            partial(self.bootstrap.means, ref_mean, to_ref),
+            self.bootstrap.samples,
+            pairwise,
+            first,
+            confidence,
         )
 
 

@@ -27,6 +27,9 @@ from ..types import Ordering, OrderingLike
 Setting = tuple[tuple[str, float], ...]
 """Values of assumptions: (dotted path, value) pairs, applied as overrides."""
 
+MAX_POINTS = 1000
+"""Most grid points of one --vary axis: each is a full ranking of every ordering."""
+
 CORNER_LIMIT = 10
 """Check every corner of the box of ranges up to this many assumptions."""
 
@@ -95,8 +98,10 @@ def parse_vary(text: str) -> Assumption:
         points = int(parts[2])
     except ValueError:
         raise InputError(f"{option}: N {parts[2]!r} is not a whole number") from None
-    if points < 2:
-        raise InputError(f"{option}: N must be at least 2 grid points (got {points})")
+    if not 2 <= points <= MAX_POINTS:
+        raise InputError(
+            f"{option}: N must be between 2 and {MAX_POINTS:,} grid points (got {points})"
+        )
     if not start < stop:
         raise InputError(f"{option}: START must be less than STOP (got {start:g} and {stop:g})")
     return Assumption(path, start, stop, points)

@@ -35,6 +35,8 @@ from .evaluate import evaluate_settings
 from .inputs import Assumption, Base, Setting
 
 DEFAULT_SAMPLES = 20
+MAX_SAMPLES = 10_000
+"""Most settings: each is a full ranking of every ordering, and all their results are kept."""
 REGRET_QUANTILE = 0.9
 
 PointProgress = Callable[[int, int | None, str], None]
@@ -102,8 +104,8 @@ def check_robustness(
 ) -> tuple[tuple[Assumption, ...], int]:
     """Checked assumptions and number of settings, before any simulation."""
     m = DEFAULT_SAMPLES if samples is None else samples
-    if m < 2:
-        raise InputError(f"--samples (settings) must be at least 2 (got {m})")
+    if not 2 <= m <= MAX_SAMPLES:
+        raise InputError(f"--samples (settings) must be between 2 and {MAX_SAMPLES:,} (got {m})")
     if not params:
         raise InputError("give at least one --param PATH=LOW:HIGH")
     checked = base.check(params, "--param")

@@ -53,6 +53,11 @@ LEVELS = 4
 STEP = LEVELS / (2 * (LEVELS - 1))
 BOOTSTRAP = 200
 DEFAULT_SAMPLES = {"morris": 10, "sobol": 16}
+MAX_SAMPLES = 10_000
+"""Most Morris trajectories or Sobol base points: each is one or more settings, every
+one a full simulation, and all their results are kept."""
+MAX_TOP = 100
+"""Most top orderings analysed besides the chosen one."""
 
 PointProgress = Callable[[int, int | None, str], None]
 
@@ -173,17 +178,22 @@ def check_sensitivity(
     base: Base, params: list[Assumption], method: str, samples: int | None, top: int = 1
 ) -> tuple[tuple[Assumption, ...], int]:
     """Checked assumptions and sample size, before any simulation."""
-    if top < 1:
-        raise InputError(f"--top must be at least 1 (got {top})")
+    if not 1 <= top <= MAX_TOP:
+        raise InputError(f"--top must be between 1 and {MAX_TOP} (got {top})")
     if method not in METHODS:
         raise InputError(f"--method must be one of {', '.join(METHODS)} (got {method!r})")
     if not params:
         raise InputError("give at least one --param PATH=LOW:HIGH")
     n = DEFAULT_SAMPLES[method] if samples is None else samples
-    if method == "morris" and n < 2:
-        raise InputError(f"--samples (Morris trajectories) must be at least 2 (got {n})")
-    if method == "sobol" and (n < 2 or n & (n - 1)):
-        raise InputError(f"--samples (Sobol base points) must be a power of 2, >= 2 (got {n})")
+    if method == "morris" and not 2 <= n <= MAX_SAMPLES:
+        raise InputError(
+            f"--samples (Morris trajectories) must be between 2 and {MAX_SAMPLES:,} (got {n})"
+        )
+    if method == "sobol" and (not 2 <= n <= MAX_SAMPLES or n & (n - 1)):
+        raise InputError(
+            "--samples (Sobol base points) must be a power of 2 between 2 and "
+            f"{MAX_SAMPLES:,} (got {n})"
+        )
     checked = base.check(params, "--param")
     base.check_box(checked, "--param " + " --param ".join(a.text for a in checked))
     return checked, n

@@ -18,6 +18,7 @@ Bisection assumes one change inside a grid cell; a pair of flips inside one cell
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -246,9 +247,9 @@ def check_sweep(
         raise InputError(
             f"give --tolerance once, or once per --vary in the same order (got {len(tolerances)})"
         )
-    if any(not t > 0 for t in tolerances):
+    if any(not (t > 0 and math.isfinite(t)) for t in tolerances):
         raise InputError(
-            f"--tolerance must be positive (got {', '.join(f'{t:g}' for t in tolerances)})"
+            f"--tolerance must be a positive number (got {', '.join(f'{t:g}' for t in tolerances)})"
         )
     if not tolerances:
         tols = tuple(default_tolerance(a) for a in checked)
