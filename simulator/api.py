@@ -489,13 +489,22 @@ class ModifiedResults(SimulatorError):
 def _check_original(directory: Path, expected: dict[str, Any]) -> None:
     """Refuse an original whose result tables were changed or removed since it completed,
     naming each one."""
-    problems = []
-    for name, digest in expected.items():
-        path = directory / str(name)
-        if not path.is_file():
+    problems = [
+        f"its manifest records no SHA-256 of {name}"
+        for name in ("ranking.csv", "summary.json")
+        if name not in expected
+    ]
+    for name in (n for n in RESULT_TABLES if n in expected):
+        path = directory / name
+        try:
+            same = sha256_file(path) == expected[name]
+        except FileNotFoundError:
             problems.append(f"{name} is missing")
-        elif sha256_file(path) != digest:
-            problems.append(f"{name} differs from the SHA-256 its manifest records")
+        except OSError as error:
+            problems.append(f"{name} cannot be read ({error.strerror or error})")
+        else:
+            if not same:
+                problems.append(f"{name} differs from the SHA-256 its manifest records")
     if problems:
         raise ModifiedResults(
             f"{directory} was changed after the run completed ({', '.join(problems)}), "

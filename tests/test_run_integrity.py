@@ -127,7 +127,7 @@ def _stop_at(replications: int) -> Callable[[int, int | None, str], None]:
 
 def test_a_run_directory_that_cannot_be_written_is_not_resumed(tmp_path: Path) -> None:
     path = _interrupted(tmp_path)
-    (path / ".lock").unlink()
+    assert not (path / ".lock").exists()  # removed when the run stopped
     (path / ".lock").mkdir()  # the lock file cannot be opened
     line = one_error_line(invoke("run", "--resume", path, "-q"))
     assert line.startswith(f"error: cannot write {path}/.lock: ")
@@ -137,7 +137,6 @@ def test_a_run_directory_that_cannot_be_written_is_not_resumed(tmp_path: Path) -
 @pytest.mark.skipif(os.geteuid() == 0, reason="permissions do not bind root")
 def test_a_read_only_run_directory_is_not_resumed(tmp_path: Path) -> None:
     path = _interrupted(tmp_path)
-    (path / ".lock").unlink()
     path.chmod(0o555)
     try:
         line = one_error_line(invoke("run", "--resume", path, "-q"))
@@ -255,6 +254,15 @@ def test_reproduce_refuses_an_original_changed_after_it_completed(
         "be verified against it\n"
     )
     assert not (tmp_path / "new").exists()  # nothing was run
+    hidden = _copy(complete, tmp_path / "runs" / "hidden")  # the table and its hash removed
+    (hidden / "summary.json").unlink()
+    recorded = manifest(hidden)
+    del recorded["sha256"]["summary.json"]
+    (hidden / "manifest.json").write_text(json.dumps(recorded))
+    result = invoke("reproduce", hidden, "--executor", "serial", "--out", tmp_path / "new")
+    assert result.exit_code == 1, result.output
+    assert "(its manifest records no SHA-256 of summary.json)" in result.stderr
+    assert not (tmp_path / "new").exists()
     intact = _copy(complete, tmp_path / "runs" / "intact")
     again = invoke("reproduce", intact, "--executor", "serial", "--out", tmp_path / "new", "-q")
     assert again.exit_code == 0, again.output

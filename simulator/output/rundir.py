@@ -261,26 +261,37 @@ def exclusive(path: Path) -> Iterator[None]:
 
     An exclusive `flock` on `path/.lock` (released by the system if the process dies)
     holding the writer's pid: a second process that would write the same run directory
-    is refused instead of racing on its files.
+    is refused instead of racing on its files. The lock file is removed on the way out
+    (while still locked; a process that locked the removed file meanwhile sees that it
+    is no longer the one at `.lock` and takes that one instead).
     """
     lock = path / LOCK_FILE
-    try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as error:
-        raise files.cannot_write(lock, error) from None
-    try:
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise files.cannot_write(lock, error) from None
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
             raise InputError(
                 f"{path} is being written by another visitsim process (pid {holder}); "
                 "wait for it to finish, or stop it first"
             ) from None
+        try:
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
+        lock.unlink(missing_ok=True)
         os.close(fd)  # closing the last descriptor releases the lock
 
 
