@@ -4,10 +4,12 @@ The manifest is written when the run starts (status `running`) and rewritten whe
 ends (`complete`, `failed` with the error, or `interrupted` with the replications
 completed), so every run leaves its provenance, however it ended. Every file is
 written atomically. While a run goes, each completed work item is kept in
-`checkpoint/` so that an interrupted run can resume; the folder is removed once the
-run is complete. The result tables appear only together: if a run stops while
-writing them, the ones already written are removed. A complete run's manifest holds
-the SHA-256 of each result table, which `reproduce` verifies.
+`checkpoint/` (with its SHA-256 in the folder's index, verified before it is reused)
+so that an interrupted run can resume; the folder is removed once the run is
+complete. A process writing a run directory holds its lock (`exclusive`). The
+result tables appear only together: if a run stops while writing them, the ones
+already written are removed. A complete run's manifest holds the SHA-256 of each
+result table, which `reproduce` verifies (in the original, then in the new run).
 """
 
 from __future__ import annotations
