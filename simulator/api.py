@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .constraints import candidate_orderings
-from .errors import InputError
+from .errors import InputError, SimulatorError
 from .executors import Executor, SerialExecutor
 from .experiment import (
     AdaptiveSettings,
@@ -37,6 +37,7 @@ from .output.rundir import (
     RESULT_TABLES,
     BlockCheckpoint,
     RunDirectory,
+    exclusive,
     package_versions,
     sha256_file,
     source_hash,
@@ -191,7 +192,8 @@ def run_scenario(
         }
     run = RunDirectory.start(out, scenario, settings, command or [])
     keep = settings.get("keep_replications", True)
-    return _execute(run, scenario, replications, adaptive, seed, executor, progress, keep)
+    with exclusive(run.path):
+        return _execute(run, scenario, replications, adaptive, seed, executor, progress, keep)
 
 
 def _settings(run: RunDirectory) -> tuple[int | None, AdaptiveSettings | None, int, bool]:
@@ -232,28 +234,32 @@ def resume_run(
 
     Work items saved in the run's `checkpoint/` are reused and the rest are simulated,
     so the result tables are byte-identical to those of an uninterrupted run. Refuses a
-    complete run, a run still going, and a run made with other package versions.
+    complete run, a run another process is writing, a run made with other package
+    versions, and a checkpoint holding a file the run did not write (naming it).
     """
     executor = executor or SerialExecutor()
-    run = RunDirectory.open(directory)
-    status = run.manifest["status"]
-    if status == "complete":
-        raise InputError(f"{directory} is complete; there is nothing to resume")
-    if status == "running":
-        _check_stopped(directory, run.manifest.get("process"))
-    changed = _changed_versions(run.manifest)
-    if changed:
-        raise InputError(
-            f"{directory} was started with other package versions ({changed}); resuming "
-            "would mix results of different code. Start a new run instead"
+    RunDirectory.open(directory)  # a run directory, before a lock file is made in it
+    with exclusive(directory):
+        run = RunDirectory.open(directory)  # as it is now that no other process writes it
+        status = run.manifest["status"]
+        if status == "complete":
+            raise InputError(f"{directory} is complete; there is nothing to resume")
+        if status == "running":
+            _check_stopped(directory, run.manifest.get("process"))
+        changed = _changed_versions(run.manifest)
+        if changed:
+            raise InputError(
+                f"{directory} was started with other package versions ({changed}); resuming "
+                "would mix results of different code. Start a new run instead"
+            )
+        scenario = _scenario_of(run)
+        replications, adaptive, seed, keep = _settings(run)
+        replications, seed, _ = resolve_design(
+            scenario, replications, seed, fixed=adaptive is None, keep=keep
         )
-    scenario = _scenario_of(run)
-    replications, adaptive, seed, keep = _settings(run)
-    replications, seed, _ = resolve_design(
-        scenario, replications, seed, fixed=adaptive is None, keep=keep
-    )
-    run.reopen(command or [], executor.name, executor.workers)
-    return _execute(run, scenario, replications, adaptive, seed, executor, progress, keep)
+        run.checkpoint.verify()
+        run.reopen(command or [], executor.name, executor.workers)
+        return _execute(run, scenario, replications, adaptive, seed, executor, progress, keep)
 
 
 def _check_stopped(directory: Path, process: Any) -> None:
@@ -474,6 +480,38 @@ class Reproduction:
         )
 
 
+class ModifiedResults(SimulatorError):
+    """A complete run's result tables no longer match the hashes its manifest records:
+    there is nothing to verify a reproduction against (exit status 1, as for any
+    difference)."""
+
+
+def _check_original(directory: Path, expected: dict[str, Any]) -> None:
+    """Refuse an original whose result tables were changed or removed since it completed,
+    naming each one."""
+    problems = [
+        f"its manifest records no SHA-256 of {name}"
+        for name in ("ranking.csv", "summary.json")
+        if name not in expected
+    ]
+    for name in (n for n in RESULT_TABLES if n in expected):
+        path = directory / name
+        try:
+            same = sha256_file(path) == expected[name]
+        except FileNotFoundError:
+            problems.append(f"{name} is missing")
+        except OSError as error:
+            problems.append(f"{name} cannot be read ({error.strerror or error})")
+        else:
+            if not same:
+                problems.append(f"{name} differs from the SHA-256 its manifest records")
+    if problems:
+        raise ModifiedResults(
+            f"{directory} was changed after the run completed ({', '.join(problems)}), "
+            "so a reproduction cannot be verified against it"
+        )
+
+
 def reproduce_run(
     directory: Path,
     *,
@@ -484,7 +522,9 @@ def reproduce_run(
 ) -> Reproduction:
     """Run a complete run again from its manifest and resolved scenario, into a new run
     directory (under `out`, by default next to the original), and compare the SHA-256
-    of every result table with the one the original manifest recorded."""
+    of every result table with the one the original manifest recorded. The original's
+    tables are checked against those hashes first (`ModifiedResults` if one was changed
+    or removed)."""
     original = RunDirectory.open(directory)
     status = original.manifest["status"]
     if status != "complete":
@@ -496,7 +536,10 @@ def reproduce_run(
     replications, adaptive, seed, keep = _settings(original)
     expected = original.manifest.get("sha256")
     recorded = isinstance(expected, dict)
-    if not recorded:
+    if recorded:
+        assert isinstance(expected, dict)
+        _check_original(directory, expected)
+    else:
         expected = {
             name: sha256_file(directory / name)
             for name in RESULT_TABLES

@@ -40,7 +40,8 @@ def write_starter(name: str) -> Path:
     template = resources.files("simulator").joinpath("starter.yaml").read_text("utf-8")
     text = string.Template(template).substitute(name=scenario_name(path), file=path)
     if not path.parent.is_dir():
-        raise InputError(f"cannot write {path}: folder {path.parent} does not exist")
+        why = "is not a folder" if path.parent.exists() else "does not exist"
+        raise InputError(f"cannot write {path}: {path.parent} {why}")
     try:
         files.write_text(path, text, exclusive=True)
     except FileExistsError:

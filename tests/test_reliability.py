@@ -39,7 +39,7 @@ from simulator.experiment import (
     run_fixed,
 )
 from simulator.model import Draws, compile_spec, simulate
-from simulator.output import files
+from simulator.output import files, tables
 from simulator.output.rundir import RESULT_TABLES
 from simulator.scenario import load_scenario
 from simulator.schema import Scenario, metric_names
@@ -317,9 +317,9 @@ def test_a_checkpoint_that_is_not_the_runs_is_refused(tmp_path: Path) -> None:
     path = stopped.value.directory
     assert path is not None
     np.save(path / "checkpoint" / "block-000000.npy", np.zeros((2, 100, 3)))
-    with pytest.raises(InputError, match=r"shape \(2, 100, 3\).*it is not this run's"):
+    with pytest.raises(InputError, match=r"block-000000.npy does not match its SHA-256"):
         resume_run(path)
-    assert manifest(path)["status"] == "failed"
+    assert manifest(path)["status"] == "interrupted"  # refused before anything changed
 
 
 def _stop_at(replications: int) -> Callable[[int, int | None, str], None]:
@@ -377,7 +377,9 @@ def test_resume_refuses_what_it_cannot_continue_exactly(tmp_path: Path) -> None:
 # --- reproduce ----------------------------------------------------------------------
 
 
-def test_reproduce_verifies_the_hashes_and_reports_a_mismatch(tmp_path: Path) -> None:
+def test_reproduce_verifies_the_hashes_and_reports_a_mismatch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     first = invoke("run", FLAGSHIP, "-n", "40", "--executor", "serial", "--out", tmp_path, "-q")
     assert first.exit_code == 0, first.output
     path = run_dir(tmp_path)
@@ -389,9 +391,8 @@ def test_reproduce_verifies_the_hashes_and_reports_a_mismatch(tmp_path: Path) ->
     same_tables(path, copy)
     assert manifest(copy)["reproduces"] == {"run": str(path), "identical": True, "differing": []}
 
-    recorded = manifest(path)
-    recorded["sha256"]["ranking.csv"] = "0" * 64
-    (path / "manifest.json").write_text(json.dumps(recorded))
+    ranking_csv = tables.ranking_csv  # code that now writes ranking.csv differently
+    monkeypatch.setattr(tables, "ranking_csv", lambda *a: ranking_csv(*a) + "\n")
     mismatch = invoke("reproduce", path, "--executor", "serial", "--format", "json")
     assert mismatch.exit_code == 1
     document = json.loads(mismatch.stdout)
@@ -720,7 +721,7 @@ def test_a_streamed_run_checkpoints_its_statistics_not_its_blocks(
     assert recorded["keep_replications"] is False
     assert recorded["replications_completed"] == 400
     saved = sorted(p.name for p in (path / "checkpoint").iterdir())
-    assert saved == ["block-000000.npy", "block-000001.npy", "state.npz"]  # the kept 150
+    assert saved == ["block-000000.npy", "block-000001.npy", "index.jsonl", "state.npz"]
     resumed = resume_run(path)
     reference = run_scenario(SHOCKY, replications=600, seed=6, out=tmp_path / "ref")
     for name in ("ranking.csv", "rank_probabilities.csv", "summary.json"):

@@ -1,4 +1,9 @@
-"""Atomic file writes: a file appears whole under its name, or not at all."""
+"""Atomic file writes: a file appears whole under its name, or not at all.
+
+A location that cannot be written (a read-only folder, a path under a regular file,
+`/dev/null`, `/proc`, a full disk) is an `InputError` naming the path and the reason,
+so every command that writes reports it in one line.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..errors import SimulatorError
+from ..errors import InputError, SimulatorError
 
 
 def _current_umask() -> int:
@@ -43,6 +48,31 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
+def cannot_write(path: Path, error: OSError) -> InputError:
+    """The error for a location that cannot be written."""
+    return InputError(f"cannot write {path}: {error.strerror or error}")
+
+
+def new_folder(parent: Path, name: str) -> Path:
+    """Create the folder `parent/name`, or `name-2`, `name-3`, ... if taken, and return it.
+
+    Creating the folder is what claims the name (mkdir fails if it exists), so processes
+    started at the same moment never share one.
+    """
+    n = 1
+    while True:
+        path = parent / (name if n == 1 else f"{name}-{n}")
+        try:
+            path.mkdir(parents=True)
+            return path
+        except FileExistsError:
+            if not parent.is_dir():
+                raise cannot_write(path, NotADirectoryError(f"{parent} is not a folder")) from None
+            n += 1
+        except OSError as error:
+            raise cannot_write(path, error) from None
+
+
 def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     """Write to a temporary name in the same folder, fsync, then rename into place.
 
@@ -50,9 +80,15 @@ def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     `exclusive`: never replace an existing file (FileExistsError); the temporary file
     is linked to `path` instead of renamed, which fails if `path` exists.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise cannot_write(path, error) from None
     with signals_held():
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        except OSError as error:
+            raise cannot_write(path, error) from None
         try:
             # mkstemp makes the file private (0600); results are meant to be shared.
             os.fchmod(fd, 0o666 & ~_UMASK)
@@ -65,9 +101,38 @@ def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
                 Path(tmp).unlink()
             else:
                 os.replace(tmp, path)
+        except FileExistsError:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        except OSError as error:
+            Path(tmp).unlink(missing_ok=True)
+            raise cannot_write(path, error) from None
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one line to a log and fsync it: a line is either whole or, if the process
+    died while writing it, the last one and unterminated (a reader skips it; the next
+    append starts a new line)."""
+    with signals_held():
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("ab") as handle:
+                if handle.tell() and not _ends_with_newline(path):
+                    handle.write(b"\n")
+                handle.write(line.encode("utf-8") + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:
+            raise cannot_write(path, error) from None
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(-1, os.SEEK_END)
+        return handle.read(1) == b"\n"
 
 
 def write_text(path: Path, text: str, *, exclusive: bool = False) -> None:

@@ -4,15 +4,18 @@ The manifest is written when the run starts (status `running`) and rewritten whe
 ends (`complete`, `failed` with the error, or `interrupted` with the replications
 completed), so every run leaves its provenance, however it ended. Every file is
 written atomically. While a run goes, each completed work item is kept in
-`checkpoint/` so that an interrupted run can resume; the folder is removed once the
-run is complete. The result tables appear only together: if a run stops while
-writing them, the ones already written are removed. A complete run's manifest holds
-the SHA-256 of each result table, which `reproduce` verifies.
+`checkpoint/` (with its SHA-256 in the folder's index, verified before it is reused)
+so that an interrupted run can resume; the folder is removed once the run is
+complete. A process writing a run directory holds its lock (`exclusive`). The
+result tables appear only together: if a run stops while writing them, the ones
+already written are removed. A complete run's manifest holds the SHA-256 of each
+result table, which `reproduce` verifies (in the original, then in the new run).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import io
 import json
@@ -21,6 +24,7 @@ import platform
 import shutil
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -98,6 +102,7 @@ def _process() -> dict[str, Any]:
 
 
 STATE_FILE = "state.npz"
+INDEX_FILE = "index.jsonl"
 
 
 class BlockCheckpoint:
@@ -107,10 +112,18 @@ class BlockCheckpoint:
     adds `-r<start>-<stop>`, a subset of the candidates (adaptive design) `-k<hash>`.
     A run that streams its statistics keeps them in `state.npz` instead of the blocks
     it does not keep.
+
+    Nothing is trusted that this run did not write: each file's SHA-256, size and shape
+    are appended to `index.jsonl` before the file is written, and a file is read only if
+    its bytes match a record. A file the index does not record (a block dropped in from
+    elsewhere) or whose bytes differ (flipped, cut short, emptied) is refused by name.
+    A process killed between the record and the file leaves a record without a file,
+    which only means that item is simulated again.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self._records: dict[str, dict[str, dict[str, Any]]] | None = None
 
     def path(self, item: WorkItem) -> Path:
         """The file of a work item."""
@@ -122,46 +135,101 @@ class BlockCheckpoint:
             name += "-k" + hashlib.sha256(",".join(map(str, systems)).encode()).hexdigest()[:16]
         return self.folder / f"{name}.npy"
 
+    def _index(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """The records of `index.jsonl`: file name -> SHA-256 -> record."""
+        if self._records is None:
+            self._records = {}
+            path = self.folder / INDEX_FILE
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except FileNotFoundError:
+                lines = []
+            except (OSError, UnicodeDecodeError) as error:
+                raise InputError(f"cannot read the checkpoint index {path}: {error}") from None
+            for line in lines:
+                try:
+                    record = json.loads(line)
+                    name, digest = record["file"], record["sha256"]
+                except (ValueError, TypeError, KeyError, AttributeError):
+                    continue  # cut short by a killed process: its file was never written
+                shape = record.get("shape")
+                if (
+                    isinstance(name, str)
+                    and isinstance(digest, str)
+                    and (shape is None or all(isinstance(n, int) for n in shape))
+                ):
+                    self._records.setdefault(name, {})[digest] = record
+        return self._records
+
+    def _write(self, name: str, data: bytes, shape: tuple[int, ...] | None) -> None:
+        """Record a file in the index, then write it."""
+        record = {
+            "file": name,
+            "sha256": hashlib.sha256(data).hexdigest(),
+            "bytes": len(data),
+            "shape": None if shape is None else list(shape),
+        }
+        files.append_line(self.folder / INDEX_FILE, json.dumps(record))
+        self._index().setdefault(name, {})[record["sha256"]] = record
+        files.write_bytes(self.folder / name, data)
+
+    def _read(self, name: str) -> bytes:
+        """A file's bytes, if they match a record of the index; else an InputError."""
+        path = self.folder / name
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise InputError(f"cannot read the checkpoint {path}: {error}") from None
+        recorded = self._index().get(name)
+        if recorded is None or hashlib.sha256(data).hexdigest() not in recorded:
+            why = (
+                "is not recorded in its index (it was not written by this run)"
+                if recorded is None
+                else f"does not match its SHA-256 in {INDEX_FILE} (it was changed or damaged)"
+            )
+            raise InputError(
+                f"the checkpoint file {path} {why}; delete it and resume to simulate its "
+                "replications again"
+            )
+        return data
+
+    def verify(self) -> None:
+        """Refuse the checkpoint if any file in it is unrecorded or differs from its
+        record, naming the first such file (before a resumed run does any work)."""
+        for path in self._files():
+            self._read(path.name)
+
     def __contains__(self, item: WorkItem) -> bool:
-        return self.path(item).is_file()
+        name = self.path(item).name
+        return name in self._index() and (self.folder / name).is_file()
 
     def load(self, item: WorkItem) -> FloatArray:
-        path = self.path(item)
-        try:
-            return np.load(path, allow_pickle=False)  # type: ignore[no-any-return]
-        except (OSError, ValueError) as error:
-            raise InputError(
-                f"cannot read the checkpoint {path}: {error}; delete it and resume to "
-                "simulate that block again"
-            ) from None
+        data = self._read(self.path(item).name)
+        return np.load(io.BytesIO(data), allow_pickle=False)  # type: ignore[no-any-return]
 
     def save(self, item: WorkItem, records: FloatArray) -> None:
         buffer = io.BytesIO()
         np.save(buffer, records, allow_pickle=False)
-        files.write_bytes(self.path(item), buffer.getvalue())
+        self._write(self.path(item).name, buffer.getvalue(), records.shape)
 
     def save_state(self, state: dict[str, FloatArray]) -> None:
         """Keep a streamed run's merged statistics, replacing the last ones kept."""
         buffer = io.BytesIO()
         np.savez(buffer, **state)
-        files.write_bytes(self.folder / STATE_FILE, buffer.getvalue())
+        self._write(STATE_FILE, buffer.getvalue(), None)
 
     def load_state(self) -> dict[str, FloatArray] | None:
-        """The statistics `save_state` kept last, if any."""
-        path = self.folder / STATE_FILE
-        if not path.is_file():
+        """The statistics `save_state` kept last, if any. (A state the process was
+        killed before replacing is an earlier, recorded one: it resumes from there.)"""
+        if not (self.folder / STATE_FILE).is_file():
             return None
-        try:
-            with np.load(path, allow_pickle=False) as saved:
-                return {name: saved[name] for name in saved.files}
-        except (OSError, ValueError) as error:
-            raise InputError(
-                f"cannot read the checkpoint {path}: {error}; delete it and resume to "
-                "simulate those replications again"
-            ) from None
+        with np.load(io.BytesIO(self._read(STATE_FILE)), allow_pickle=False) as saved:
+            return {name: saved[name] for name in saved.files}
 
-    def _files(self) -> Iterator[Path]:
-        return self.folder.glob("block-*.npy") if self.folder.is_dir() else iter(())
+    def _files(self) -> list[Path]:
+        if not self.folder.is_dir():
+            return []
+        return sorted([*self.folder.glob("block-*.npy"), *self.folder.glob(STATE_FILE)])
 
     def completed(self) -> int:
         """Replications saved: of every ordering (fixed design), or summed over the
@@ -171,12 +239,11 @@ class BlockCheckpoint:
             return int(state["position"])
         every = 0
         summed = 0
-        for path in self._files():
-            if "-" not in path.stem.removeprefix("block-"):
-                every += BLOCK_SIZE  # a whole block of every ordering: no need to open it
+        for name, records in self._index().items():
+            if not name.startswith("block-") or not (self.folder / name).is_file():
                 continue
-            shape = np.load(path, mmap_mode="r").shape
-            if "-k" in path.name:
+            shape = next(iter(records.values()))["shape"]
+            if "-k" in name:
                 summed += shape[0] * shape[1]
             else:
                 every += shape[1]
@@ -187,14 +254,47 @@ class BlockCheckpoint:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def new_run_id(root: Path, seed: int) -> str:
-    """A fresh, sortable run id: UTC time and seed, suffixed if already taken."""
-    base = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S") + f"-s{seed}"
-    run_id, n = base, 1
-    while (root / run_id).exists():
-        n += 1
-        run_id = f"{base}-{n}"
-    return run_id
+LOCK_FILE = ".lock"
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold the run directory `path` for this process while the block runs.
+
+    An exclusive `flock` on `path/.lock` (released by the system if the process dies)
+    holding the writer's pid: a second process that would write the same run directory
+    is refused instead of racing on its files. The lock file is removed on the way out
+    (while still locked; a process that locked the removed file meanwhile sees that it
+    is no longer the one at `.lock` and takes that one instead).
+    """
+    lock = path / LOCK_FILE
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise files.cannot_write(lock, error) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise InputError(
+                f"{path} is being written by another visitsim process (pid {holder}); "
+                "wait for it to finish, or stop it first"
+            ) from None
+        try:
+            if os.stat(lock).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)  # closing the last descriptor releases the lock
 
 
 @dataclass
@@ -209,9 +309,8 @@ class RunDirectory:
         cls, root: Path, scenario: Scenario, settings: dict[str, Any], command: list[str]
     ) -> RunDirectory:
         """Create the folder, write the resolved scenario and a `running` manifest."""
-        folder = root / scenario.name
-        path = folder / new_run_id(folder, settings["seed"])
-        path.mkdir(parents=True)
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+        path = files.new_folder(root / scenario.name, f"{stamp}-s{settings['seed']}")
         run = cls(path)
         files.write_text(path / "scenario.resolved.yaml", scenario_to_yaml(scenario))
         run.manifest = {
@@ -261,10 +360,13 @@ class RunDirectory:
         Temporary files of writes that never completed (the process was killed) and any
         result tables are removed; the checkpoint is kept.
         """
-        for folder in (self.path, self.path / CHECKPOINT):
-            for stale in folder.glob(".*.tmp"):
-                stale.unlink(missing_ok=True)
-        self.discard_results()
+        try:
+            for folder in (self.path, self.path / CHECKPOINT):
+                for stale in folder.glob(".*.tmp"):
+                    stale.unlink(missing_ok=True)
+            self.discard_results()
+        except OSError as error:
+            raise files.cannot_write(self.path, error) from None
         self.manifest["status"] = "running"
         self.manifest["ended"] = None
         self.manifest["process"] = _process()

@@ -77,14 +77,8 @@ def start_directory(
 ) -> RunDirectory:
     """Create `<out>/<scenario>/<kind>-<time>-s<seed>/` with the resolved scenario(s) and
     a `running` manifest. `others` adds `<key>.resolved.yaml` files (variants)."""
-    folder = out / scenario.name
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    base = f"{kind}-{stamp}-s{settings.get('seed')}"
-    path, n = folder / base, 1
-    while path.exists():
-        n += 1
-        path = folder / f"{base}-{n}"
-    path.mkdir(parents=True)
+    path = files.new_folder(out / scenario.name, f"{kind}-{stamp}-s{settings.get('seed')}")
     written = ["manifest.json", "scenario.resolved.yaml"]
     files.write_text(path / "scenario.resolved.yaml", scenario_to_yaml(scenario))
     for key, other in (others or {}).items():
