@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/us_china_2023.yaml
 ARGS ?=
 
-.PHONY: run test lint bench clean
+.PHONY: run test fuzz lint bench clean
 
 $(BIN)/visitsim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ run: $(BIN)/visitsim
 test: $(BIN)/visitsim
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n auto
+
+fuzz: $(BIN)/visitsim
+	HYPOTHESIS_PROFILE=explore $(BIN)/python -m pytest -n auto
 
 lint: $(BIN)/visitsim
 	$(BIN)/ruff check .

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import copy
+import os
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from simulator.schema import Scenario
+
+# `make test` replays the same examples on every run, so a result never depends on luck;
+# `make fuzz` explores new ones (and keeps what fails in .hypothesis/ to replay).
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 BASE: dict[str, Any] = {
     "name": "tiny",
