@@ -12,11 +12,10 @@ import math
 from typing import Annotated, Any, Literal, TypeAlias
 
 import numpy as np
-from numpy.typing import NDArray
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special, stats
 
-FloatArray: TypeAlias = NDArray[np.float64]
+from .types import FloatArray
 
 # Uniforms are kept away from exactly 0 and 1 so that unbounded families stay finite.
 _U_EPS = 1e-12

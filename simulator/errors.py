@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
+_SETTING = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+
 
 class SimulatorError(Exception):
     """Base class of errors the command line reports without a traceback."""
@@ -13,6 +18,25 @@ class InputError(SimulatorError):
     """Bad input from the user (scenario, option, override): exit status 2."""
 
     exit_code = 2
+
+
+class SettingError(InputError):
+    """A run setting out of range or inconsistent with another.
+
+    The engine names settings, never command-line flags: the message is a template in
+    which `{name}` stands for a setting (`{replications} must be at least 2`). Plain
+    `str()` shows the Python names, as the API takes them; the command line renders the
+    same template with its option names (`--replications must be at least 2`).
+    """
+
+    def __init__(self, template: str, *, setting: str) -> None:
+        self.template = template
+        self.setting = setting
+        super().__init__(self.render({}))
+
+    def render(self, names: Mapping[str, str]) -> str:
+        """The message with each `{setting}` shown as `names[setting]` (else its name)."""
+        return _SETTING.sub(lambda m: names.get(m[1], m[1]), self.template)
 
 
 class ScenarioError(InputError):

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 
 from .constraints import candidate_orderings
 from .distributions import FloatArray
-from .errors import InputError, SimulatorError
+from .errors import InputError, SettingError, SimulatorError
 from .executors import Executor, Mapper, SerialExecutor, WorkItem
 from .model import Draws, Trace, TraceEvent, compile_spec, simulate
 from .schema import RECORD_HEAD, Scenario, UntilGate, metric_names
@@ -477,9 +477,12 @@ def resolve_design(
     n = scenario.experiment.replications if replications is None else replications
     seed = scenario.experiment.seed if seed is None else seed
     if not 2 <= n <= MAX_REPLICATIONS:
-        raise InputError(f"--replications must be between 2 and {MAX_REPLICATIONS:,} (got {n})")
+        raise SettingError(
+            f"{{replications}} must be between 2 and {MAX_REPLICATIONS:,} (got {n})",
+            setting="replications",
+        )
     if not 0 <= seed < 2**63:
-        raise InputError(f"--seed must be between 0 and 2**63 - 1 (got {seed})")
+        raise SettingError(f"{{seed}} must be between 0 and 2**63 - 1 (got {seed})", setting="seed")
     orderings = candidate_orderings(scenario)
     if not orderings:
         raise InputError(f"scenario {scenario.name!r}: the constraints rule out every ordering")

@@ -5,10 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeAlias
 
+import numpy as np
+from numpy.typing import NDArray
+
 VisitorId: TypeAlias = str
-GateId: TypeAlias = str
-Track: TypeAlias = str
 Day: TypeAlias = float
 Ordering: TypeAlias = tuple[VisitorId, ...]
 OrderingLike: TypeAlias = str | Sequence[VisitorId]
 """An ordering as a user writes it: `"a,b,c"`, `"a→b→c"` or a sequence of visitor ids."""
+
+FloatArray: TypeAlias = NDArray[np.float64]
+IntArray: TypeAlias = NDArray[np.int64]
+BoolArray: TypeAlias = NDArray[np.bool_]

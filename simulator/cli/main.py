@@ -21,7 +21,8 @@ from typing import Any, NoReturn
 import click
 
 from ..api import Interrupted
-from ..errors import SimulatorError
+from ..errors import SettingError, SimulatorError
+from .options import option_names
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -87,7 +88,8 @@ class _Group(click.Group):
         except SimulatorError as error:
             if ctx.meta.get("debug"):
                 raise
-            click.echo(f"error: {error}", err=True)
+            text = error.render(option_names(ctx)) if isinstance(error, SettingError) else error
+            click.echo(f"error: {text}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt as stop:
             if ctx.meta.get("debug"):

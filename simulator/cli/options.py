@@ -134,3 +134,17 @@ def tuning_options(replications: int, per: str) -> Callable[[F], F]:
         return command
 
     return decorate
+
+
+def option_names(ctx: click.Context) -> dict[str, str]:
+    """Each setting's option as the user types it (`max_replications` → `--max-replications`),
+    from every command of the group, for messages the engine phrases with setting names."""
+    group = ctx.command
+    commands = group.commands.values() if isinstance(group, click.Group) else [group]
+    names: dict[str, str] = {}
+    for command in commands:
+        for param in command.params:
+            if isinstance(param, click.Option) and param.name:
+                long = [o for o in param.opts if o.startswith("--")]
+                names.setdefault(param.name, (long or param.opts)[0])
+    return names
