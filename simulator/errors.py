@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+import signal
 from collections.abc import Mapping
+from pathlib import Path
 
 _SETTING = re.compile(r"\{([a-z][a-z0-9_]*)\}")
 
@@ -75,3 +77,40 @@ class ScenarioErrors(InputError):
     def __init__(self, errors: list[ScenarioError]) -> None:
         self.errors = errors
         super().__init__("\n".join(e.format() for e in errors))
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by SIGINT (Ctrl-C) or SIGTERM.
+
+    Raised by the command line's signal handler (with `signum`) and re-raised by the
+    API once the results directory records the stop (with `directory`, whether the run
+    can be resumed from it, and progress), so the same cleanup runs for both signals.
+    """
+
+    def __init__(
+        self,
+        signum: int = signal.SIGINT,
+        directory: Path | None = None,
+        completed: int | None = None,
+        total: int | None = None,
+        *,
+        resumable: bool = True,
+    ) -> None:
+        super().__init__(signum, directory, completed, total)
+        self.signum = signum
+        self.directory = directory
+        self.resumable = resumable
+        self.completed = completed
+        self.total = total
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal number: 130 for SIGINT, 143 for SIGTERM."""
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        text = f"stopped by {signal.Signals(self.signum).name}"
+        if self.completed is not None:
+            of = "" if self.total is None else f" of {self.total:,}"
+            text += f" after {self.completed:,}{of} replications"
+        return text

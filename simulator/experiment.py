@@ -23,7 +23,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -87,8 +87,19 @@ class ReplicationFailed(SimulatorError):
 
     @property
     def replay(self) -> str | None:
-        """`ORDERING:INDEX`, as `visitsim run --replay` takes it."""
+        """`ORDERING:INDEX`, the replication to replay alone."""
         return None if self.ordering is None else f"{','.join(self.ordering)}:{self.replication}"
+
+    def document(self) -> dict[str, Any]:
+        """What a manifest records of the failure."""
+        return {
+            "ordering": None if self.ordering is None else ",".join(self.ordering),
+            "replication": self.replication,
+            "seed": self.seed,
+            "error": self.error,
+            "replay": self.replay,
+            "traceback": self.details,
+        }
 
 
 def _failure(

@@ -20,8 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ..api import Interrupted
-from ..errors import SettingError, SimulatorError
+from ..errors import Interrupted, SettingError, SimulatorError
 from .options import option_names
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -97,7 +96,7 @@ class _Group(click.Group):
             if not isinstance(stop, Interrupted):
                 stop = Interrupted(signal.SIGINT)
             message = f"interrupted: {stop}"
-            if stop.directory is not None:
+            if stop.directory is not None and stop.resumable:
                 message += (
                     f"; the run is recorded in {stop.directory}; continue it with: "
                     f"visitsim run --resume {stop.directory}"

@@ -36,7 +36,7 @@ def reproduce(run_dir: Path, executor: Executor, out: Path | None, fmt: str, qui
             run_dir,
             out=out,
             executor=executor,
-            command=argv(),
+            command=tuple(argv()),
             progress=None if quiet else progress,
         )
     if fmt == "json":

@@ -14,7 +14,7 @@ import click
 from click.core import ParameterSource
 from rich.console import Console
 
-from ..api import Run, resume_run, run_scenario
+from ..api import Run, RunSettings, resume_run, run_scenario
 from ..errors import InputError
 from ..executors import Executor
 from ..experiment import KEEP_CELLS, AdaptiveSettings, ReplicationFailed
@@ -214,7 +214,10 @@ def run(
         with progress:
             done = _report_failure(
                 lambda: resume_run(
-                    resume, executor=executor, command=argv(), progress=None if quiet else progress
+                    resume,
+                    executor=executor,
+                    command=tuple(argv()),
+                    progress=None if quiet else progress,
                 )
             )
         _print_run(done, fmt, calendars)
@@ -249,14 +252,16 @@ def run(
         done = _report_failure(
             lambda: run_scenario(
                 loaded,
-                replications=replications,
-                adaptive=adaptive,
-                seed=seed,
-                executor=executor,
-                out=out,
-                command=argv(),
-                progress=None if quiet else progress,
-                keep_replications=keep_replications,
+                RunSettings(
+                    replications=replications,
+                    adaptive=adaptive,
+                    seed=seed,
+                    executor=executor,
+                    out=out,
+                    command=tuple(argv()),
+                    progress=None if quiet else progress,
+                    keep_replications=keep_replications,
+                ),
             )
         )
     _print_run(done, fmt, calendars)

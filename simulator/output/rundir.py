@@ -22,6 +22,7 @@ import json
 import os
 import platform
 import shutil
+import signal
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,9 +34,9 @@ from typing import Any
 import numpy as np
 
 from ..distributions import FloatArray
-from ..errors import InputError
+from ..errors import InputError, Interrupted
 from ..executors import WorkItem
-from ..experiment import ExperimentResult
+from ..experiment import ExperimentResult, ReplicationFailed
 from ..scenario import scenario_hash, scenario_to_yaml
 from ..schema import Scenario
 from ..stats.ranking import Ranking
@@ -306,15 +307,31 @@ class RunDirectory:
 
     @classmethod
     def start(
-        cls, root: Path, scenario: Scenario, settings: dict[str, Any], command: list[str]
+        cls,
+        root: Path,
+        scenario: Scenario,
+        settings: dict[str, Any],
+        command: list[str],
+        *,
+        kind: str = "run",
+        others: dict[str, Scenario] | None = None,
     ) -> RunDirectory:
-        """Create the folder, write the resolved scenario and a `running` manifest."""
+        """Create `<root>/<scenario>/[<kind>-]<UTC time>-s<seed>/` with the resolved
+        scenario and a `running` manifest. `kind` names what is recorded (`run`, or a
+        tuning command: `sweep`, `compare`, …); `others` adds `<key>.resolved.yaml` files
+        (the variants a comparison reads)."""
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-        path = files.new_folder(root / scenario.name, f"{stamp}-s{settings['seed']}")
+        prefix = "" if kind == "run" else f"{kind}-"
+        path = files.new_folder(root / scenario.name, f"{prefix}{stamp}-s{settings['seed']}")
         run = cls(path)
+        written = ["manifest.json", "scenario.resolved.yaml"]
         files.write_text(path / "scenario.resolved.yaml", scenario_to_yaml(scenario))
+        for key, other in (others or {}).items():
+            files.write_text(path / f"{key}.resolved.yaml", scenario_to_yaml(other))
+            written.append(f"{key}.resolved.yaml")
         run.manifest = {
             "status": "running",
+            **({} if kind == "run" else {"kind": kind}),
             "scenario": {"name": scenario.name, "hash": scenario_hash(scenario)},
             **settings,
             "versions": package_versions(),
@@ -323,7 +340,7 @@ class RunDirectory:
             "process": _process(),
             "started": _now(),
             "ended": None,
-            "files": ["manifest.json", "scenario.resolved.yaml"],
+            "files": written,
             "resolved_scenario": scenario.model_dump(mode="json", by_alias=True),
         }
         run.save()
@@ -376,6 +393,49 @@ class RunDirectory:
             {"at": _now(), "command": command, "executor": executor, "workers": workers}
         )
         self.save()
+
+    def write_file(self, name: str, content: str | dict[str, Any]) -> None:
+        """Write one file (text, or a JSON document) atomically and list it in the manifest."""
+        path = self.path / name
+        if isinstance(content, str):
+            files.write_text(path, content)
+        else:
+            files.write_json(path, content)
+        self.manifest["files"].append(name)
+
+    @contextmanager
+    def recording(self, *, resumable: bool, total: int | None = None) -> Iterator[RunDirectory]:
+        """Record how the block ends, whatever ends it.
+
+        `complete`; `interrupted` (raised again as `Interrupted` naming this directory and,
+        when `resumable`, the replications its checkpoint holds out of `total`); or
+        `failed`, with the error (a failing replication's details, to replay it alone).
+        Result tables of a run that did not complete are removed; signals wait while the
+        manifest is written, so it is never left half-recorded.
+        """
+        try:
+            yield self
+        except KeyboardInterrupt as stop:
+            with files.signals_held():
+                self.discard_results()
+                completed = self.checkpoint.completed() if resumable else None
+                details = {} if completed is None else {"replications_completed": completed}
+                self.finish("interrupted", details=details)
+            signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+            raise Interrupted(signum, self.path, completed, total, resumable=resumable) from stop
+        except ReplicationFailed as failure:
+            with files.signals_held():
+                self.discard_results()
+                self.finish("failed", str(failure), details={"failure": failure.document()})
+            failure.directory = self.path
+            raise
+        except Exception as error:
+            with files.signals_held():
+                self.discard_results()
+                self.finish("failed", f"{type(error).__name__}: {error}")
+            raise
+        with files.signals_held():
+            self.finish("complete")
 
     def write_results(
         self, result: ExperimentResult, ranking: Ranking, design: dict[str, Any]

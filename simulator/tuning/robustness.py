@@ -19,7 +19,6 @@ small regret where noise favours a rival; more replications shrink it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +29,7 @@ from ..errors import InputError
 from ..executors import Executor
 from ..experiment import resolve_design
 from ..streams import stream
-from ..types import Ordering
+from ..types import Ordering, Progress
 from .evaluate import evaluate_settings
 from .inputs import Assumption, Base, Setting
 
@@ -39,7 +38,6 @@ MAX_SAMPLES = 10_000
 """Most settings: each is a full ranking of every ordering, and all their results are kept."""
 REGRET_QUANTILE = 0.9
 
-PointProgress = Callable[[int, int | None, str], None]
 
 
 @dataclass(frozen=True)
@@ -121,7 +119,7 @@ def run_robustness(
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
-    progress: PointProgress | None = None,
+    progress: Progress | None = None,
 ) -> Robustness:
     """Every ordering at each Latin-hypercube setting; regret and worst-case summaries."""
     n_reps, seed, orderings = resolve_design(base.scenario, replications, seed)

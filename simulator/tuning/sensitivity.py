@@ -31,7 +31,6 @@ draws the tornado figure.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,7 +43,7 @@ from ..executors import Executor
 from ..experiment import resolve_design
 from ..stats.compare import IntArray
 from ..streams import stream
-from ..types import Ordering, OrderingLike
+from ..types import Ordering, OrderingLike, Progress
 from .evaluate import evaluate_settings, recommended_ordering
 from .inputs import Assumption, Base, Setting, parse_ordering
 
@@ -59,7 +58,6 @@ one a full simulation, and all their results are kept."""
 MAX_TOP = 100
 """Most top orderings analysed besides the chosen one."""
 
-PointProgress = Callable[[int, int | None, str], None]
 
 
 @dataclass(frozen=True)
@@ -210,7 +208,7 @@ def run_sensitivity(
     replications: int | None = None,
     seed: int | None = None,
     executor: Executor | None = None,
-    progress: PointProgress | None = None,
+    progress: Progress | None = None,
 ) -> Sensitivity:
     """Indices of the selected ordering's margin and the top orderings' mean utilities.
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InputError
@@ -27,14 +26,13 @@ from ..executors import Executor
 from ..experiment import resolve_design
 from ..stats.compare import Difference
 from ..stats.ranking import Ranking, rank_orderings
-from ..types import Ordering
+from ..types import Ordering, Progress
 from .evaluate import Evaluation, evaluate_settings
 from .inputs import Assumption, Base
 
 MAX_FLIPS = 20
 """Flips located per grid cell at most (near-ties can alternate many times)."""
 
-PointProgress = Callable[[int, int | None, str], None]
 """Called with (points done, points planned if known, status)."""
 
 
@@ -129,7 +127,7 @@ class _Sweeper:
         seed: int,
         executor: Executor | None,
         confidence: float,
-        progress: PointProgress | None,
+        progress: Progress | None,
     ) -> None:
         self.base, self.axes, self.tolerances = base, axes, tolerances
         self.orderings = orderings
@@ -275,7 +273,7 @@ def run_sweep(
     tolerances: tuple[float, ...] = (),
     executor: Executor | None = None,
     confidence: float = 0.95,
-    progress: PointProgress | None = None,
+    progress: Progress | None = None,
 ) -> Sweep:
     """Rank every ordering at each grid point, then locate the tipping points."""
     n, seed, orderings = resolve_design(base.scenario, replications, seed)

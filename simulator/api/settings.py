@@ -1,0 +1,109 @@
+"""The settings records the API's functions take: one frozen record per kind of run.
+
+Every record shares the sampling (replications, seed) and the machinery (where results go,
+the executor, who hears of progress, the command recorded in the manifest); each kind adds
+its own. The command line builds one record from its options; a notebook user builds the
+same record, or passes its fields as keywords (`run_scenario(s, replications=100)`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..executors import Executor, SerialExecutor
+from ..experiment import AdaptiveSettings, Progress
+from ..types import OrderingLike
+
+S = TypeVar("S", bound="Settings")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """What every kind of run takes.
+
+    `replications` per ordering (None: the scenario's `experiment.replications`) and
+    `seed` (None: the scenario's `experiment.seed`); the results folder `out`; the
+    `executor` (None: serial, in this process); a `progress` callback; and the
+    `command` recorded in the manifest.
+    """
+
+    replications: int | None = None
+    seed: int | None = None
+    out: Path = Path("results")
+    executor: Executor | None = None
+    progress: Progress | None = None
+    command: tuple[str, ...] = ()
+
+    def runner(self) -> Executor:
+        """The executor to run on."""
+        return self.executor or SerialExecutor()
+
+    def record(self) -> dict[str, Any]:
+        """What the manifest records of where the run ran."""
+        runner = self.runner()
+        return {"executor": runner.name, "workers": runner.workers}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunSettings(Settings):
+    """`run_scenario`: a fixed design (`replications` of every ordering), or the adaptive
+    design when `adaptive` is given; `keep_replications` (fixed design) keeps every
+    replication's record (None: while the table stays under `experiment.KEEP_CELLS`)."""
+
+    adaptive: AdaptiveSettings | None = None
+    keep_replications: bool | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepSettings(Settings):
+    """`sweep`: one or two `varies` (`PATH=START:STOP:N`), and the width to which each
+    tipping point is located (`tolerances`: none, one, or one per axis)."""
+
+    varies: tuple[str, ...]
+    tolerances: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class SensitivitySettings(Settings):
+    """`sensitivity`: the `params` (`PATH=LOW:HIGH`) screened by `method` (`morris` or
+    `sobol`) with `samples` trajectories or base points (None: the method's default),
+    for `ordering`'s margin (None: the ordering `run_scenario` recommends) and the `top`
+    orderings' mean utilities."""
+
+    params: tuple[str, ...]
+    method: str = "morris"
+    samples: int | None = None
+    ordering: OrderingLike | None = None
+    top: int = 3
+
+
+@dataclass(frozen=True, kw_only=True)
+class RobustnessSettings(Settings):
+    """`robustness`: every ordering under `samples` settings of the `params`
+    (`PATH=LOW:HIGH`), drawn over their box."""
+
+    params: tuple[str, ...]
+    samples: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CompareSettings(Settings):
+    """`compare_orderings`: two `orderings` of one scenario on the `metrics` (empty: all)."""
+
+    orderings: tuple[OrderingLike, OrderingLike]
+    metrics: tuple[str, ...] = ()
+
+
+def settings_of(kind: type[S], given: S | None, fields_given: dict[str, Any]) -> S:
+    """`given`, or a record built from keyword fields (not both)."""
+    if given is not None and fields_given:
+        raise TypeError("pass a settings record or its fields as keywords, not both")
+    if given is not None:
+        return given
+    known = {f.name for f in fields(kind)}
+    unknown = sorted(set(fields_given) - known)
+    if unknown:
+        raise TypeError(f"{kind.__name__} has no field {', '.join(unknown)}")
+    return kind(**fields_given)
