@@ -26,19 +26,26 @@ class SettingError(InputError):
     """A run setting out of range or inconsistent with another.
 
     The engine names settings, never command-line flags: the message is a template in
-    which `{name}` stands for a setting (`{replications} must be at least 2`). Plain
-    `str()` shows the Python names, as the API takes them; the command line renders the
-    same template with its option names (`--replications must be at least 2`).
+    which `{name}` stands for the setting (`{replications} must be at least 2`), or for
+    one of the `others` it names. Plain `str()` shows the Python names, as the API takes
+    them; the command line renders the same template with its option names
+    (`--replications must be at least 2`). Other braces in the text are left as written.
     """
 
-    def __init__(self, template: str, *, setting: str) -> None:
+    def __init__(self, template: str, *, setting: str, others: tuple[str, ...] = ()) -> None:
         self.template = template
         self.setting = setting
+        self.named = (setting, *others)
         super().__init__(self.render({}))
 
     def render(self, names: Mapping[str, str]) -> str:
         """The message with each `{setting}` shown as `names[setting]` (else its name)."""
-        return _SETTING.sub(lambda m: names.get(m[1], m[1]), self.template)
+
+        def name(match: re.Match[str]) -> str:
+            key = match[1]
+            return names.get(key, key) if key in self.named or key in names else match[0]
+
+        return _SETTING.sub(name, self.template)
 
 
 class ScenarioError(InputError):

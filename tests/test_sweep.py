@@ -228,4 +228,4 @@ def test_cli_sweep_bad_options_exit_2(tmp_path: Path) -> None:
 def test_invalid_point_names_the_setting() -> None:
     base = Base.load(FLAGSHIP)
     with pytest.raises(InputError, match=r"visitors\.blinken\.preparation: needs low <= mode"):
-        base.check_settings([(("visitors.blinken.preparation.low", 20.0),)], "--vary")
+        base.check_settings([(("visitors.blinken.preparation.low", 20.0),)], "varies")

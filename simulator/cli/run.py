@@ -292,7 +292,7 @@ def _report_failure(call: Callable[[], Run]) -> Run:
 def _calendar_orderings(scenario: Scenario, texts: tuple[str, ...]) -> list[Ordering | None]:
     """The --calendar orderings, checked (None: `best`, the top-ranked one)."""
     return [
-        None if text.strip() == "best" else parse_ordering(text, scenario, "--calendar")
+        None if text.strip() == "best" else parse_ordering(text, scenario, "calendars")
         for text in texts
     ]
 

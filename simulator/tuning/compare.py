@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..distributions import FloatArray
-from ..errors import InputError
+from ..errors import InputError, SettingError
 from ..executors import Executor
 from ..experiment import ExperimentResult, Progress, run_fixed
 from ..output.runfiles import RunFiles
@@ -60,9 +60,12 @@ def compare_orderings(
 ) -> OrderingComparison:
     """Simulate orderings a and b (`"a,b,c"`, `"a→b→c"` or visitor ids) on the same
     worlds and compare each metric. Bad orderings or metrics raise `InputError`."""
-    pair = (parse_ordering(a, scenario, "ordering"), parse_ordering(b, scenario, "ordering"))
+    pair = (parse_ordering(a, scenario), parse_ordering(b, scenario))
     if pair[0] == pair[1]:
-        raise InputError("--ordering: the two orderings are the same; give two different ones")
+        raise SettingError(
+            "{orderings}: the two orderings are the same; give two different ones",
+            setting="orderings",
+        )
     chosen = check_metrics(metrics, scenario)
     result = run_orderings(
         scenario,
@@ -109,8 +112,9 @@ def open_variant(path: Path, overrides: tuple[str, ...]) -> Scenario | Experimen
     """A results directory's records, or a scenario file loaded (not yet run)."""
     if path.is_dir():
         if overrides:
-            raise InputError(
-                f"--set applies to scenario files, not to the results directory {path}"
+            raise SettingError(
+                f"{{overrides}} applies to scenario files, not to the results directory {path}",
+                setting="overrides",
             )
         return read_run(path)
     return load_scenario(path, overrides)
@@ -147,7 +151,10 @@ def compare_variant_results(
     for m in metrics:
         if m not in a.metrics or m not in b.metrics:
             common = [x for x in a.metrics if x in b.metrics]
-            raise InputError(f"--metric {m}: not in both variants; allowed: {', '.join(common)}")
+            raise SettingError(
+                f"{{metrics}} {m}: not in both variants; allowed: {', '.join(common)}",
+                setting="metrics",
+            )
     rows_a = [a.orderings.index(o) for o in shared]
     rows_b = [b.orderings.index(o) for o in shared]
 

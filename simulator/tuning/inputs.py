@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..constraints import is_candidate
-from ..errors import InputError, ScenarioError, ScenarioErrors
+from ..errors import ScenarioError, ScenarioErrors, SettingError
 from ..scenario import LineMap, apply_overrides, resolve_raw, validate_raw
 from ..schema import Constraint, Scenario, metric_names
 from ..types import Ordering, OrderingLike
@@ -69,54 +69,62 @@ class Assumption:
         return self.value(self.low + unit * (self.high - self.low))
 
 
-def _number(text: str, option: str, what: str) -> float:
+def _number(text: str, where: str, what: str, setting: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{option}: {what} {text!r} is not a number") from None
+        raise SettingError(f"{where}: {what} {text!r} is not a number", setting=setting) from None
     if not math.isfinite(value):
-        raise InputError(f"{option}: {what} must be a finite number (got {text})")
+        raise SettingError(f"{where}: {what} must be a finite number (got {text})", setting=setting)
     return value
 
 
-def _split(text: str, option: str, form: str) -> tuple[str, list[str]]:
+def _split(text: str, setting: str, form: str) -> tuple[str, list[str]]:
     path, sep, spec = text.partition("=")
     if not sep or not path.strip():
-        raise InputError(f"{option} {text}: expected {form}")
+        raise SettingError(f"{{{setting}}} {text}: expected {form}", setting=setting)
     return path.strip(), spec.split(":")
 
 
 def parse_vary(text: str) -> Assumption:
-    """`PATH=START:STOP:N`, with START < STOP and N >= 2 grid points."""
-    option = f"--vary {text}"
-    path, parts = _split(text, "--vary", "PATH=START:STOP:N, e.g. host.preference.bonus=0:2:9")
+    """`PATH=START:STOP:N` (a sweep axis, setting `varies`), with START < STOP and
+    N >= 2 grid points."""
+    where, setting = f"{{varies}} {text}", "varies"
+    path, parts = _split(text, setting, "PATH=START:STOP:N, e.g. host.preference.bonus=0:2:9")
     if len(parts) != 3:
-        raise InputError(f"{option}: expected START:STOP:N after '=', e.g. 0:2:9")
-    start = _number(parts[0], option, "START")
-    stop = _number(parts[1], option, "STOP")
+        raise SettingError(f"{where}: expected START:STOP:N after '=', e.g. 0:2:9", setting=setting)
+    start = _number(parts[0], where, "START", setting)
+    stop = _number(parts[1], where, "STOP", setting)
     try:
         points = int(parts[2])
     except ValueError:
-        raise InputError(f"{option}: N {parts[2]!r} is not a whole number") from None
+        raise SettingError(
+            f"{where}: N {parts[2]!r} is not a whole number", setting=setting
+        ) from None
     if not 2 <= points <= MAX_POINTS:
-        raise InputError(
-            f"{option}: N must be between 2 and {MAX_POINTS:,} grid points (got {points})"
+        raise SettingError(
+            f"{where}: N must be between 2 and {MAX_POINTS:,} grid points (got {points})",
+            setting=setting,
         )
     if not start < stop:
-        raise InputError(f"{option}: START must be less than STOP (got {start:g} and {stop:g})")
+        raise SettingError(
+            f"{where}: START must be less than STOP (got {start:g} and {stop:g})", setting=setting
+        )
     return Assumption(path, start, stop, points)
 
 
 def parse_param(text: str) -> Assumption:
-    """`PATH=LOW:HIGH`, with LOW < HIGH."""
-    option = f"--param {text}"
-    path, parts = _split(text, "--param", "PATH=LOW:HIGH, e.g. host.preference.bonus=0:2")
+    """`PATH=LOW:HIGH` (an uncertain assumption, setting `params`), with LOW < HIGH."""
+    where, setting = f"{{params}} {text}", "params"
+    path, parts = _split(text, setting, "PATH=LOW:HIGH, e.g. host.preference.bonus=0:2")
     if len(parts) != 2:
-        raise InputError(f"{option}: expected LOW:HIGH after '=', e.g. 0:2")
-    low = _number(parts[0], option, "LOW")
-    high = _number(parts[1], option, "HIGH")
+        raise SettingError(f"{where}: expected LOW:HIGH after '=', e.g. 0:2", setting=setting)
+    low = _number(parts[0], where, "LOW", setting)
+    high = _number(parts[1], where, "HIGH", setting)
     if not low < high:
-        raise InputError(f"{option}: LOW must be less than HIGH (got {low:g} and {high:g})")
+        raise SettingError(
+            f"{where}: LOW must be less than HIGH (got {low:g} and {high:g})", setting=setting
+        )
     return Assumption(path, low, high)
 
 
@@ -166,55 +174,65 @@ class Base:
     raw: dict[str, Any]
     lines: LineMap
     scenario: Scenario
+    overrides: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path, overrides: Sequence[str] = ()) -> Base:
         raw, lines = resolve_raw(path, overrides)
-        return cls(Path(path), raw, lines, validate_raw(raw, lines))
+        return cls(Path(path), raw, lines, validate_raw(raw, lines), tuple(overrides))
 
     def __repr__(self) -> str:
         return f"<Base {self.scenario.name} from {self.source}>"
 
-    def at(self, setting: Setting, where: str) -> Scenario:
-        """The scenario with `setting` applied; `where` names it in an error message."""
+    def at(self, setting: Setting, by: str, where: str | None = None) -> Scenario:
+        """The scenario with `setting` applied. In an error message, the run setting
+        `by` (`varies`, `params`) gave it, and `where` (a template) says where in it."""
         try:
             return validate_raw(apply_overrides(self.raw, setting), self.lines)
         except (ScenarioError, ScenarioErrors) as error:
             values = ", ".join(f"{path} = {value:g}" for path, value in setting)
-            raise InputError(
-                f"{where}: at {values} the scenario is invalid: {describe(error)}"
+            raise SettingError(
+                f"{where or '{' + by + '}'}: at {values} the scenario is invalid: "
+                f"{describe(error)}",
+                setting=by,
             ) from None
 
-    def check(self, assumptions: Sequence[Assumption], option: str) -> tuple[Assumption, ...]:
+    def check(self, assumptions: Sequence[Assumption], by: str) -> tuple[Assumption, ...]:
         """Check each path names a numeric field that takes its range's values, and mark
-        whole-number fields. `option` is the option's name for messages (`--vary`)."""
+        whole-number fields. `by` is the run setting that gave them (`varies`, `params`)."""
         seen: set[tuple[Any, ...]] = set()
         checked = []
         for a in assumptions:
-            where = f"{option} {a.text}"
-            self.at(((a.path, a.low),), where)
+            where = f"{{{by}}} {a.text}"
+            self.at(((a.path, a.low),), by, where)
             marker = _Marker()
             keys = _find(apply_overrides(self.raw, [(a.path, marker)]), marker, ())
             assert keys is not None
             if keys[0] == "experiment":
-                raise InputError(
+                raise SettingError(
                     f"{where}: experiment settings are not assumptions; "
-                    "use --replications and --seed"
+                    "use {replications} and {seed}",
+                    setting=by,
+                    others=("replications", "seed"),
                 )
             if keys in seen:
-                raise InputError(f"{where}: {a.path} is given twice")
+                raise SettingError(f"{where}: {a.path} is given twice", setting=by)
             seen.add(keys)
             current = _lookup(self.scenario.model_dump(mode="python", by_alias=True), keys)
             integer = isinstance(current, int) and not isinstance(current, bool)
             checked.append(Assumption(a.path, a.low, a.high, a.points, integer))
         return tuple(checked)
 
-    def check_settings(self, settings: Sequence[Setting], option: str) -> None:
-        """Validate each setting before any simulation; name the first invalid one."""
+    def check_settings(
+        self, settings: Sequence[Setting], by: str, given: str | None = None
+    ) -> None:
+        """Validate each setting before any simulation; name the first invalid one.
+        `given` (a template; default: the setting's name) shows the run setting `by`."""
+        shown = given or f"{{{by}}}"
         for i, setting in enumerate(settings):
-            self.at(setting, f"{option}: point {i + 1} of {len(settings)}")
+            self.at(setting, by, f"{shown}: point {i + 1} of {len(settings)}")
 
-    def check_box(self, assumptions: Sequence[Assumption], option: str) -> None:
+    def check_box(self, assumptions: Sequence[Assumption], by: str) -> None:
         """Validate the corners of the box of ranges (all of them when there are few).
 
         Scenario constraints are bounds and inequalities between fields, so a box whose
@@ -234,40 +252,45 @@ class Base:
                 )
                 for mask in range(1 << d)
             ]
+        given = " ".join(f"{{{by}}} {a.text}" for a in assumptions)
         for corner in corners:
-            self.at(corner, f"{option}: a corner of the ranges")
+            self.at(corner, by, f"{given}: a corner of the ranges")
 
 
-def parse_ordering(text: OrderingLike, scenario: Scenario, option: str = "--ordering") -> Ordering:
+def parse_ordering(text: OrderingLike, scenario: Scenario, by: str = "orderings") -> Ordering:
     """`blinken,yellen,raimondo,kerry` (or `blinken→yellen→...`, or a sequence of ids):
     every visitor once, allowed by the constraints.
 
-    `option` names the option (or argument) that gave it, in error messages."""
+    `by` names the run setting that gave it, in error messages."""
     if isinstance(text, str):
         ids = tuple(part.strip() for part in re.split(r",|→|->", text))
     else:
         ids = tuple(str(part).strip() for part in text)
         text = ",".join(ids)
-    where = f"{option} {text}"
+    where = f"{{{by}}} {text}"
     known = [v.id for v in scenario.visitors]
     listing = ",".join(known)
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise InputError(
-            f"{where}: unknown visitor {unknown[0]!r}; the visitors are {', '.join(known)}"
+        raise SettingError(
+            f"{where}: unknown visitor {unknown[0]!r}; the visitors are {', '.join(known)}",
+            setting=by,
         )
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise InputError(f"{where}: visitor {twice[0]!r} appears more than once")
+        raise SettingError(f"{where}: visitor {twice[0]!r} appears more than once", setting=by)
     missing = [i for i in known if i not in ids]
     if missing:
-        raise InputError(
+        raise SettingError(
             f"{where}: missing {', '.join(repr(m) for m in missing)}; an ordering lists "
-            f"every visitor once, e.g. {listing}"
+            f"every visitor once, e.g. {listing}",
+            setting=by,
         )
     if not is_candidate(scenario, ids):
         rules = "; ".join(_rule(c) for c in scenario.constraints)
-        raise InputError(f"{where}: excluded by the scenario's constraints ({rules})")
+        raise SettingError(
+            f"{where}: excluded by the scenario's constraints ({rules})", setting=by
+        )
     return ids
 
 
@@ -285,5 +308,8 @@ def check_metrics(metrics: Sequence[str], scenario: Scenario) -> tuple[str, ...]
     allowed = metric_names(scenario)
     for m in metrics:
         if m not in allowed:
-            raise InputError(f"--metric {m}: unknown metric; allowed: {', '.join(allowed)}")
+            raise SettingError(
+                f"{{metrics}} {m}: unknown metric; allowed: {', '.join(allowed)}",
+                setting="metrics",
+            )
     return tuple(dict.fromkeys(metrics))

@@ -25,7 +25,7 @@ import numpy as np
 from scipy.stats import qmc
 
 from ..distributions import FloatArray
-from ..errors import InputError
+from ..errors import SettingError
 from ..executors import Executor
 from ..experiment import resolve_design
 from ..streams import stream
@@ -103,11 +103,14 @@ def check_robustness(
     """Checked assumptions and number of settings, before any simulation."""
     m = DEFAULT_SAMPLES if samples is None else samples
     if not 2 <= m <= MAX_SAMPLES:
-        raise InputError(f"--samples (settings) must be between 2 and {MAX_SAMPLES:,} (got {m})")
+        raise SettingError(
+            f"{{samples}} (settings) must be between 2 and {MAX_SAMPLES:,} (got {m})",
+            setting="samples",
+        )
     if not params:
-        raise InputError("give at least one --param PATH=LOW:HIGH")
-    checked = base.check(params, "--param")
-    base.check_box(checked, "--param " + " --param ".join(a.text for a in checked))
+        raise SettingError("give at least one {params} PATH=LOW:HIGH", setting="params")
+    checked = base.check(params, "params")
+    base.check_box(checked, "params")
     return checked, m
 
 
@@ -125,9 +128,9 @@ def run_robustness(
     n_reps, seed, orderings = resolve_design(base.scenario, replications, seed)
     checked, m = check_robustness(base, params, samples)
     settings = latin_hypercube(checked, m, seed)
-    base.check_settings(settings, "--param")
+    base.check_settings(settings, "params")
     evaluations = evaluate_settings(
-        [base.at(setting, "--param") for setting in settings],
+        [base.at(setting, "params") for setting in settings],
         replications=n_reps,
         seed=seed,
         executor=executor,

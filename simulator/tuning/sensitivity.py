@@ -38,7 +38,7 @@ from scipy import stats
 from scipy.stats import qmc
 
 from ..distributions import FloatArray
-from ..errors import InputError
+from ..errors import SettingError
 from ..executors import Executor
 from ..experiment import resolve_design
 from ..stats.compare import IntArray
@@ -177,23 +177,27 @@ def check_sensitivity(
 ) -> tuple[tuple[Assumption, ...], int]:
     """Checked assumptions and sample size, before any simulation."""
     if not 1 <= top <= MAX_TOP:
-        raise InputError(f"--top must be between 1 and {MAX_TOP} (got {top})")
+        raise SettingError(f"{{top}} must be between 1 and {MAX_TOP} (got {top})", setting="top")
     if method not in METHODS:
-        raise InputError(f"--method must be one of {', '.join(METHODS)} (got {method!r})")
+        raise SettingError(
+            f"{{method}} must be one of {', '.join(METHODS)} (got {method!r})", setting="method"
+        )
     if not params:
-        raise InputError("give at least one --param PATH=LOW:HIGH")
+        raise SettingError("give at least one {params} PATH=LOW:HIGH", setting="params")
     n = DEFAULT_SAMPLES[method] if samples is None else samples
     if method == "morris" and not 2 <= n <= MAX_SAMPLES:
-        raise InputError(
-            f"--samples (Morris trajectories) must be between 2 and {MAX_SAMPLES:,} (got {n})"
+        raise SettingError(
+            f"{{samples}} (Morris trajectories) must be between 2 and {MAX_SAMPLES:,} (got {n})",
+            setting="samples",
         )
     if method == "sobol" and (not 2 <= n <= MAX_SAMPLES or n & (n - 1)):
-        raise InputError(
-            "--samples (Sobol base points) must be a power of 2 between 2 and "
-            f"{MAX_SAMPLES:,} (got {n})"
+        raise SettingError(
+            "{samples} (Sobol base points) must be a power of 2 between 2 and "
+            f"{MAX_SAMPLES:,} (got {n})",
+            setting="samples",
         )
-    checked = base.check(params, "--param")
-    base.check_box(checked, "--param " + " --param ".join(a.text for a in checked))
+    checked = base.check(params, "params")
+    base.check_box(checked, "params")
     return checked, n
 
 
@@ -248,7 +252,7 @@ def run_sensitivity(
     settings = [(), *swings, *design]
     total = len(settings)
     evaluations = evaluate_settings(
-        [base.at(setting, "--param") for setting in settings],
+        [base.at(setting, "params") for setting in settings],
         replications=n_reps,
         seed=seed,
         executor=executor,

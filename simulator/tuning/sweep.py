@@ -21,7 +21,7 @@ import itertools
 import math
 from dataclasses import dataclass
 
-from ..errors import InputError
+from ..errors import SettingError
 from ..executors import Executor
 from ..experiment import resolve_design
 from ..stats.compare import Difference
@@ -142,7 +142,7 @@ class _Sweeper:
     def evaluate(self, batch: list[tuple[float, ...]], grid: bool) -> list[SweepPoint]:
         """The points at these values, simulating (in one batch) those not yet seen."""
         new = [v for v in dict.fromkeys(batch) if v not in self.points]
-        scenarios = [self.base.at(self.setting(v), "--vary") for v in new]
+        scenarios = [self.base.at(self.setting(v), "varies") for v in new]
         seen = len(self.points)
 
         def done(count: int) -> None:
@@ -239,15 +239,22 @@ def check_sweep(
 ) -> tuple[tuple[Assumption, ...], tuple[float, ...]]:
     """Check the axes and tolerances, and validate every grid point, before any run."""
     if not 1 <= len(axes) <= 2:
-        raise InputError(f"give one or two --vary options (got {len(axes)})")
-    checked = base.check(axes, "--vary")
+        raise SettingError(
+            f"give one or two {{varies}} options (got {len(axes)})", setting="varies"
+        )
+    checked = base.check(axes, "varies")
     if len(tolerances) not in (0, 1, len(checked)):
-        raise InputError(
-            f"give --tolerance once, or once per --vary in the same order (got {len(tolerances)})"
+        raise SettingError(
+            "give {tolerances} once, or once per {varies} in the same order "
+            f"(got {len(tolerances)})",
+            setting="tolerances",
+            others=("varies",),
         )
     if any(not (t > 0 and math.isfinite(t)) for t in tolerances):
-        raise InputError(
-            f"--tolerance must be a positive number (got {', '.join(f'{t:g}' for t in tolerances)})"
+        raise SettingError(
+            "{tolerances} must be a positive number "
+            f"(got {', '.join(f'{t:g}' for t in tolerances)})",
+            setting="tolerances",
         )
     if not tolerances:
         tols = tuple(default_tolerance(a) for a in checked)
@@ -260,7 +267,9 @@ def check_sweep(
         tuple((a.path, v) for a, v in zip(checked, values, strict=True))
         for values in itertools.product(*grids)
     ]
-    base.check_settings(settings, "--vary " + " --vary ".join(a.text for a in checked))
+    base.check_settings(
+        settings, "varies", " ".join(f"{{varies}} {a.text}" for a in checked)
+    )
     return checked, tols
 
 
