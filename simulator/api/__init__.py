@@ -11,19 +11,28 @@ from __future__ import annotations
 from ..errors import Interrupted
 from ..experiment import AdaptiveSettings
 from ..scenario import load_scenario
+from ..tuning import Base
+from .compare import compare_orderings, compare_variants
 from .reproduce import FileCheck, ModifiedResults, Reproduction, reproduce_run
 from .run import Run, resume_run, run_scenario
 from .settings import (
+    SENSITIVITY_REPLICATIONS,
+    SWEEP_REPLICATIONS,
     CompareSettings,
     RobustnessSettings,
     RunSettings,
     SensitivitySettings,
     Settings,
     SweepSettings,
+    VariantSettings,
 )
+from .tuning import TuningRun, robustness, sensitivity, sweep
 
 __all__ = [
+    "SENSITIVITY_REPLICATIONS",
+    "SWEEP_REPLICATIONS",
     "AdaptiveSettings",
+    "Base",
     "CompareSettings",
     "FileCheck",
     "Interrupted",
@@ -35,8 +44,15 @@ __all__ = [
     "SensitivitySettings",
     "Settings",
     "SweepSettings",
+    "TuningRun",
+    "VariantSettings",
+    "compare_orderings",
+    "compare_variants",
     "load_scenario",
     "reproduce_run",
     "resume_run",
+    "robustness",
     "run_scenario",
+    "sensitivity",
+    "sweep",
 ]

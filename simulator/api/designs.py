@@ -106,5 +106,3 @@ def knockout(
         ],
     }
     return result, outcome.ranking, design | {"compared_on": outcome.ranking.compared_on}
-
-

@@ -18,6 +18,12 @@ from ..types import OrderingLike
 
 S = TypeVar("S", bound="Settings")
 
+SWEEP_REPLICATIONS = 200
+"""Per ordering at each point of a sweep, or each setting of a robustness run."""
+SENSITIVITY_REPLICATIONS = 100
+"""Per ordering at each setting: a design has many settings, and a world block (100) is
+one work item."""
+
 
 @dataclass(frozen=True, kw_only=True)
 class Settings:
@@ -63,6 +69,7 @@ class SweepSettings(Settings):
 
     varies: tuple[str, ...]
     tolerances: tuple[float, ...] = ()
+    replications: int | None = SWEEP_REPLICATIONS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,6 +84,7 @@ class SensitivitySettings(Settings):
     samples: int | None = None
     ordering: OrderingLike | None = None
     top: int = 3
+    replications: int | None = SENSITIVITY_REPLICATIONS
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,14 +94,25 @@ class RobustnessSettings(Settings):
 
     params: tuple[str, ...]
     samples: int | None = None
+    replications: int | None = SWEEP_REPLICATIONS
 
 
 @dataclass(frozen=True, kw_only=True)
 class CompareSettings(Settings):
-    """`compare_orderings`: two `orderings` of one scenario on the `metrics` (empty: all)."""
+    """`compare_orderings`: two `orderings` of one scenario on the `metrics` (empty:
+    utility)."""
 
     orderings: tuple[OrderingLike, OrderingLike]
     metrics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class VariantSettings(Settings):
+    """`compare_variants`: the `metrics` compared (empty: utility), and the `overrides`
+    (`PATH=VALUE`) applied to each scenario file given (not to results directories)."""
+
+    metrics: tuple[str, ...] = ()
+    overrides: tuple[str, ...] = ()
 
 
 def settings_of(kind: type[S], given: S | None, fields_given: dict[str, Any]) -> S:

@@ -77,19 +77,29 @@ def ranking_rows(
     ]
 
 
-def _csv(header: list[str], rows: list[list[Any]]) -> str:
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A CSV table: floats written with `repr` (exact, byte-stable), NaN and None empty."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
-        writer.writerow(["" if v is None else repr(v) if isinstance(v, float) else v for v in row])
+        writer.writerow(
+            [
+                ""
+                if v is None or (isinstance(v, float) and math.isnan(v))
+                else repr(float(v))
+                if isinstance(v, (float, np.floating))
+                else v
+                for v in row
+            ]
+        )
     return out.getvalue()
 
 
 def ranking_csv(ranking: Ranking, eliminated_at: Sequence[int | None] | None = None) -> str:
     """ranking.csv: one row per candidate ordering, best first."""
     rows = ranking_rows(ranking, eliminated_at)
-    return _csv(list(rows[0]), [list(row.values()) for row in rows])
+    return csv_text(list(rows[0]), [list(row.values()) for row in rows])
 
 
 def rank_probabilities_csv(ranking: Ranking) -> str | None:
@@ -99,7 +109,7 @@ def rank_probabilities_csv(ranking: Ranking) -> str | None:
         return None
     header = ["ordering", *(f"rank_{j + 1}" for j in range(matrix.shape[1]))]
     rows = [[ordering_text(ranking.orderings[k]), *map(float, matrix[k])] for k in ranking.order]
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def _describe(

@@ -1,28 +1,18 @@
-"""Output directories and files of compare, sweep, sensitivity and robustness.
+"""The files of compare, sweep, sensitivity and robustness, and their sentences.
 
-Each command writes `<out>/<scenario-name>/<kind>-<UTC time>-s<seed>/` with a manifest
-(status `running`, then `complete`, `failed` with the error, or `interrupted`; the
-command line, seed, settings and package versions), the resolved scenario, and its
-tables: CSV for spreadsheets and one JSON document, the same one `--format json`
-prints. Floats are written with `repr` and NaN as an empty cell or null, so the same
-inputs give byte-identical files.
+Each command's results directory (`RunDirectory`, kind `compare`, `sweep`, …) holds its
+tables: CSV for spreadsheets and one JSON document, the same one `--format json` prints.
+Floats are written with `repr` and NaN as an empty cell or null, so the same inputs give
+byte-identical files.
 """
 
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..scenario import scenario_hash, scenario_to_yaml
-from ..schema import Scenario
 from ..stats.compare import QUANTILES, Difference, PairedComparison, VariantComparison
 from ..tuning.compare import OrderingComparison, Variant
 from ..tuning.inputs import Assumption
@@ -30,9 +20,8 @@ from ..tuning.robustness import Robustness
 from ..tuning.sensitivity import Sensitivity
 from ..tuning.sweep import Sweep, TippingPoint
 from ..types import Ordering
-from . import files
-from .rundir import RunDirectory, package_versions
-from .tables import ordering_arrows, ordering_text
+from .rundir import RunDirectory
+from .tables import csv_text, ordering_arrows, ordering_text
 
 Document = dict[str, Any]
 
@@ -40,88 +29,6 @@ Document = dict[str, Any]
 def num(x: float | None) -> float | None:
     """A float for JSON: None for NaN or a missing value."""
     return None if x is None or math.isnan(x) else float(x)
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def _csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(
-            [
-                ""
-                if v is None or (isinstance(v, float) and math.isnan(v))
-                else repr(float(v))
-                if isinstance(v, (float, np.floating))
-                else v
-                for v in row
-            ]
-        )
-    return out.getvalue()
-
-
-# --- the directory ----------------------------------------------------------------------
-
-
-def start_directory(
-    out: Path,
-    kind: str,
-    scenario: Scenario,
-    settings: dict[str, Any],
-    command: list[str],
-    others: dict[str, Scenario] | None = None,
-) -> RunDirectory:
-    """Create `<out>/<scenario>/<kind>-<time>-s<seed>/` with the resolved scenario(s) and
-    a `running` manifest. `others` adds `<key>.resolved.yaml` files (variants)."""
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
-    path = files.new_folder(out / scenario.name, f"{kind}-{stamp}-s{settings.get('seed')}")
-    written = ["manifest.json", "scenario.resolved.yaml"]
-    files.write_text(path / "scenario.resolved.yaml", scenario_to_yaml(scenario))
-    for key, other in (others or {}).items():
-        files.write_text(path / f"{key}.resolved.yaml", scenario_to_yaml(other))
-        written.append(f"{key}.resolved.yaml")
-    manifest = {
-        "status": "running",
-        "kind": kind,
-        "scenario": {"name": scenario.name, "hash": scenario_hash(scenario)},
-        **settings,
-        "versions": package_versions(),
-        "command": command,
-        "started": _now(),
-        "ended": None,
-        "files": written,
-    }
-    directory = RunDirectory(path, manifest)
-    directory.save()
-    return directory
-
-
-@contextmanager
-def recorded(directory: RunDirectory) -> Iterator[RunDirectory]:
-    """Finish the manifest however the block ends: complete, failed or interrupted."""
-    try:
-        yield directory
-    except KeyboardInterrupt:
-        directory.finish("interrupted")
-        raise
-    except Exception as error:
-        directory.finish("failed", f"{type(error).__name__}: {error}")
-        raise
-    directory.finish("complete")
-
-
-def write(directory: RunDirectory, name: str, content: str | Document) -> None:
-    """Write one file (text, or a JSON document) and list it in the manifest."""
-    path = directory.path / name
-    if isinstance(content, str):
-        files.write_text(path, content)
-    else:
-        files.write_json(path, content)
-    directory.manifest["files"].append(name)
 
 
 # --- compare: two orderings -------------------------------------------------------------
@@ -224,7 +131,7 @@ def comparison_csv(done: OrderingComparison) -> str:
         ]
         for c in done.comparisons
     ]
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def quantiles_csv(done: OrderingComparison) -> str:
@@ -236,15 +143,15 @@ def quantiles_csv(done: OrderingComparison) -> str:
             QUANTILES, c.quantiles_a, c.quantiles_b, c.quantiles_difference, strict=True
         )
     ]
-    return _csv(["metric", "quantile", "a", "b", "difference"], rows)
+    return csv_text(["metric", "quantile", "a", "b", "difference"], rows)
 
 
 def write_comparison(directory: RunDirectory, done: OrderingComparison) -> Document:
     """comparison.json, comparison.csv, quantiles.csv; returns the JSON document."""
     document = comparison_document(done)
-    write(directory, "comparison.json", document)
-    write(directory, "comparison.csv", comparison_csv(done))
-    write(directory, "quantiles.csv", quantiles_csv(done))
+    directory.write_file("comparison.json", document)
+    directory.write_file("comparison.csv", comparison_csv(done))
+    directory.write_file("quantiles.csv", quantiles_csv(done))
     return document
 
 
@@ -322,7 +229,7 @@ def variants_csv(done: VariantComparison) -> str:
         for m in done.metrics
     ]
     header = ["ordering", "rank_a", "rank_b", "metric", "mean_a", "mean_b", "difference_a_minus_b"]
-    return _csv([*header, "ci_low", "ci_high", "n"], rows)
+    return csv_text([*header, "ci_low", "ci_high", "n"], rows)
 
 
 def write_variants(
@@ -330,8 +237,8 @@ def write_variants(
 ) -> Document:
     """variants.json and variants.csv; returns the JSON document."""
     document = variants_document(a, b, done)
-    write(directory, "variants.json", document)
-    write(directory, "variants.csv", variants_csv(done))
+    directory.write_file("variants.json", document)
+    directory.write_file("variants.csv", variants_csv(done))
     return document
 
 
@@ -456,7 +363,7 @@ def sweep_csv(sweep: Sweep) -> str:
         for i, p in enumerate(sweep.points)
         for position, k in enumerate(p.ranking.order)
     ]
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def sweep_points_csv(sweep: Sweep) -> str:
@@ -476,16 +383,15 @@ def sweep_points_csv(sweep: Sweep) -> str:
         ]
         for i, p in enumerate(sweep.points)
     ]
-    return _csv(header, rows)
+    return csv_text(header, rows)
 
 
 def write_sweep(directory: RunDirectory, sweep: Sweep) -> Document:
     """sweep.csv, sweep_points.csv, tipping_points.json; returns the sweep document."""
     document = sweep_document(sweep)
-    write(directory, "sweep.csv", sweep_csv(sweep))
-    write(directory, "sweep_points.csv", sweep_points_csv(sweep))
-    write(
-        directory,
+    directory.write_file("sweep.csv", sweep_csv(sweep))
+    directory.write_file("sweep_points.csv", sweep_points_csv(sweep))
+    directory.write_file(
         "tipping_points.json",
         {k: document[k] for k in ("scenario", "seed", "replications", "axes", "tipping_points")},
     )
@@ -575,8 +481,10 @@ def write_sensitivity(directory: RunDirectory, s: Sensitivity) -> Document:
     """sensitivity.csv and sensitivity.json; returns the document."""
     document = sensitivity_document(s)
     rows = document["indices"]
-    write(directory, "sensitivity.csv", _csv(list(rows[0]), [list(r.values()) for r in rows]))
-    write(directory, "sensitivity.json", document)
+    directory.write_file(
+        "sensitivity.csv", csv_text(list(rows[0]), [list(r.values()) for r in rows])
+    )
+    directory.write_file("sensitivity.json", document)
     return document
 
 
@@ -624,16 +532,18 @@ def robustness_document(r: Robustness) -> Document:
 def write_robustness(directory: RunDirectory, r: Robustness) -> Document:
     """robustness.csv, robustness_settings.csv (settings x orderings), robustness.json."""
     rows = robustness_rows(r)
-    write(directory, "robustness.csv", _csv(list(rows[0]), [list(x.values()) for x in rows]))
+    directory.write_file(
+        "robustness.csv", csv_text(list(rows[0]), [list(x.values()) for x in rows])
+    )
     header = ["setting", *(a.path for a in r.assumptions)]
     header += [_label(r.orderings, k) for k in range(len(r.orderings))]
     matrix = [
         [i, *(v for _, v in setting), *map(float, r.means[i])]
         for i, setting in enumerate(r.settings)
     ]
-    write(directory, "robustness_settings.csv", _csv(header, matrix))
+    directory.write_file("robustness_settings.csv", csv_text(header, matrix))
     document = robustness_document(r)
-    write(directory, "robustness.json", document)
+    directory.write_file("robustness.json", document)
     return document
 
 

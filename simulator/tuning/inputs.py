@@ -288,9 +288,7 @@ def parse_ordering(text: OrderingLike, scenario: Scenario, by: str = "orderings"
         )
     if not is_candidate(scenario, ids):
         rules = "; ".join(_rule(c) for c in scenario.constraints)
-        raise SettingError(
-            f"{where}: excluded by the scenario's constraints ({rules})", setting=by
-        )
+        raise SettingError(f"{where}: excluded by the scenario's constraints ({rules})", setting=by)
     return ids
 
 

@@ -39,7 +39,6 @@ MAX_SAMPLES = 10_000
 REGRET_QUANTILE = 0.9
 
 
-
 @dataclass(frozen=True)
 class Robustness:
     """Mean utility of every ordering (columns) in every sampled setting (rows), and the

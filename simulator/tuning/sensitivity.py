@@ -59,7 +59,6 @@ MAX_TOP = 100
 """Most top orderings analysed besides the chosen one."""
 
 
-
 @dataclass(frozen=True)
 class Indices:
     """One output's indices for each assumption (arrays over assumptions).

@@ -267,9 +267,7 @@ def check_sweep(
         tuple((a.path, v) for a, v in zip(checked, values, strict=True))
         for values in itertools.product(*grids)
     ]
-    base.check_settings(
-        settings, "varies", " ".join(f"{{varies}} {a.text}" for a in checked)
-    )
+    base.check_settings(settings, "varies", " ".join(f"{{varies}} {a.text}" for a in checked))
     return checked, tols
 
 

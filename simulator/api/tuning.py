@@ -1,0 +1,212 @@
+"""Tune assumptions: sweep a grid, screen sensitivity, rank by robustness.
+
+Each function takes the scenario file (a `Base`: the file and its overrides, resolved
+once, re-validated at every setting of its assumptions) and one settings record, checks
+everything before simulating, records the run in one results directory (files, figures,
+report.html) and returns a frozen `TuningRun`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from ..experiment import resolve_design
+from ..output.rundir import RunDirectory, exclusive
+from ..output.tuning_figures import (
+    write_robustness_figures,
+    write_sensitivity_figures,
+    write_sweep_figures,
+)
+from ..output.tuning_files import (
+    Document,
+    write_robustness,
+    write_sensitivity,
+    write_sweep,
+)
+from ..output.tuning_report import Page, robustness_page, sensitivity_page, sweep_page, write_page
+from ..schema import Scenario
+from ..tuning import (
+    Base,
+    Robustness,
+    Sensitivity,
+    Sweep,
+    parse_ordering,
+    parse_param,
+    parse_vary,
+    run_robustness,
+    run_sensitivity,
+    run_sweep,
+)
+from ..tuning.robustness import check_robustness
+from ..tuning.sensitivity import check_sensitivity
+from ..tuning.sweep import check_sweep
+from .settings import (
+    RobustnessSettings,
+    SensitivitySettings,
+    Settings,
+    SweepSettings,
+    settings_of,
+)
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class TuningRun(Generic[R]):
+    """A finished tuning command: where it was recorded, its result, and the JSON
+    document its files hold (the one `--format json` prints)."""
+
+    directory: Path
+    result: R
+    document: Document
+
+    def __repr__(self) -> str:
+        return f"<{type(self.result).__name__} run: {self.directory}>"
+
+
+def as_base(scenario: Base | str | Path) -> Base:
+    """A scenario file (without overrides), or a `Base` as given."""
+    return scenario if isinstance(scenario, Base) else Base.load(scenario)
+
+
+def record_tuning(
+    kind: str,
+    scenario: Scenario,
+    settings: Settings,
+    fields: dict[str, Any],
+    overrides: tuple[str, ...],
+    simulate: Callable[[int, int], R],
+    write: Callable[[RunDirectory, R], Document],
+    page: Callable[[RunDirectory, R, Document], Page],
+    others: dict[str, Scenario] | None = None,
+) -> TuningRun[R]:
+    """The lifecycle every tuning command shares: resolve replications and seed, start
+    the results directory, simulate (`simulate(replications, seed)`), write the files
+    (`write`), record how it ended, then draw the page."""
+    replications, seed, _ = resolve_design(scenario, settings.replications, settings.seed)
+    record = {
+        "seed": seed,
+        "replications": replications,
+        **fields,
+        "overrides": list(overrides),
+        **settings.record(),
+    }
+    directory = RunDirectory.start(
+        settings.out, scenario, record, list(settings.command), kind=kind, others=others
+    )
+    with exclusive(directory.path), directory.recording(resumable=False):
+        result = simulate(replications, seed)
+        document = write(directory, result)
+    write_page(directory, lambda: page(directory, result, document))
+    return TuningRun(directory.path, result, document)
+
+
+def sweep(
+    scenario: Base | str | Path, settings: SweepSettings | None = None, **fields: Any
+) -> TuningRun[Sweep]:
+    """Rank every ordering at each point of a grid over one or two assumptions, and
+    locate the tipping points where the best ordering changes."""
+    s = settings_of(SweepSettings, settings, fields)
+    base = as_base(scenario)
+    checked, tols = check_sweep(base, [parse_vary(v) for v in s.varies], s.tolerances)
+
+    def simulate(replications: int, seed: int) -> Sweep:
+        return run_sweep(
+            base,
+            list(checked),
+            replications=replications,
+            seed=seed,
+            tolerances=tols,
+            executor=s.executor,
+            progress=s.progress,
+        )
+
+    def write(directory: RunDirectory, done: Sweep) -> Document:
+        document = write_sweep(directory, done)
+        write_sweep_figures(directory, done)
+        return document
+
+    record = {"vary": list(s.varies), "tolerances": list(tols)}
+    return record_tuning(
+        "sweep", base.scenario, s, record, base.overrides, simulate, write, sweep_page
+    )
+
+
+def sensitivity(
+    scenario: Base | str | Path, settings: SensitivitySettings | None = None, **fields: Any
+) -> TuningRun[Sensitivity]:
+    """How much each assumption moves the analysed ordering's margin over the runner-up
+    (by default the ordering `run_scenario` recommends), and the top orderings' means."""
+    s = settings_of(SensitivitySettings, settings, fields)
+    base = as_base(scenario)
+    params = [parse_param(p) for p in s.params]
+    checked, n = check_sensitivity(base, params, s.method, s.samples, s.top)
+    if s.ordering is not None:
+        parse_ordering(s.ordering, base.scenario, "ordering")  # checked before any simulation
+
+    def simulate(replications: int, seed: int) -> Sensitivity:
+        return run_sensitivity(
+            base,
+            list(checked),
+            method=s.method,
+            samples=n,
+            top=s.top,
+            ordering=s.ordering,
+            replications=replications,
+            seed=seed,
+            executor=s.executor,
+            progress=s.progress,
+        )
+
+    def write(directory: RunDirectory, done: Sensitivity) -> Document:
+        document = write_sensitivity(directory, done)
+        write_sensitivity_figures(directory, done)
+        return document
+
+    ordering = (
+        s.ordering if s.ordering is None or isinstance(s.ordering, str) else ",".join(s.ordering)
+    )
+    record = {
+        "method": s.method,
+        "samples": n,
+        "top": s.top,
+        "ordering": ordering,
+        "params": list(s.params),
+    }
+    return record_tuning(
+        "sensitivity", base.scenario, s, record, base.overrides, simulate, write, sensitivity_page
+    )
+
+
+def robustness(
+    scenario: Base | str | Path, settings: RobustnessSettings | None = None, **fields: Any
+) -> TuningRun[Robustness]:
+    """Every ordering under sampled settings of the contested assumptions: mean utility,
+    worst case, regret, and how often each is best."""
+    s = settings_of(RobustnessSettings, settings, fields)
+    base = as_base(scenario)
+    assumptions, samples = check_robustness(base, [parse_param(p) for p in s.params], s.samples)
+
+    def simulate(replications: int, seed: int) -> Robustness:
+        return run_robustness(
+            base,
+            list(assumptions),
+            samples=samples,
+            replications=replications,
+            seed=seed,
+            executor=s.executor,
+            progress=s.progress,
+        )
+
+    def write(directory: RunDirectory, done: Robustness) -> Document:
+        document = write_robustness(directory, done)
+        write_robustness_figures(directory, done)
+        return document
+
+    record = {"samples": samples, "params": list(s.params)}
+    return record_tuning(
+        "robustness", base.scenario, s, record, base.overrides, simulate, write, robustness_page
+    )
