@@ -22,6 +22,12 @@ class InputError(SimulatorError):
     exit_code = 2
 
 
+class ModifiedResults(SimulatorError):
+    """A complete run's result tables no longer match the hashes its manifest records:
+    there is nothing to verify a reproduction against (exit status 1, as for any
+    difference)."""
+
+
 class SettingError(InputError):
     """A run setting out of range or inconsistent with another.
 

@@ -135,7 +135,7 @@ def _knockout(tmp_path: Path, executor: SerialExecutor | ProcessExecutor) -> api
 def test_many_orderings_play_a_knockout_tournament_identically_on_any_executor(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "KNOCKOUT_ABOVE", 8)  # 24 orderings: groups of 16, 2 rounds
+    monkeypatch.setattr(api.run, "KNOCKOUT_ABOVE", 8)  # 24 orderings: groups of 16, 2 rounds
     serial = _knockout(tmp_path / "serial", SerialExecutor())
     parallel = _knockout(tmp_path / "process", ProcessExecutor(2))
     for name in ("ranking.csv", "summary.json"):
@@ -164,7 +164,7 @@ def test_many_orderings_play_a_knockout_tournament_identically_on_any_executor(
 def test_the_tournament_finds_the_best_the_fixed_design_finds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(api, "KNOCKOUT_ABOVE", 8)
+    monkeypatch.setattr(api.run, "KNOCKOUT_ABOVE", 8)
     scenario = load_scenario(FLAGSHIP)
     fixed = run_fixed(scenario, replications=2000, seed=7)
     assert fixed.stream is not None

@@ -8,13 +8,14 @@ records and prints what comes back.
 
 from __future__ import annotations
 
-from ..errors import Interrupted
+from ..errors import Interrupted, ModifiedResults
 from ..experiment import AdaptiveSettings
 from ..scenario import load_scenario
 from ..tuning import Base
 from .compare import compare_orderings, compare_variants
-from .reproduce import FileCheck, ModifiedResults, Reproduction, reproduce_run
-from .run import Run, resume_run, run_scenario
+from .replay import replay
+from .reproduce import FileCheck, Reproduction, reproduce_run
+from .run import Run, check_calendars, resume_run, run_scenario
 from .settings import (
     SENSITIVITY_REPLICATIONS,
     SWEEP_REPLICATIONS,
@@ -46,9 +47,11 @@ __all__ = [
     "SweepSettings",
     "TuningRun",
     "VariantSettings",
+    "check_calendars",
     "compare_orderings",
     "compare_variants",
     "load_scenario",
+    "replay",
     "reproduce_run",
     "resume_run",
     "robustness",

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError, SimulatorError
+from ..errors import InputError, ModifiedResults
 from ..executors import Executor
 from ..output.rundir import RESULT_TABLES, RunDirectory, package_versions, sha256_file, source_hash
 from ..types import Progress
@@ -50,12 +50,6 @@ class Reproduction:
             f"<Reproduction of {self.original}: {verdict} ({same} of {len(self.checks)} "
             f"tables match); new run {self.run.directory}>"
         )
-
-
-class ModifiedResults(SimulatorError):
-    """A complete run's result tables no longer match the hashes its manifest records:
-    there is nothing to verify a reproduction against (exit status 1, as for any
-    difference)."""
 
 
 def _check_original(directory: Path, expected: dict[str, Any]) -> None:

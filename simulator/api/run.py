@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import platform
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -36,7 +37,7 @@ from ..scenario import load_scenario, scenario_hash
 from ..schema import Scenario, metric_names
 from ..stats.ranking import Ranking
 from ..tuning.inputs import parse_ordering
-from ..types import OrderingLike, Progress
+from ..types import Ordering, OrderingLike, Progress
 from .designs import kn, knockout
 from .settings import RunSettings, settings_of
 
@@ -72,6 +73,18 @@ class Run:
         chosen = None if ordering is None else parse_ordering(ordering, scenario, "ordering")
         return run_calendar(self.files, chosen)
 
+    def calendars(self, orderings: Sequence[OrderingLike | None]) -> list[Calendar]:
+        """The calendars of `orderings` (None: the top-ranked one), each once, in the
+        order asked."""
+        found: dict[Ordering, Calendar] = {}
+        for ordering in orderings:
+            try:
+                calendar = self.calendar(ordering)
+            except InputError as error:
+                raise InputError(f"{error}; the run is in {self.directory}") from None
+            found.setdefault(calendar.ordering, calendar)
+        return list(found.values())
+
     def __repr__(self) -> str:
         k = self.ranking.order[0]
         return (
@@ -80,6 +93,14 @@ class Run:
             f"{'→'.join(self.ranking.best)} (P(best) {self.ranking.p_best[k]:.2f}); "
             f"{self.directory}>"
         )
+
+
+def check_calendars(scenario: Scenario, orderings: Sequence[OrderingLike | None]) -> None:
+    """Check the orderings whose calendars are wanted (None: the top-ranked one) before
+    a run, so that a typo does not cost a finished run's output."""
+    for ordering in orderings:
+        if ordering is not None:
+            parse_ordering(ordering, scenario, "calendars")
 
 
 def run_scenario(scenario: Scenario, settings: RunSettings | None = None, **fields: Any) -> Run:

@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from ..errors import Interrupted, SettingError, SimulatorError
+from ..experiment import ReplicationFailed
 from .options import option_names
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -89,6 +90,8 @@ class _Group(click.Group):
                 raise
             text = error.render(option_names(ctx)) if isinstance(error, SettingError) else error
             click.echo(f"error: {text}", err=True)
+            if isinstance(error, ReplicationFailed):
+                _replay_hint(error)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt as stop:
             if ctx.meta.get("debug"):
@@ -103,6 +106,20 @@ class _Group(click.Group):
                 )
             click.echo(message, err=True)
             ctx.exit(stop.exit_code)
+
+
+def _replay_hint(failure: ReplicationFailed) -> None:
+    """Where a failed run is recorded, and the command that replays the failure alone."""
+    directory = failure.directory
+    if directory is None:
+        return
+    click.echo(f"  the run is recorded as failed in {directory / 'manifest.json'}", err=True)
+    if failure.replay is not None:
+        click.echo(
+            f"  replay it alone: visitsim run {directory / 'scenario.resolved.yaml'} "
+            f"--replay {failure.replay} --seed {failure.seed}",
+            err=True,
+        )
 
 
 def _debug(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:

@@ -8,8 +8,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from click.core import ParameterSource
 
+from ..errors import InputError
 from ..executors import EXECUTORS, make_executor
+from ..experiment import KEEP_CELLS, AdaptiveSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -148,3 +151,111 @@ def option_names(ctx: click.Context) -> dict[str, str]:
                 long = [o for o in param.opts if o.startswith("--")]
                 names.setdefault(param.name, (long or param.opts)[0])
     return names
+
+
+def design_options(command: F) -> F:
+    """--design and the adaptive procedure's options, handed to the command as one
+    `adaptive` (None for the fixed design), and --keep-replications."""
+
+    @functools.wraps(command)
+    def build(
+        *args: Any,
+        design: str,
+        delta: float | None,
+        alpha: float,
+        n0: int,
+        batch: int,
+        max_replications: int | None,
+        **kwargs: Any,
+    ) -> Any:
+        if design == "adaptive" and kwargs["keep_replications"] is not None:
+            raise InputError(
+                "--keep-replications/--no-keep-replications apply to the fixed design; the "
+                "adaptive design decides what it keeps (see the README)"
+            )
+        adaptive = (
+            AdaptiveSettings(
+                delta=delta, alpha=alpha, n0=n0, batch=batch, max_replications=max_replications
+            )
+            if design == "adaptive"
+            else None
+        )
+        return command(*args, adaptive=adaptive, **kwargs)
+
+    wrapped: Any = build
+    for option in reversed(
+        (
+            click.option(
+                "--design",
+                type=click.Choice(["fixed", "adaptive"]),
+                default="fixed",
+                show_default=True,
+                help="fixed: the same N replications for every ordering. adaptive: the "
+                "Kim-Nelson procedure eliminates orderings as evidence accumulates and "
+                "stops with a guaranteed selection (above 1,000 orderings, a knockout "
+                "tournament of Kim-Nelson groups, with the same guarantee).",
+            ),
+            click.option(
+                "--delta",
+                type=float,
+                help="Adaptive: indifference zone δ, the smallest utility difference worth "
+                "detecting (default: 0.05 x the utility's sd in a pilot run).",
+            ),
+            click.option(
+                "--alpha",
+                type=float,
+                default=0.05,
+                show_default=True,
+                help="Adaptive: 1 - alpha is the probability of a correct selection.",
+            ),
+            click.option(
+                "--n0",
+                type=int,
+                default=20,
+                show_default=True,
+                help="Adaptive: first-stage replications of every ordering.",
+            ),
+            click.option(
+                "--batch",
+                type=int,
+                default=50,
+                show_default=True,
+                help="Adaptive: replications simulated between elimination checks.",
+            ),
+            click.option(
+                "--max-replications",
+                type=int,
+                help="Adaptive: budget per ordering; a run that hits it has no guarantee.",
+            ),
+            click.option(
+                "--keep-replications/--no-keep-replications",
+                default=None,
+                help="Fixed design: keep every replication's record and write "
+                "replications.csv.gz. By default only while orderings x replications x "
+                f"metrics <= {KEEP_CELLS:,} (64 MiB); beyond that, statistics are streamed in "
+                "bounded memory and summary.json's quantiles come from the first replications "
+                "that fit. Rankings are identical either way.",
+            ),
+        )
+    ):
+        wrapped = option(wrapped)
+    return wrapped  # type: ignore[no-any-return]
+
+
+def given_options(ctx: click.Context, *names: str) -> list[str]:
+    """The options among `names` given on the command line, as the user spells them."""
+    found = []
+    for param in ctx.command.params:
+        if param.name in names and ctx.get_parameter_source(param.name) not in (
+            ParameterSource.DEFAULT,
+            None,
+        ):
+            found.append(param.opts[0] if param.opts[0].startswith("-") else param.name.upper())
+    return found
+
+
+def refuse(ctx: click.Context, option: str, names: tuple[str, ...], why: str) -> None:
+    """Refuse `option` together with any of the options `names` given, saying `why`."""
+    given = given_options(ctx, *names)
+    if given:
+        raise InputError(f"{option} cannot be combined with {', '.join(given)}: {why}")

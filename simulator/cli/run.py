@@ -7,35 +7,30 @@ replication as a timeline, see `replay.py`).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import click
-from click.core import ParameterSource
 from rich.console import Console
 
-from ..api import Run, RunSettings, resume_run, run_scenario
-from ..errors import InputError
+from ..api import RunSettings, check_calendars, replay, resume_run, run_scenario
 from ..executors import Executor
-from ..experiment import KEEP_CELLS, AdaptiveSettings, ReplicationFailed
-from ..output.calendar import Calendar, calendar_lines
+from ..experiment import AdaptiveSettings
+from ..output.replay_console import replay_document, replay_lines
+from ..output.run_console import print_run, run_document
 from ..output.rundir import argv
-from ..output.terminal import (
-    LazyProgress,
-    Printer,
-    design_sentence,
-    mcb_sentence,
-    ranking_document,
-    ranking_legend,
-    ranking_table,
-)
+from ..output.terminal import LazyProgress, output_width
 from ..scenario import load_scenario
-from ..schema import Scenario
-from ..tuning.inputs import parse_ordering
-from ..types import Ordering
 from .main import main
-from .options import executor_options, format_option, out_option, quiet_option, scenario_options
-from .replay import replay as _replay
+from .options import (
+    design_options,
+    executor_options,
+    format_option,
+    out_option,
+    quiet_option,
+    refuse,
+    scenario_options,
+)
 
 
 def _optional_scenario(command: click.Command) -> click.Command:
@@ -44,24 +39,6 @@ def _optional_scenario(command: click.Command) -> click.Command:
         if param.name == "scenario":
             param.required = False
     return command
-
-
-def _given(ctx: click.Context, *names: str) -> list[str]:
-    """The options among `names` given on the command line, as the user spells them."""
-    found = []
-    for param in ctx.command.params:
-        if param.name in names and ctx.get_parameter_source(param.name) not in (
-            ParameterSource.DEFAULT,
-            None,
-        ):
-            found.append(param.opts[0] if param.opts[0].startswith("-") else param.name.upper())
-    return found
-
-
-def _refuse(ctx: click.Context, option: str, names: tuple[str, ...], why: str) -> None:
-    given = _given(ctx, *names)
-    if given:
-        raise InputError(f"{option} cannot be combined with {', '.join(given)}: {why}")
 
 
 RUN_OPTIONS = (
@@ -87,56 +64,7 @@ RUN_OPTIONS = (
     "experiment.replications).",
 )
 @click.option("--seed", type=int, help="Random seed (default: the scenario's experiment.seed).")
-@click.option(
-    "--design",
-    type=click.Choice(["fixed", "adaptive"]),
-    default="fixed",
-    show_default=True,
-    help="fixed: the same N replications for every ordering. adaptive: the "
-    "Kim-Nelson procedure eliminates orderings as evidence accumulates and "
-    "stops with a guaranteed selection (above 1,000 orderings, a knockout "
-    "tournament of Kim-Nelson groups, with the same guarantee).",
-)
-@click.option(
-    "--delta",
-    type=float,
-    help="Adaptive: indifference zone δ, the smallest utility difference worth "
-    "detecting (default: 0.05 x the utility's sd in a pilot run).",
-)
-@click.option(
-    "--alpha",
-    type=float,
-    default=0.05,
-    show_default=True,
-    help="Adaptive: 1 - alpha is the probability of a correct selection.",
-)
-@click.option(
-    "--n0",
-    type=int,
-    default=20,
-    show_default=True,
-    help="Adaptive: first-stage replications of every ordering.",
-)
-@click.option(
-    "--batch",
-    type=int,
-    default=50,
-    show_default=True,
-    help="Adaptive: replications simulated between elimination checks.",
-)
-@click.option(
-    "--max-replications",
-    type=int,
-    help="Adaptive: budget per ordering; a run that hits it has no guarantee.",
-)
-@click.option(
-    "--keep-replications/--no-keep-replications",
-    default=None,
-    help="Fixed design: keep every replication's record and write replications.csv.gz. "
-    f"By default only while orderings x replications x metrics <= {KEEP_CELLS:,} "
-    "(64 MiB); beyond that, statistics are streamed in bounded memory and summary.json's "
-    "quantiles come from the first replications that fit. Rankings are identical either way.",
-)
+@design_options
 @executor_options
 @out_option
 @format_option
@@ -179,12 +107,7 @@ def run(
     overrides: tuple[str, ...],
     replications: int | None,
     seed: int | None,
-    design: str,
-    delta: float | None,
-    alpha: float,
-    n0: int,
-    batch: int,
-    max_replications: int | None,
+    adaptive: AdaptiveSettings | None,
     keep_replications: bool | None,
     executor: Executor,
     out: Path,
@@ -200,154 +123,54 @@ def run(
     The run is written to a results directory under --out. If it is interrupted
     (Ctrl-C, SIGTERM), `visitsim run --resume RUN_DIR` continues it.
     """
+    wanted = [None if t.strip() == "best" else t for t in calendars]
     if resume is not None:
-        _refuse(
+        refuse(
             ctx,
             "--resume",
             ("scenario", "overrides", "seed", "out", "replay_which", "trace", *RUN_OPTIONS),
             "a resumed run keeps its own scenario, seed, design and results directory",
         )
         resolved = resume / "scenario.resolved.yaml"
-        if calendars and resolved.is_file():
-            _calendar_orderings(load_scenario(resolved), calendars)  # checked before resuming
-        progress = LazyProgress(Console(stderr=True), f"resuming {resume.name}")
-        with progress:
-            done = _report_failure(
-                lambda: resume_run(
-                    resume,
-                    executor=executor,
-                    command=tuple(argv()),
-                    progress=None if quiet else progress,
-                )
+        if resolved.is_file():
+            check_calendars(load_scenario(resolved), wanted)  # before resuming
+        with LazyProgress(Console(stderr=True), f"resuming {resume.name}", quiet=quiet) as bar:
+            done = resume_run(resume, executor=executor, command=tuple(argv()), progress=bar)
+    else:
+        if scenario is None:
+            raise click.UsageError("Missing argument 'SCENARIO' (or give --resume RUN_DIR).")
+        loaded = load_scenario(scenario, overrides)
+        if replay_which is not None or trace:
+            refuse(
+                ctx,
+                "--replay" if replay_which is not None else "--trace",
+                ("out", "executor", "workers", "calendars", *RUN_OPTIONS),
+                "it runs one replication in this process and writes no results directory",
             )
-        _print_run(done, fmt, calendars)
-        return
-    if scenario is None:
-        raise click.UsageError("Missing argument 'SCENARIO' (or give --resume RUN_DIR).")
-    loaded = load_scenario(scenario, overrides)
-    if replay_which is not None or trace:
-        _refuse(
-            ctx,
-            "--replay" if replay_which is not None else "--trace",
-            ("out", "executor", "workers", "calendars", *RUN_OPTIONS),
-            "it runs one replication in this process and writes no results directory",
+            replayed = replay(loaded, replay_which, seed)
+            if fmt == "json":
+                click.echo(json.dumps(replay_document(loaded, replayed), indent=2))
+            else:
+                click.echo("\n".join(replay_lines(loaded, replayed, output_width())))
+            if replayed.error is not None:
+                click.echo(f"error: {replayed.error}", err=True)
+                raise click.exceptions.Exit(1)
+            return
+        check_calendars(loaded, wanted)  # before simulating
+        settings = RunSettings(
+            replications=replications,
+            adaptive=adaptive,
+            seed=seed,
+            keep_replications=keep_replications,
+            executor=executor,
+            out=out,
+            command=tuple(argv()),
         )
-        _replay(loaded, replay_which, seed, fmt)
-        return
-    if design == "adaptive" and keep_replications is not None:
-        raise InputError(
-            "--keep-replications/--no-keep-replications apply to the fixed design; the "
-            "adaptive design decides what it keeps (see the README)"
-        )
-    _calendar_orderings(loaded, calendars)  # checked before simulating
-    adaptive = (
-        AdaptiveSettings(
-            delta=delta, alpha=alpha, n0=n0, batch=batch, max_replications=max_replications
-        )
-        if design == "adaptive"
-        else None
-    )
-    progress = LazyProgress(Console(stderr=True), f"simulating {loaded.name}")
-    with progress:
-        done = _report_failure(
-            lambda: run_scenario(
-                loaded,
-                RunSettings(
-                    replications=replications,
-                    adaptive=adaptive,
-                    seed=seed,
-                    executor=executor,
-                    out=out,
-                    command=tuple(argv()),
-                    progress=None if quiet else progress,
-                    keep_replications=keep_replications,
-                ),
-            )
-        )
-    _print_run(done, fmt, calendars)
-
-
-def _report_failure(call: Callable[[], Run]) -> Run:
-    """Run `call`; a failing replication exits 1 with what replays it alone."""
-    try:
-        return call()
-    except ReplicationFailed as failure:
-        if click.get_current_context().meta.get("debug"):
-            raise
-        click.echo(f"error: {failure}", err=True)
-        directory = failure.directory
-        if directory is not None:
-            click.echo(
-                f"  the run is recorded as failed in {directory / 'manifest.json'}", err=True
-            )
-            if failure.replay is not None:
-                click.echo(
-                    f"  replay it alone: visitsim run {directory / 'scenario.resolved.yaml'} "
-                    f"--replay {failure.replay} --seed {failure.seed}",
-                    err=True,
-                )
-        raise click.exceptions.Exit(failure.exit_code) from None
-
-
-def _calendar_orderings(scenario: Scenario, texts: tuple[str, ...]) -> list[Ordering | None]:
-    """The --calendar orderings, checked (None: `best`, the top-ranked one)."""
-    return [
-        None if text.strip() == "best" else parse_ordering(text, scenario, "calendars")
-        for text in texts
-    ]
-
-
-def _calendars(done: Run, texts: tuple[str, ...]) -> list[Calendar]:
-    """The calendars --calendar asks for, each once, in the order asked."""
-    calendars: dict[Ordering, Calendar] = {}
-    for ordering in _calendar_orderings(done.result.scenario, texts):
-        try:
-            calendar = done.calendar(ordering)
-        except InputError as error:
-            raise InputError(f"{error}; the run is in {done.directory}") from None
-        calendars.setdefault(calendar.ordering, calendar)
-    return list(calendars.values())
-
-
-def _print_run(done: Run, fmt: str, calendar_texts: tuple[str, ...] = ()) -> None:
-    """The ranking as a table, or one JSON document; then the calendars asked for."""
-    loaded = done.result.scenario
-    adaptive = done.design["design"] == "adaptive"
-    calendars = _calendars(done, calendar_texts)
+        with LazyProgress(Console(stderr=True), f"simulating {loaded.name}", quiet=quiet) as bar:
+            done = run_scenario(loaded, replace(settings, progress=bar))
+    shown = done.calendars(wanted)
+    parts = (done.result, done.ranking, done.design, done.recommendation, done.directory)
     if fmt == "json":
-        document = {
-            "scenario": loaded.name,
-            "seed": done.result.seed,
-            "design": {k: v for k, v in done.design.items() if k != "eliminated_at"},
-            "recommendation": done.recommendation,
-            "results": str(done.directory),
-            "ranking": ranking_document(done.ranking, done.design),
-        }
-        if calendar_texts:
-            document["calendars"] = [c.document() for c in calendars]
-        click.echo(json.dumps(document, indent=2))
-        return
-    console = Printer()
-    how = "knockout tournament" if done.design.get("rounds") else "KN"
-    size = (
-        f"adaptive {how}, {done.design['replications_total']:,} replications"
-        if adaptive
-        else f"{done.result.replications:,} replications each"
-    )
-    title = (
-        f"{loaded.name}: {len(done.result.orderings)} orderings, {size}, seed {done.result.seed}"
-    )
-    console.print(ranking_table(done.ranking, done.design, title))
-    for line in (
-        ranking_legend(done.ranking, done.design),
-        done.recommendation,
-        mcb_sentence(done.ranking),
-        design_sentence(done.design),
-    ):
-        if line:
-            console.print(line)
-    for calendar in calendars:
-        console.lines(["", *calendar_lines(calendar, console.width)])
-    if calendars:
-        console.lines([""])
-    console.lines([f"Results: {done.directory}"])
+        click.echo(json.dumps(run_document(*parts, shown if calendars else None), indent=2))
+    else:
+        print_run(*parts, shown)

@@ -1,43 +1,17 @@
-"""`visitsim run --replay ORDERING:INDEX` and `--trace`: one replication, as a timeline.
-
-Not a command of its own: `run.py` calls `replay` when either option is given. The
-replication is simulated exactly as in a run (same world, same record), with its events
-printed by day and date.
-"""
+"""What `visitsim run --replay`/`--trace` prints: one replication's events by day and
+date, the visitors side by side, and its outcome record; or the same as JSON."""
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import math
 from typing import Any
 
-import click
-
-from ..constraints import candidate_orderings
-from ..experiment import Replay, parse_replay, replay_replication
-from ..output.lanes import lanes
-from ..output.tables import ordering_arrows
-from ..output.terminal import output_width, wrap
+from ..experiment import Replay
 from ..schema import Scenario
-
-
-def replay(scenario: Scenario, which: str | None, seed: int | None, fmt: str) -> None:
-    """Run one replication (`which` = ORDERING:INDEX; None: replication 0 of the first
-    candidate ordering) and print its timeline and outcome record. Exits 1 if it fails."""
-    if which is None:
-        ordering, index = candidate_orderings(scenario)[0], 0
-    else:
-        ordering, index = parse_replay(scenario, which)
-    done = replay_replication(scenario, ordering, index, seed)
-    if fmt == "json":
-        click.echo(json.dumps(_document(scenario, done), indent=2))
-    else:
-        for line in _lines(scenario, done, output_width()):
-            click.echo(line)
-    if done.error is not None:
-        click.echo(f"error: {done.error}", err=True)
-        raise click.exceptions.Exit(1)
+from .lanes import lanes
+from .tables import ordering_arrows
+from .terminal import wrap
 
 
 def _date(scenario: Scenario, day: float) -> str:
@@ -50,7 +24,8 @@ def _value(x: float) -> float | None:
     return None if math.isnan(x) else float(x)
 
 
-def _document(scenario: Scenario, done: Replay) -> dict[str, Any]:
+def replay_document(scenario: Scenario, done: Replay) -> dict[str, Any]:
+    """The replication as one JSON document."""
     return {
         "scenario": scenario.name,
         "ordering": list(done.ordering),
@@ -73,7 +48,7 @@ def _document(scenario: Scenario, done: Replay) -> dict[str, Any]:
     }
 
 
-def _lines(scenario: Scenario, done: Replay, width: int) -> list[str]:
+def replay_lines(scenario: Scenario, done: Replay, width: int) -> list[str]:
     """The timeline, lane chart and outcome as lines of at most `width` characters; an
     event's text wraps under itself."""
     head = (

@@ -1,0 +1,18 @@
+"""Replay one replication alone, traced: the events of the model, day by day."""
+
+from __future__ import annotations
+
+from ..constraints import candidate_orderings
+from ..experiment import Replay, parse_replay, replay_replication
+from ..schema import Scenario
+
+
+def replay(scenario: Scenario, which: str | None = None, seed: int | None = None) -> Replay:
+    """Replication `which` (`ORDERING:INDEX`, visitor ids separated by commas; None:
+    replication 0 of the first candidate ordering), run exactly as in a run with `seed`
+    (None: the scenario's), with its events. If it fails, the `Replay` says why."""
+    if which is None:
+        ordering, index = candidate_orderings(scenario)[0], 0
+    else:
+        ordering, index = parse_replay(scenario, which)
+    return replay_replication(scenario, ordering, index, seed)
