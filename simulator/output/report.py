@@ -24,7 +24,8 @@ from ..stats.ranking import mcb_contenders
 from ..types import Ordering
 from . import files
 from .calendar import run_calendar, share_text
-from .figures import FIGURES, TOP, blocking_gates, opening_quantiles
+from .figures import FIGURES, TOP
+from .gates import blocking_gates, opening_quantiles
 from .page import Provenance, embed_figure, provenance, render_page
 from .plotting import color
 from .runfiles import RankingRow, RunFiles
