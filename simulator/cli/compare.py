@@ -13,6 +13,7 @@ from rich.table import Table
 from ..errors import InputError
 from ..executors import Executor
 from ..experiment import ExperimentResult, resolve_design
+from ..output.compare_report import comparison_page, variants_page
 from ..output.rundir import argv
 from ..output.tables import ordering_arrows
 from ..output.terminal import LazyProgress, Pieces, Printer
@@ -26,7 +27,7 @@ from ..output.tuning_files import (
     write_comparison,
     write_variants,
 )
-from ..output.tuning_report import comparison_page, variants_page, write_page
+from ..output.tuning_report import write_page
 from ..schema import Scenario
 from ..stats.compare import QUANTILES
 from ..tuning import (

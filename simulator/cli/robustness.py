@@ -10,6 +10,7 @@ from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
+from ..output.robustness_report import robustness_page
 from ..output.tables import ordering_arrows
 from ..output.terminal import Pieces, Printer
 from ..output.tuning_figures import write_robustness_figures
@@ -17,7 +18,7 @@ from ..output.tuning_files import (
     robustness_sentence,
     write_robustness,
 )
-from ..output.tuning_report import robustness_page, write_page
+from ..output.tuning_report import write_page
 from ..tuning import Base, parse_param, run_robustness
 from ..tuning.robustness import DEFAULT_SAMPLES, check_robustness
 from .main import main

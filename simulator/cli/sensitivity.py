@@ -10,11 +10,12 @@ from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
+from ..output.sensitivity_report import sensitivity_page
 from ..output.tables import ordering_arrows
 from ..output.terminal import Pieces, Printer
 from ..output.tuning_figures import write_sensitivity_figures
 from ..output.tuning_files import write_sensitivity
-from ..output.tuning_report import sensitivity_page, write_page
+from ..output.tuning_report import write_page
 from ..tuning import Base, parse_ordering, parse_param, run_sensitivity
 from ..tuning.sensitivity import DEFAULT_SAMPLES, METHODS, check_sensitivity
 from .main import main

@@ -10,11 +10,12 @@ from rich.table import Table
 
 from ..executors import Executor
 from ..experiment import resolve_design
+from ..output.sweep_report import sweep_page
 from ..output.tables import ordering_arrows
 from ..output.terminal import Pieces, Printer
 from ..output.tuning_figures import write_sweep_figures
 from ..output.tuning_files import tipping_sentence, write_sweep
-from ..output.tuning_report import sweep_page, write_page
+from ..output.tuning_report import write_page
 from ..tuning import Base, parse_vary, run_sweep
 from ..tuning.sweep import check_sweep
 from .main import main
