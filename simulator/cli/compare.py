@@ -14,9 +14,10 @@ from ..errors import InputError
 from ..executors import Executor
 from ..experiment import ExperimentResult, resolve_design
 from ..output.compare_report import comparison_page, variants_page
+from ..output.progress import LazyProgress
 from ..output.rundir import argv
 from ..output.tables import ordering_arrows
-from ..output.terminal import LazyProgress, Pieces, Printer
+from ..output.terminal import Pieces, Printer
 from ..output.tuning_figures import write_comparison_figures
 from ..output.tuning_files import (
     Document,

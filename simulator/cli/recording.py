@@ -13,8 +13,8 @@ import click
 from rich.console import Console
 
 from ..executors import Executor
+from ..output.progress import LazyProgress
 from ..output.rundir import RunDirectory, argv
-from ..output.terminal import LazyProgress
 from ..output.tuning_files import recorded, start_directory
 from ..tuning import Base
 

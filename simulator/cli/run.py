@@ -19,16 +19,16 @@ from ..errors import InputError
 from ..executors import Executor
 from ..experiment import KEEP_CELLS, AdaptiveSettings, ReplicationFailed
 from ..output.calendar import Calendar, calendar_lines
-from ..output.rundir import argv
-from ..output.terminal import (
-    LazyProgress,
-    Printer,
+from ..output.progress import LazyProgress
+from ..output.ranking_text import (
     design_sentence,
     mcb_sentence,
     ranking_document,
     ranking_legend,
     ranking_table,
 )
+from ..output.rundir import argv
+from ..output.terminal import Printer
 from ..scenario import load_scenario
 from ..schema import Scenario
 from ..tuning.inputs import parse_ordering

@@ -26,8 +26,8 @@ from .calendar import run_calendar, share_text
 from .figures import FIGURES, TOP
 from .page import Provenance, embed_figure, provenance, render_page
 from .plotting import color
+from .ranking_text import compared_sentence
 from .runfiles import RankingRow, RunFiles
-from .terminal import compared_sentence
 
 RANKING_ROWS = 50
 """Rows of the ranking table in the report; the rest are in ranking.csv."""
