@@ -13,15 +13,10 @@ import numpy as np
 import pytest
 
 from simulator.api import run_scenario
-from simulator.errors import InputError
+from simulator.errors import InputError, SettingError
 from simulator.output import tuning_figures
-from simulator.output.figures import (
-    FIGURES,
-    ecdf_figure,
-    opening_quantiles,
-    utility_figure,
-    write_figures,
-)
+from simulator.output.figures import FIGURES, ecdf_figure, utility_figure, write_figures
+from simulator.output.gates import opening_quantiles
 from simulator.output.plotting import color
 from simulator.output.runfiles import RunFiles
 from simulator.scenario import load_scenario
@@ -196,8 +191,9 @@ def test_a_corrupt_result_file_names_the_file(run_dir: Path, tmp_path: Path) -> 
 
 
 def test_top_must_be_positive(run_dir: Path) -> None:
-    with pytest.raises(InputError, match="--top must be between 1 and 100"):
+    with pytest.raises(SettingError, match=r"^top must be between 1 and 100") as error:
         write_figures(run_dir, top=0)
+    assert error.value.setting == "top"
 
 
 def test_replications_are_read_back_exactly(run_dir: Path) -> None:

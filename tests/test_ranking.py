@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from simulator.output.terminal import mcb_sentence
+from simulator.output.ranking_text import mcb_sentence
 from simulator.stats.ranking import best_shares, bootstrap_means, rank_orderings
 
 ORDERINGS = (("a", "b"), ("b", "a"), ("c", "d"))

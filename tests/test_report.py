@@ -15,8 +15,9 @@ from click.testing import CliRunner
 from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.experiment import AdaptiveSettings
+from simulator.output.assumptions import describe_distribution
 from simulator.output.figures import FIGURES, write_figures
-from simulator.output.report import describe_distribution, write_report
+from simulator.output.report import write_report
 from simulator.schema import Visitor
 
 from .test_figures import PNG_SIGNATURE, gated_scenario

@@ -7,7 +7,7 @@ import time
 
 from rich.console import Console
 
-from simulator.output.terminal import LazyProgress
+from simulator.output.progress import LazyProgress
 
 
 def render(quiet: bool, delay: float) -> str:

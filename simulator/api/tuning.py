@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from ..experiment import resolve_design
+from ..output.robustness_report import robustness_page
 from ..output.rundir import RunDirectory, exclusive
+from ..output.sensitivity_report import sensitivity_page
+from ..output.sweep_report import sweep_page
 from ..output.tuning_figures import (
     write_robustness_figures,
     write_sensitivity_figures,
@@ -26,7 +29,7 @@ from ..output.tuning_files import (
     write_sensitivity,
     write_sweep,
 )
-from ..output.tuning_report import Page, robustness_page, sensitivity_page, sweep_page, write_page
+from ..output.tuning_report import Page, write_page
 from ..schema import Scenario
 from ..tuning import (
     Base,

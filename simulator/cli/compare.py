@@ -10,8 +10,8 @@ from rich.console import Console
 from .. import api
 from ..errors import InputError
 from ..executors import Executor
+from ..output.progress import LazyProgress
 from ..output.rundir import argv
-from ..output.terminal import LazyProgress
 from ..output.tuning_console import print_comparison, print_variants
 from ..tuning import Base
 from .main import main

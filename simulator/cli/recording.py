@@ -9,7 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from ..output.terminal import LazyProgress
+from ..output.progress import LazyProgress
 
 
 def settings_bar(description: str, replications: int | None, quiet: bool) -> LazyProgress:

@@ -10,8 +10,8 @@ from rich.console import Console
 
 from ..api import reproduce_run
 from ..executors import Executor
+from ..output.progress import LazyProgress
 from ..output.rundir import argv
-from ..output.terminal import LazyProgress
 from .main import main
 from .options import executor_options, format_option, quiet_option
 

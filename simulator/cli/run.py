@@ -16,10 +16,11 @@ from rich.console import Console
 from ..api import RunSettings, check_calendars, replay, resume_run, run_scenario
 from ..executors import Executor
 from ..experiment import AdaptiveSettings
+from ..output.progress import LazyProgress
 from ..output.replay_console import replay_document, replay_lines
 from ..output.run_console import print_run, run_document
 from ..output.rundir import argv
-from ..output.terminal import LazyProgress, output_width
+from ..output.terminal import output_width
 from ..scenario import load_scenario
 from .main import main
 from .options import (

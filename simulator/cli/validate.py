@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from ..lint import constant_terms
-from ..output.terminal import output_width, scenario_summary, scenario_summary_text, wrap
+from ..output.scenario_summary import scenario_summary, scenario_summary_text
+from ..output.terminal import output_width, wrap
 from ..scenario import load_scenario
 from .main import main
 from .options import format_option, quiet_option, scenario_options

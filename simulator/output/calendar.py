@@ -2,7 +2,7 @@
 
 Built from a finished run's statistics (summary.json's n and q05/q50/q95 of the
 `request_day.`, `accept_day.` and `day.` metrics), never from a simulation: a date is
-the scenario's `start` plus the day (whole days, as in `--replay`). The quantiles are
+the scenario's `start` plus the day (whole days, as a replay shows them). The quantiles are
 over the replications in which the step happened; how often it did is `n` out of the
 ordering's replications.
 """
@@ -136,7 +136,7 @@ class Calendar:
     rows: tuple[CalendarRow, ...]
 
     def document(self) -> dict[str, Any]:
-        """The calendar as JSON (`--format json`)."""
+        """The calendar as a JSON-ready document."""
         return {
             "ordering": list(self.ordering),
             "rank": self.rank,

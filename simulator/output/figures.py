@@ -2,14 +2,15 @@
 
 Everything here reads what a run wrote (manifest.json, scenario.resolved.yaml,
 summary.json, ranking.csv, rank_probabilities.csv, replications.csv.gz) and never
-simulates, so `visitsim run` and `visitsim report RUN_DIR` draw the same pictures.
-The top orderings keep the same colour in every figure (`plotting.color` of their
+simulates, so a run and a later rebuild of its report draw the same pictures. The
+top orderings keep the same colour in every figure (`plotting.color` of their
 position in the ranking), and every title names the scenario and the replications.
+This module lists the figures and draws the utility, rank-probability and ECDF
+figures; `timeline` draws the calendar of the top orderings.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,32 +21,30 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, Rectangle
+from matplotlib.patches import Rectangle
 
-from ..distributions import FloatArray
-from ..errors import InputError
-from ..schema import Scenario, UntilGate, Visitor, WindowGate
+from ..errors import SettingError
+from ..types import FloatArray
 from .plotting import (
     color,
     constant,
+    date_origin,
     line_style,
     mark_constant,
     new_figure,
-    ordering_label,
+    ranked_label,
     save_png,
+    suptitle,
 )
 from .runfiles import RankingRow, RunFiles
+from .timeline import TIMELINES, timeline_figure
 
 TOP = 5
+"""Orderings shown in the utility, ECDF and timeline figures (best first)."""
 MAX_TOP = 100
 """Most orderings a figure draws: beyond it the lines and swatches cannot be told apart."""
-"""Orderings shown in the utility, ECDF and timeline figures (best first)."""
-TIMELINES = 3
-"""Orderings that get a timeline panel."""
 HEATMAP_ROWS = 24
 """Largest number of orderings (and ranks) drawn in the rank-probability heatmap."""
-GRID = 1000
-"""Uniforms per distribution in the deterministic grid behind gate-opening quantiles."""
 
 
 @dataclass(frozen=True)
@@ -102,48 +101,7 @@ FIGURES = (
 )
 
 
-# --- gates --------------------------------------------------------------------------
-
-
-def opening_quantiles(gate: UntilGate, quantiles: Sequence[float]) -> FloatArray:
-    """Quantiles of the day an `until` gate opens, from its distributions' `ppf`.
-
-    Without a crisis they are `opens.ppf(q)`. With one, the opening day is a mixture:
-    `opens` with probability 1 - p, `max(opens, deadline) + extension` with probability
-    p; its quantiles are read off a deterministic grid of uniforms (no sampling noise).
-    """
-    q = np.asarray(quantiles, dtype=np.float64)
-    if gate.crisis is None or gate.deadline is None:
-        return gate.opens.ppf(q)
-    u = (np.arange(GRID) + 0.5) / GRID
-    opens = gate.opens.ppf(u)
-    extension = gate.crisis.extension.ppf(u[:: max(1, GRID // 100)])
-    late = (np.maximum(opens, gate.deadline)[:, None] + extension[None, :]).ravel()
-    p = gate.crisis.probability
-    values = np.concatenate([opens, late])
-    weights = np.concatenate(
-        [np.full(opens.size, (1.0 - p) / opens.size), np.full(late.size, p / late.size)]
-    )
-    order = np.argsort(values, kind="stable")
-    cumulative = np.cumsum(weights[order])
-    index = np.searchsorted(cumulative, q * cumulative[-1] - 1e-12)
-    return values[order][np.minimum(index, values.size - 1)]
-
-
-def blocking_gates(scenario: Scenario, visitor: Visitor) -> list[WindowGate | UntilGate]:
-    """The gates that block this visitor (by id or by track)."""
-    return [g for g in scenario.gates if g.id in visitor.gates or visitor.track in g.tracks]
-
-
 # --- drawing ------------------------------------------------------------------------
-
-
-def _label(run: RunFiles, row: RankingRow) -> str:
-    return f"{row.rank}. {ordering_label(run.scenario, row.ordering)}"
-
-
-def _title(figure: Figure, run: RunFiles, what: str) -> None:
-    figure.suptitle(f"{run.scenario.name}: {what}\n{run.size_text}", fontsize=10)
 
 
 def _quantile_box(ax: Axes, run: RunFiles, row: RankingRow, i: int) -> bool:
@@ -245,7 +203,7 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
             capsize=4,
             lw=1.5,
         )
-    ax.set_yticks(range(len(rows)), [_label(run, r) for r in rows])
+    ax.set_yticks(range(len(rows)), [ranked_label(run.scenario, r.rank, r.ordering) for r in rows])
     for i, tick in enumerate(ax.get_yticklabels()):
         tick.set_color(color(i))
     ax.set_ylim(len(rows) - 0.5, -0.5)
@@ -274,7 +232,8 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
         handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False
     )
     count = len(run.ranking)
-    _title(figure, run, f"utility of the top {len(rows)} of {count} orderings")
+    what = f"utility of the top {len(rows)} of {count} orderings"
+    suptitle(figure, f"{run.scenario.name}: {what}", run.size_text)
     return figure
 
 
@@ -299,13 +258,14 @@ def rank_figure(run: RunFiles, top: int = TOP) -> Figure | None:
             shade = "white" if p > 0.6 else "black"
             ax.text(c, r, f"{p:.2f}", ha="center", va="center", fontsize=size, color=shade)
     ax.set_xticks(range(len(ranks)), ranks, fontsize=size + 1)
-    ax.set_yticks(range(m), [_label(run, row) for row in run.ranking[:m]], fontsize=size + 1)
+    labels = [ranked_label(run.scenario, row.rank, row.ordering) for row in run.ranking[:m]]
+    ax.set_yticks(range(m), labels, fontsize=size + 1)
     for i, tick in enumerate(ax.get_yticklabels()[:top]):
         tick.set_color(color(i))
     ax.set_xlabel("rank")
     figure.colorbar(image, ax=ax, label="P(rank)", shrink=0.8)
     what = "rank probabilities" + (f" of the top {m} of {k} orderings" if k > m else "")
-    _title(figure, run, what)
+    suptitle(figure, f"{run.scenario.name}: {what}", run.size_text)
     return figure
 
 
@@ -316,15 +276,12 @@ def _ecdf(ax: Axes, values: FloatArray, total: int, **style: Any) -> None:
         ax.step(np.r_[finite[0], finite], np.r_[0.0, share], where="post", **style)
 
 
-def _start_num(scenario: Scenario) -> float:
-    return float(mdates.date2num(dt.datetime.combine(scenario.start, dt.time())))
-
-
 def ecdf_figure(run: RunFiles, top: int = TOP) -> Figure | None:
     """ECDFs of days to first visit and of final climate for the top orderings (None
     when the run did not keep its replications)."""
     if not run.kept_replications:
         return None
+    scenario = run.scenario
     rows = run.ranking[:top]
     metrics = ("days_to_first_visit", "final_climate")
     data = run.replications([r.ordering for r in rows], metrics)
@@ -337,11 +294,11 @@ def ecdf_figure(run: RunFiles, top: int = TOP) -> Figure | None:
             continue
         for i, row in enumerate(rows):
             values = data[row.ordering][:, j]
-            _ecdf(ax, values, values.size, lw=1.6, label=_label(run, row), **line_style(i))
-    scenario = run.scenario
+            label = ranked_label(scenario, row.rank, row.ordering)
+            _ecdf(ax, values, values.size, lw=1.6, label=label, **line_style(i))
     axes[0].set_xlim(0, scenario.horizon_days)
     axes[0].set_xlabel(f"days to the first visit (no visit = {scenario.horizon_days:g})")
-    start = _start_num(scenario)
+    start = date_origin(scenario)
     dates = axes[0].secondary_xaxis("top", functions=(lambda d: d + start, lambda n: n - start))
     dates.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=6))
     dates.xaxis.set_major_formatter(mdates.DateFormatter("%d %b"))
@@ -354,121 +311,8 @@ def ecdf_figure(run: RunFiles, top: int = TOP) -> Figure | None:
         ax.grid(alpha=0.3)
     handles, labels = max((ax.get_legend_handles_labels() for ax in axes), key=lambda h: len(h[0]))
     figure.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
-    _title(figure, run, f"time to the first visit and final climate, top {len(rows)} orderings")
-    return figure
-
-
-HATCHES = ("///", "\\\\\\", "xxx", "...", "+++")
-
-
-def _gate_bands(scenario: Scenario) -> dict[str, list[tuple[float, float, dict[str, Any]]]]:
-    """Per gate id, the (start day, length, style) bands that show it on a timeline."""
-    bands: dict[str, list[tuple[float, float, dict[str, Any]]]] = {}
-    windows = 0
-    for gate in scenario.gates:
-        if isinstance(gate, WindowGate):
-            hatch = HATCHES[windows % len(HATCHES)]
-            windows += 1
-            style = {"facecolor": "0.85", "edgecolor": "0.45", "hatch": hatch, "lw": 0}
-            bands[gate.id] = [(gate.start_day, gate.end_day - gate.start_day, style)]
-        else:
-            median, q95 = (float(x) for x in opening_quantiles(gate, (0.5, 0.95)))
-            bands[gate.id] = [
-                (0.0, median, {"facecolor": "0.55", "alpha": 0.45, "lw": 0}),
-                (median, q95 - median, {"facecolor": "0.55", "alpha": 0.2, "lw": 0}),
-            ]
-    return bands
-
-
-def _gate_legend(scenario: Scenario, bands: dict[str, Any]) -> list[Any]:
-    start = scenario.start
-    handles: list[Any] = []
-    for gate in scenario.gates:
-        first = bands[gate.id][0]
-        if isinstance(gate, WindowGate):
-            a = start + dt.timedelta(days=gate.start_day)
-            b = start + dt.timedelta(days=gate.end_day)
-            handles.append(
-                Patch(**first[2], label=f"{gate.id}: window from {a:%d %b} until {b:%d %b}")
-            )
-        else:
-            median = start + dt.timedelta(days=bands[gate.id][0][1])
-            late = start + dt.timedelta(days=bands[gate.id][1][0] + bands[gate.id][1][1])
-            handles.append(Patch(**first[2], label=f"{gate.id}: closed to median ({median:%d %b})"))
-            handles.append(
-                Patch(**bands[gate.id][1][2], label=f"{gate.id}: to 95% quantile ({late:%d %b})")
-            )
-    return handles
-
-
-def timeline_figure(run: RunFiles, top: int = TIMELINES) -> Figure:
-    """Per top ordering, each visitor's visit-day band on the calendar, with gates shaded
-    (the mean day alone when the run kept no replications to take quantiles from)."""
-    scenario = run.scenario
-    rows = run.ranking[:top]
-    visitors = len(scenario.visitors)
-    figure = new_figure(9.5, 1.6 + len(rows) * (0.55 + 0.42 * visitors))
-    axes = figure.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]
-    origin = _start_num(scenario)
-    bands = _gate_bands(scenario)
-    for i, (ax, row) in enumerate(zip(axes, rows, strict=True)):
-        happened = []
-        for j, vid in enumerate(row.ordering):
-            visitor = scenario.visitor(vid)
-            for gate in blocking_gates(scenario, visitor):
-                for x0, width, style in bands[gate.id]:
-                    if width > 0:
-                        ax.broken_barh([(origin + x0, width)], (j - 0.45, 0.9), **style)
-            stats = run.metric_summary(row.ordering, f"day.{vid}")
-            happened.append(stats["n"] / max(row.replications, 1))
-            if not stats["n"]:
-                continue
-            if stats["q05"] is None:  # no replications kept: the mean visit day only
-                ax.plot([origin + stats["mean"]] * 2, [j - 0.3, j + 0.3], color="black", lw=2)
-                continue
-            q05, q25, q50, q75, q95 = (stats[k] for k in ("q05", "q25", "q50", "q75", "q95"))
-            bar = {"facecolor": color(i), "lw": 0}
-            ax.broken_barh([(origin + q05, q95 - q05)], (j - 0.17, 0.34), alpha=0.35, **bar)
-            ax.broken_barh([(origin + q25, q75 - q25)], (j - 0.17, 0.34), alpha=0.85, **bar)
-            ax.plot([origin + q50] * 2, [j - 0.3, j + 0.3], color="black", lw=2)
-            try:
-                asked, accepted = (
-                    run.metric_summary(row.ordering, f"{prefix}.{vid}")["q50"]
-                    for prefix in ("request_day", "accept_day")
-                )
-            except KeyError:  # a run from before requests were recorded
-                asked = accepted = None
-            if asked is not None and accepted is not None:  # the paperwork before the visit
-                ax.plot([origin + asked, origin + q50], [j + 0.32] * 2, color="0.45", lw=0.8)
-                ax.plot(origin + asked, j + 0.32, "o", ms=4, mfc="white", mec="0.25")
-                ax.plot(origin + accepted, j + 0.32, "D", ms=3.5, color="0.25")
-        ax.set_yticks(range(visitors), [scenario.visitor(v).name for v in row.ordering])
-        ax.set_ylim(visitors - 0.5, -0.5)
-        right = ax.secondary_yaxis("right")
-        right.set_yticks(range(visitors), [f"{h:.0%}" for h in happened], fontsize=8)
-        right.set_ylabel("visited", fontsize=8)
-        p_best = "" if row.p_best is None else f", P(best) {row.p_best:.2f}"
-        ax.set_title(
-            f"{_label(run, row)} (mean utility {row.mean:.2f}{p_best})",
-            loc="left",
-            fontsize=9,
-            color=color(i),
-        )
-        ax.grid(axis="x", alpha=0.3)
-    axes[-1].set_xlim(origin, origin + scenario.horizon_days)
-    locator = mdates.AutoDateLocator(maxticks=10)
-    axes[-1].xaxis.set_major_locator(locator)
-    axes[-1].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-    handles = [
-        Patch(facecolor="0.3", alpha=0.35, label="visit start: 5–95%"),
-        Patch(facecolor="0.3", alpha=0.85, label="25–75%"),
-        Line2D([], [], color="black", lw=2, label="median"),
-        Line2D([], [], marker="o", ms=4, mfc="white", mec="0.25", ls="", label="asks (median)"),
-        Line2D([], [], marker="D", ms=3.5, color="0.25", ls="", label="accepted (median)"),
-        *_gate_legend(scenario, bands),
-    ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
-    _title(figure, run, f"visit timelines of the top {len(rows)} orderings")
+    what = f"time to the first visit and final climate, top {len(rows)} orderings"
+    suptitle(figure, f"{scenario.name}: {what}", run.size_text)
     return figure
 
 
@@ -484,7 +328,7 @@ def write_figures(run_dir: Path, *, top: int = TOP) -> list[str]:
     """Draw every figure of a run from its files into `figures/`; return the paths
     written, relative to the run directory."""
     if not 1 <= top <= MAX_TOP:
-        raise InputError(f"--top must be between 1 and {MAX_TOP} (got {top})")
+        raise SettingError(f"{{top}} must be between 1 and {MAX_TOP} (got {top})", setting="top")
     run = RunFiles.read(run_dir)
     written = []
     for spec in FIGURES:

@@ -8,6 +8,7 @@ state, no display needed.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import warnings
 from collections.abc import Sequence
@@ -15,13 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..distributions import FloatArray
 from ..schema import Scenario
-from ..types import Ordering
+from ..types import FloatArray, Ordering
 from . import files
 
 PALETTE = matplotlib.colormaps["tab10"].colors
@@ -53,6 +54,21 @@ def line_style(position: int) -> dict[str, Any]:
 def ordering_label(scenario: Scenario, ordering: Ordering) -> str:
     """A readable ordering: the visitors' family names joined by arrows."""
     return " → ".join(scenario.visitor(v).name.split()[-1] for v in ordering)
+
+
+def ranked_label(scenario: Scenario, rank: int, ordering: Ordering) -> str:
+    """A readable ordering after its rank (`1. Blinken → Yellen`)."""
+    return f"{rank}. {ordering_label(scenario, ordering)}"
+
+
+def suptitle(figure: Figure, heading: str, detail: str) -> None:
+    """The figure's title: what it shows, and under it the size of the run behind it."""
+    figure.suptitle(f"{heading}\n{detail}", fontsize=10)
+
+
+def date_origin(scenario: Scenario) -> float:
+    """The scenario's day 0 as a matplotlib date number: day d is drawn at origin + d."""
+    return float(mdates.date2num(dt.datetime.combine(scenario.start, dt.time())))
 
 
 def constant(samples: Sequence[FloatArray]) -> float | None:

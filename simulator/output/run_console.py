@@ -9,14 +9,14 @@ from typing import Any
 from ..experiment import ExperimentResult
 from ..stats.ranking import Ranking
 from .calendar import Calendar, calendar_lines
-from .terminal import (
-    Printer,
+from .ranking_text import (
     design_sentence,
     mcb_sentence,
     ranking_document,
     ranking_legend,
     ranking_table,
 )
+from .terminal import Printer
 
 
 def run_document(
