@@ -14,7 +14,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .constraints import candidate_orderings
 from .errors import InputError, SimulatorError
 from .executors import Executor, SerialExecutor
 from .experiment import (
@@ -44,8 +43,7 @@ from .output.rundir import (
 )
 from .output.runfiles import RunFiles
 from .output.tables import ordering_arrows
-from .scenario import load_scenario, scenario_hash
-from .schema import Scenario, metric_names
+from .scenario import Scenario, candidate_orderings, load_scenario, metric_names, scenario_hash
 from .stats.ranking import Ranking, rank_orderings
 from .tuning.inputs import parse_ordering
 from .types import OrderingLike

@@ -75,3 +75,20 @@ class ScenarioErrors(InputError):
     def __init__(self, errors: list[ScenarioError]) -> None:
         self.errors = errors
         super().__init__("\n".join(e.format() for e in errors))
+
+
+class FieldError(ValueError):
+    """A problem found by a scenario model's own check, carrying the offending field's
+    location.
+
+    Raised inside pydantic validators, which turn only a `ValueError` into a validation
+    error; the loader reads `loc` (relative to the model that raised it) to point the
+    user at the right line instead of at the whole model, and reports a `ScenarioError`.
+    """
+
+    def __init__(
+        self, message: str, loc: tuple[str | int, ...], names: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.names = names  # the ids or names the problem is about, if any

@@ -17,7 +17,7 @@ from simulator.cli import main
 from simulator.experiment import AdaptiveSettings
 from simulator.output.figures import FIGURES, write_figures
 from simulator.output.report import describe_distribution, write_report
-from simulator.schema import Visitor
+from simulator.scenario import Visitor
 
 from .test_figures import PNG_SIGNATURE, gated_scenario
 

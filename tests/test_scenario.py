@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from simulator.distributions import Fixed, Triangular
 from simulator.errors import InputError, ScenarioError, ScenarioErrors
 from simulator.scenario import (
     apply_overrides,
@@ -19,6 +18,7 @@ from simulator.scenario import (
     scenario_to_yaml,
     validate_raw,
 )
+from simulator.scenario.schema import Fixed, Triangular
 
 TINY = """\
 name: tiny

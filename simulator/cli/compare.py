@@ -27,7 +27,7 @@ from ..output.tuning_files import (
     write_variants,
 )
 from ..output.tuning_report import comparison_page, variants_page, write_page
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..stats.compare import QUANTILES
 from ..tuning import (
     check_metrics,

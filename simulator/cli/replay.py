@@ -14,12 +14,11 @@ from typing import Any
 
 import click
 
-from ..constraints import candidate_orderings
 from ..experiment import Replay, parse_replay, replay_replication
 from ..output.lanes import lanes
 from ..output.tables import ordering_arrows
 from ..output.terminal import output_width, wrap
-from ..schema import Scenario
+from ..scenario import Scenario, candidate_orderings
 
 
 def replay(scenario: Scenario, which: str | None, seed: int | None, fmt: str) -> None:

@@ -29,8 +29,7 @@ from ..output.terminal import (
     ranking_legend,
     ranking_table,
 )
-from ..scenario import load_scenario
-from ..schema import Scenario
+from ..scenario import Scenario, load_scenario
 from ..tuning.inputs import parse_ordering
 from ..types import Ordering
 from .main import main

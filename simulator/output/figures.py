@@ -22,9 +22,9 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 
-from ..distributions import FloatArray
 from ..errors import InputError
-from ..schema import Scenario, UntilGate, Visitor, WindowGate
+from ..scenario import Scenario, UntilGate, Visitor, WindowGate
+from ..types import FloatArray
 from .plotting import (
     color,
     constant,

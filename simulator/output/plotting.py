@@ -19,9 +19,8 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..distributions import FloatArray
-from ..schema import Scenario
-from ..types import Ordering
+from ..scenario import Scenario
+from ..types import FloatArray, Ordering
 from . import files
 
 PALETTE = matplotlib.colormaps["tab10"].colors

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
 from ..errors import InputError
-from ..schema import Scenario, UntilGate, Visitor, WindowGate
+from ..scenario import Scenario, UntilGate, Visitor, WindowGate
+from ..scenario.schema import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
 from ..stats.ranking import mcb_contenders
 from ..types import Ordering
 from . import files

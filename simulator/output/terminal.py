@@ -21,8 +21,7 @@ from rich.progress import Progress, ProgressColumn, Task, TaskID, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from ..constraints import candidate_orderings
-from ..schema import Scenario, UntilGate, WindowGate
+from ..scenario import Scenario, UntilGate, WindowGate, candidate_orderings
 from ..stats.ranking import Ranking
 from .tables import ARROW, ordering_arrows, ranking_rows
 

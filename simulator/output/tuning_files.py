@@ -21,8 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ..scenario import scenario_hash, scenario_to_yaml
-from ..schema import Scenario
+from ..scenario import Scenario, scenario_hash, scenario_to_yaml
 from ..stats.compare import QUANTILES, Difference, PairedComparison, VariantComparison
 from ..tuning.compare import OrderingComparison, Variant
 from ..tuning.inputs import Assumption

@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..stats.compare import QUANTILES, Difference, VariantComparison
 from ..tuning.compare import OrderingComparison, Variant
 from ..tuning.robustness import Robustness

@@ -25,12 +25,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import qmc
 
-from ..distributions import FloatArray
 from ..errors import InputError
 from ..executors import Executor
 from ..experiment import resolve_design
 from ..streams import stream
-from ..types import Ordering
+from ..types import FloatArray, Ordering
 from .evaluate import evaluate_settings
 from .inputs import Assumption, Base, Setting
 
