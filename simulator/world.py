@@ -18,8 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .scenario import Scenario, UntilGate, Visitor, soft_conditions
-from .scenario.schema import Distribution
+from .scenario import Distribution, Scenario, UntilGate, Visitor, soft_conditions
 from .streams import stream
 from .types import FloatArray
 

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from ..api import Interrupted
-from ..errors import SettingError, SimulatorError
+from ..errors import SimulatorError
 from .options import option_names
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -88,8 +88,7 @@ class _Group(click.Group):
         except SimulatorError as error:
             if ctx.meta.get("debug"):
                 raise
-            text = error.render(option_names(ctx)) if isinstance(error, SettingError) else error
-            click.echo(f"error: {text}", err=True)
+            click.echo(f"error: {error.render(option_names(ctx))}", err=True)
             ctx.exit(error.exit_code)
         except KeyboardInterrupt as stop:
             if ctx.meta.get("debug"):

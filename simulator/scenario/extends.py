@@ -62,7 +62,7 @@ def _extend(
     parts = {k: v for k, v in origin.parts.items() if k != "extends"}
 
     def fail(message: str) -> ScenarioError:
-        return ScenarioError(message, file=at.file, line=at.line, field="extends")
+        return at.error(message, "extends")
 
     if not isinstance(target, str) or not target.strip():
         raise fail(f"must be the name of a scenario file (got {show(target)})")

@@ -42,7 +42,7 @@ def validation_errors(
     errors = {str(e): e for e in found}
     return sorted(
         errors.values(),
-        key=lambda e: (e.line is None, e.file or "", e.line or 0, e.field or ""),
+        key=lambda e: (e.line is None, e.file or "", e.override or "", e.line or 0, e.field or ""),
     )
 
 
@@ -58,12 +58,8 @@ def _nan_paths(value: Any, path: FieldPath) -> Iterator[FieldPath]:
 
 
 def _nan_error(path: FieldPath, data: Mapping[str, Any], lines: LineMap) -> ScenarioError:
-    where = lines.locate(path)
-    return ScenarioError(
-        "not a finite number (got NaN); allowed: a finite number",
-        file=where.file,
-        line=where.line,
-        field=display(data, path) or None,
+    return lines.locate(path).error(
+        "not a finite number (got NaN); allowed: a finite number", display(data, path) or None
     )
 
 
@@ -109,9 +105,7 @@ def _to_error(err: Any, data: Mapping[str, Any], lines: LineMap) -> ScenarioErro
     where = lines.locate(path)
     if where.line is not None and isinstance(ctx.get("error"), FieldError):
         where = lines.changed(ctx["error"].names) or where
-    return ScenarioError(
-        detail, file=where.file, line=where.line, field=display(data, path) or None
-    )
+    return where.error(detail, display(data, path) or None)
 
 
 def _explain(err: Any, annotation: Any) -> str:

@@ -11,15 +11,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple, TypeAlias
 
+from ..errors import ScenarioError
+
 Key: TypeAlias = str | int
 FieldPath: TypeAlias = tuple[Key, ...]
 
 
 class Location(NamedTuple):
-    """Where a value was written: a file and 1-based line, or a `--set` (line None)."""
+    """Where a value was written: a file and 1-based line, or an override (`PATH=VALUE`,
+    without file or line)."""
 
-    file: str
+    file: str | None
     line: int | None = None
+    override: str | None = None
+
+    def error(self, message: str, field: str | None = None) -> ScenarioError:
+        """`message` as a problem written here, in `field` if given."""
+        return ScenarioError(
+            message, file=self.file, line=self.line, field=field, override=self.override
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +49,14 @@ class LineMap:
         changes: Sequence[tuple[Location, tuple[object, object]]] = (),
     ) -> None:
         self._lines = dict(lines)
-        self._overrides = [(p, loc) for p, loc in self._lines.items() if loc.line is None]
+        self._overrides = [(p, loc) for p, loc in self._lines.items() if loc.override is not None]
         self._changes = list(changes)
 
     def changed(self, names: Sequence[str]) -> Location | None:
         """The last override that replaced one of `names`, or put one in, if any.
 
-        A reference broken by renaming an id (`--set visitors.a.id=z` leaves a
-        constraint naming `a`) is the option's doing, not the file's.
+        A reference broken by renaming an id (the override `visitors.a.id=z` leaves a
+        constraint naming `a`) is the override's doing, not the file's.
         """
         found = [at for at, values in self._changes if any(v in names for v in values)]
         return found[-1] if found else None

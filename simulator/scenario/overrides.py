@@ -23,13 +23,13 @@ Override: TypeAlias = str | tuple[str, object]
 def parse_override(text: str) -> tuple[str, object]:
     """Split `dotted.path=value`, parsing the value as YAML (`1.2`, `true`, `[a, b]`)."""
     path, sep, value_text = text.partition("=")
-    source = f"--set {printable(text)}"
+    shown = printable(text)
     if not sep or not path.strip():
-        raise ScenarioError("expected PATH=VALUE, for example host.acceptance=0.6", file=source)
+        raise ScenarioError("expected PATH=VALUE, for example host.acceptance=0.6", override=shown)
     try:
-        parsed = parse(value_text, source)
+        parsed = parse(value_text, shown)
     except ScenarioError as exc:  # a one-line value has no useful line number
-        raise ScenarioError(exc.detail, file=source, field=exc.field) from None
+        raise ScenarioError(exc.detail, override=shown, field=exc.field) from None
     return path.strip(), None if parsed is None else parsed[0]
 
 
@@ -53,7 +53,7 @@ def target(data: dict[str, Any], override: Override) -> tuple[FieldPath, object,
     else:
         path_text, value = override
         text = f"{path_text}={show(value)}"
-    return _resolve(data, path_text, text), value, Location(f"--set {text}")
+    return _resolve(data, path_text, text), value, Location(None, override=text)
 
 
 def _resolve(data: dict[str, Any], path_text: str, text: str) -> FieldPath:
@@ -121,7 +121,7 @@ def _match_item(items: list[Any], segment: str) -> int | None:
 
 
 def _override_error(text: str, data: Any, path: FieldPath, message: str) -> ScenarioError:
-    return ScenarioError(message, file=f"--set {text}", field=display(data, path) or None)
+    return ScenarioError(message, override=text, field=display(data, path) or None)
 
 
 def assign(data: Any, path: FieldPath, value: object) -> Any:

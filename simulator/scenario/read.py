@@ -90,6 +90,9 @@ def read_text(path: Path) -> str:
         ) from None
 
 
+# --- one YAML document -----------------------------------------------------------
+
+
 def parse(text: str, source: str) -> tuple[Any, Origin] | None:
     """Parse one YAML document (core schema, no tags); None if there is none."""
     try:
@@ -294,4 +297,4 @@ class _Builder:
             for n, key in enumerate(path)
         ]
         field = printable("".join(shown).removeprefix("."))
-        raise ScenarioError(message, file=at.file, line=at.line, field=field or None)
+        raise at.error(message, field or None)
