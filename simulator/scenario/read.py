@@ -184,7 +184,7 @@ class _Builder:
     into another place); `_check_size` has made sure that this stays small.
     """
 
-    def __init__(self, loader: yaml.SafeLoader, source: str) -> None:
+    def __init__(self, loader: Loader, source: str) -> None:
         self.loader = loader
         self.source = source
         self.top = Location(source)  # the top-level key being built
