@@ -28,8 +28,7 @@ import simpy
 from simulator.executors import Executor, ProcessExecutor, SerialExecutor
 from simulator.experiment import run_fixed
 from simulator.model import Draws, compile_spec, simulate
-from simulator.scenario import load_scenario
-from simulator.schema import Scenario
+from simulator.scenario import Scenario, load_scenario
 from simulator.world import BLOCK_SIZE, draw_block
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"

@@ -12,12 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .api import Run, run_scenario
-    from .constraints import candidate_orderings
     from .errors import InputError, ScenarioError, SimulatorError
     from .executors import make_executor
     from .experiment import ExperimentResult, run_fixed
-    from .scenario import load_scenario
-    from .schema import Scenario
+    from .scenario import Scenario, candidate_orderings, load_scenario
     from .stats.ranking import Ranking, rank_orderings
 
 __version__ = "0.1.0"
@@ -27,10 +25,10 @@ _MODULES = {
     "InputError": "errors",
     "Ranking": "stats.ranking",
     "Run": "api",
-    "Scenario": "schema",
+    "Scenario": "scenario",
     "ScenarioError": "errors",
     "SimulatorError": "errors",
-    "candidate_orderings": "constraints",
+    "candidate_orderings": "scenario",
     "load_scenario": "scenario",
     "make_executor": "executors",
     "rank_orderings": "stats.ranking",

@@ -8,12 +8,19 @@ from collections.abc import Mapping
 from pathlib import Path
 
 _SETTING = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+OVERRIDES = "overrides"
+"""The setting that holds a run's scenario overrides (`PATH=VALUE`)."""
 
 
 class SimulatorError(Exception):
     """Base class of errors the command line reports without a traceback."""
 
     exit_code = 1
+
+    def render(self, names: Mapping[str, str]) -> str:
+        """The message with each setting it names shown as `names[setting]` (the command
+        line passes its option names); plain `str()` shows the Python names."""
+        return str(self)
 
 
 class InputError(SimulatorError):
@@ -58,7 +65,10 @@ class ScenarioError(InputError):
     """A scenario file or override that does not validate.
 
     Carries where the problem is (file, line, dotted field path) and what is wrong,
-    so that the message alone lets the user fix it.
+    so that the message alone lets the user fix it. A value given as an override
+    (`PATH=VALUE`, the `overrides` setting) is located by the override instead of a
+    file and line: `override PATH=VALUE`, which the command line shows as its option
+    (`--set PATH=VALUE`).
     """
 
     def __init__(
@@ -68,17 +78,22 @@ class ScenarioError(InputError):
         file: str | None = None,
         line: int | None = None,
         field: str | None = None,
+        override: str | None = None,
     ) -> None:
         self.file = file
         self.line = line
         self.field = field
+        self.override = override
         self.detail = message
-        super().__init__(self.format())
+        super().__init__(self.render({}))
 
-    def format(self) -> str:
-        """Render as `file:line: field: message`, leaving out what is unknown."""
+    def render(self, names: Mapping[str, str]) -> str:
+        """`file:line: field: message` (or `override PATH=VALUE: field: message`, the
+        override named as `names["overrides"]` if given), leaving out what is unknown."""
         where = ""
-        if self.file is not None:
+        if self.override is not None:
+            where = f"{names.get(OVERRIDES, 'override')} {self.override}"
+        elif self.file is not None:
             where = self.file if self.line is None else f"{self.file}:{self.line}"
         parts = [p for p in (where, self.field) if p]
         return ": ".join([*parts, self.detail])
@@ -89,7 +104,28 @@ class ScenarioErrors(InputError):
 
     def __init__(self, errors: list[ScenarioError]) -> None:
         self.errors = errors
-        super().__init__("\n".join(e.format() for e in errors))
+        super().__init__(self.render({}))
+
+    def render(self, names: Mapping[str, str]) -> str:
+        """One line per problem (see `ScenarioError.render`)."""
+        return "\n".join(e.render(names) for e in self.errors)
+
+
+class FieldError(ValueError):
+    """A problem found by a scenario model's own check, carrying the offending field's
+    location.
+
+    Raised inside pydantic validators, which turn only a `ValueError` into a validation
+    error; the loader reads `loc` (relative to the model that raised it) to point the
+    user at the right line instead of at the whole model, and reports a `ScenarioError`.
+    """
+
+    def __init__(
+        self, message: str, loc: tuple[str | int, ...], names: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.names = names  # the ids or names the problem is about, if any
 
 
 class Interrupted(KeyboardInterrupt):

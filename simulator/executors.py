@@ -31,8 +31,8 @@ from typing import Any, Protocol
 
 from threadpoolctl import threadpool_limits
 
-from .distributions import FloatArray
 from .errors import InputError, SimulatorError
+from .types import FloatArray
 
 WORKERS_PER_CORE = 4
 """Most worker processes per core (`max_workers`): more only compete for the cores,

@@ -28,17 +28,15 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from .constraints import candidate_orderings
-from .distributions import FloatArray
 from .errors import InputError, SettingError, SimulatorError
 from .executors import Executor, Mapper, SerialExecutor, WorkItem
 from .model import Draws, Trace, TraceEvent, compile_spec, simulate
-from .schema import RECORD_HEAD, Scenario, UntilGate, metric_names
+from .scenario import RECORD_HEAD, Scenario, UntilGate, candidate_orderings, metric_names
 from .stats.moments import MetricMoments
 from .stats.ranking import BOOTSTRAP_SAMPLES, RANK_MATRIX_LIMIT, UtilityStream
 from .stats.selection import Selection, kn_select, rinott_sample_sizes
 from .streams import stream
-from .types import Ordering
+from .types import FloatArray, Ordering
 from .world import BLOCK_SIZE, WorldBlock, draw_block
 
 Progress = Callable[[int, int | None, str], None]

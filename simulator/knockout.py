@@ -21,7 +21,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .distributions import FloatArray
 from .executors import Executor, SerialExecutor
 from .experiment import (
     UTILITY,
@@ -34,10 +33,11 @@ from .experiment import (
     pilot_delta,
     resolve_design,
 )
-from .schema import Scenario, metric_names
+from .scenario import Scenario, metric_names
 from .stats.ranking import Ranking, rank_orderings
 from .stats.selection import IntArray
 from .stats.tournament import Tournament, knockout_select
+from .types import FloatArray
 
 KNOCKOUT_ABOVE = 1000
 """The adaptive design plays a knockout tournament above this many candidate orderings

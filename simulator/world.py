@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .distributions import Distribution, FloatArray
-from .schema import Scenario, UntilGate, Visitor, soft_conditions
+from .scenario import Distribution, Scenario, UntilGate, Visitor, soft_conditions
 from .streams import stream
+from .types import FloatArray
 
 BLOCK_SIZE = 100
 """Replications per world block. Part of the reproducibility contract: never change."""

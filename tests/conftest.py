@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from simulator.schema import Scenario
+from simulator.scenario import Scenario
 
 # `make test` replays the same examples on every run, so a result never depends on luck;
 # `make fuzz` explores new ones (and keeps what fails in .hypothesis/ to replay).

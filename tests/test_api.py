@@ -62,7 +62,7 @@ def test_an_unknown_visitor_is_the_command_lines_input_error(tmp_path: Path) -> 
     with pytest.raises(InputError, match="appears more than once"):
         compare_orderings(scenario, ["a", "a"], "b,a")
     # The API names its own setting; only the command line speaks of --metric.
-    with pytest.raises(InputError, match="^metrics nope: unknown metric"):
+    with pytest.raises(InputError, match=r"^metrics nope: unknown metric"):
         compare_orderings(scenario, "a,b", "b,a", ("nope",))
     base = Base.load(SCENARIO)
     with pytest.raises(InputError, match=expected):

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from simulator.constraints import candidate_orderings, is_candidate
-from simulator.schema import Scenario
+from simulator.scenario import Scenario, candidate_orderings, is_candidate
 
 IDS = ["a", "b", "c", "d", "e"]
 

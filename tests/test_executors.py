@@ -29,7 +29,7 @@ from simulator.executors import (
     make_executor,
 )
 from simulator.experiment import BlockTask, RecordStore, run_fixed
-from simulator.schema import Scenario, metric_names
+from simulator.scenario import Scenario, metric_names
 
 from .conftest import make_scenario
 

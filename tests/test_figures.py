@@ -19,8 +19,7 @@ from simulator.output.figures import FIGURES, ecdf_figure, utility_figure, write
 from simulator.output.gates import opening_quantiles
 from simulator.output.plotting import color
 from simulator.output.runfiles import RunFiles
-from simulator.scenario import load_scenario
-from simulator.schema import Scenario, UntilGate
+from simulator.scenario import Scenario, UntilGate, load_scenario
 from simulator.tuning.compare import compare_orderings
 
 from .conftest import make_scenario

@@ -25,8 +25,7 @@ from hypothesis import strategies as st
 
 from simulator.cli import main
 from simulator.experiment import run_fixed
-from simulator.scenario import load_scenario, scenario_to_yaml
-from simulator.schema import Scenario
+from simulator.scenario import Scenario, load_scenario, scenario_to_yaml
 
 Path_ = tuple[str | int, ...]
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import main
-from simulator.lint import constant_terms
 from simulator.scenario import load_scenario
+from simulator.scenario.lint import constant_terms
 from tests.conftest import make_scenario
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"

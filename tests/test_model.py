@@ -15,11 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.constraints import candidate_orderings
 from simulator.experiment import BlockTask, run_fixed
 from simulator.model import Draws, Spec, compile_spec, simulate
-from simulator.scenario import load_scenario
-from simulator.schema import RECORD_HEAD, Scenario
+from simulator.scenario import RECORD_HEAD, Scenario, candidate_orderings, load_scenario
 from simulator.world import draw_block
 
 from .conftest import BASE, make_scenario

@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from simulator.errors import InputError
 from simulator.model import Draws, compile_spec, simulate
-from simulator.scenario import load_scenario
-from simulator.schema import Scenario
+from simulator.scenario import Scenario, load_scenario
 from simulator.world import draw_block
 
 from .conftest import BASE, deep_update, make_scenario

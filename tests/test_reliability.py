@@ -24,7 +24,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import simulator
-from simulator import experiment, schema
+from simulator import experiment
 from simulator.api import Interrupted, reproduce_run, resume_run, run_scenario
 from simulator.cli import main
 from simulator.errors import InputError
@@ -41,8 +41,7 @@ from simulator.experiment import (
 from simulator.model import Draws, compile_spec, simulate
 from simulator.output import files, tables
 from simulator.output.rundir import RESULT_TABLES
-from simulator.scenario import load_scenario
-from simulator.schema import Scenario, metric_names
+from simulator.scenario import Scenario, load_scenario, metric_names, schema
 from simulator.world import draw_block
 
 from .conftest import BASE, make_scenario

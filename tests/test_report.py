@@ -18,7 +18,7 @@ from simulator.experiment import AdaptiveSettings
 from simulator.output.assumptions import describe_distribution
 from simulator.output.figures import FIGURES, write_figures
 from simulator.output.report import write_report
-from simulator.schema import Visitor
+from simulator.scenario import Visitor
 
 from .test_figures import PNG_SIGNATURE, gated_scenario
 

@@ -214,7 +214,7 @@ def test_the_python_api_refuses_out_of_range_values_too(tmp_path: Path) -> None:
         executors.ProcessExecutor(executors.max_workers() + 1)
     with pytest.raises(InputError, match="--workers must be between 1 and"):
         executors.DaskExecutor(0)
-    with pytest.raises(InputError, match="^replications must be between"):
+    with pytest.raises(InputError, match=r"^replications must be between"):
         run_scenario(scenario, replications=1, out=tmp_path)
     assert not any(tmp_path.iterdir())
 

@@ -21,8 +21,7 @@ from simulator.cli import main
 from simulator.errors import InputError
 from simulator.output import files
 from simulator.output.rundir import RunDirectory, exclusive
-from simulator.scenario import load_scenario
-from simulator.schema import metric_names
+from simulator.scenario import load_scenario, metric_names
 
 TWO = Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml"
 COST = "effects.precedence_costs.0.cost"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from simulator.distributions import Fixed, Triangular
 from simulator.errors import InputError, ScenarioError, ScenarioErrors
 from simulator.scenario import (
+    Location,
     apply_overrides,
     load_scenario,
     parse_override,
@@ -19,6 +19,9 @@ from simulator.scenario import (
     scenario_to_yaml,
     validate_raw,
 )
+from simulator.scenario.schema import Fixed, Triangular
+
+CLI_NAMES = {"overrides": "--set"}
 
 TINY = """\
 name: tiny
@@ -119,10 +122,11 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 
 def error_of(path: Path, overrides: tuple[str, ...] = ()) -> str:
-    """The message a bad scenario (or override) produces."""
+    """The message a bad scenario (or override) produces, as the command line shows it
+    (an override is named by its option, `--set`)."""
     with pytest.raises(InputError) as info:
         load_scenario(path, overrides)
-    return str(info.value)
+    return info.value.render(CLI_NAMES)
 
 
 def edit(text: str, old: str, new: str) -> str:
@@ -155,7 +159,7 @@ def test_yaml_merge_keys_and_str_paths(tmp_path: Path) -> None:
     )
     raw, lines = resolve_raw(str(path))
     assert raw["visitors"][0] == {"track": "economic", "preparation": 7, "id": "a"}
-    assert lines.locate(("visitors", 0, "track")) == (str(path), 1)
+    assert lines.locate(("visitors", 0, "track")) == Location(str(path), 1)
 
 
 # --- one message per kind of mistake ------------------------------------------------
@@ -584,6 +588,21 @@ def test_bad_override_value_is_blamed_on_the_override(tmp_path: Path) -> None:
     )
 
 
+def test_the_python_api_names_an_override_without_the_command_line_option(
+    tmp_path: Path,
+) -> None:
+    path = write(tmp_path, "tiny.yaml", TINY)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, ("horizon_days=soon",))
+    assert str(info.value) == (
+        "override horizon_days=soon: horizon_days: wrong type (got 'soon'); allowed: a number"
+    )
+    assert info.value.render(CLI_NAMES) == f"--set {str(info.value).removeprefix('override ')}"
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, (("visitors.b.preparation.low", 2.5),))
+    assert str(info.value).startswith("override visitors.b.preparation.low=2.5: ")
+
+
 def test_a_new_key_is_left_to_the_schema(tmp_path: Path) -> None:
     path = write(tmp_path, "tiny.yaml", TINY)
     assert error_of(path, ("visitors.a.invted=true",)) == (
@@ -628,11 +647,11 @@ def test_line_map(tmp_path: Path) -> None:
         "extends: base.yaml\nvisitors:\n  - id: b\n    preparation: {mode: 2.5}\n",
     )
     _, lines = resolve_raw(variant, ["horizon_days=50"])
-    assert lines.locate(("visitors", 0, "agenda", 0, "success")) == (str(base), 12)
-    assert lines.locate(("visitors", 1, "preparation", "mode")) == (str(variant), 4)
-    assert lines.locate(("visitors", 1, "preparation", "low")) == (str(base), 18)
-    assert lines.locate(("visitors", 1, "no_such_key")) == (str(variant), 3)
-    assert lines.locate(("horizon_days",)) == ("--set horizon_days=50", None)
+    assert lines.locate(("visitors", 0, "agenda", 0, "success")) == Location(str(base), 12)
+    assert lines.locate(("visitors", 1, "preparation", "mode")) == Location(str(variant), 4)
+    assert lines.locate(("visitors", 1, "preparation", "low")) == Location(str(base), 18)
+    assert lines.locate(("visitors", 1, "no_such_key")) == Location(str(variant), 3)
+    assert lines.locate(("horizon_days",)) == Location(None, override="horizon_days=50")
 
 
 # --- writing ------------------------------------------------------------------------

@@ -11,8 +11,8 @@ import yaml
 from click.testing import CliRunner
 
 from simulator.cli import main
-from simulator.schema import Scenario
-from simulator.schema_export import scenario_json_schema, schema_text
+from simulator.scenario import Scenario
+from simulator.scenario.json_schema import scenario_json_schema, schema_text
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 SHIPPED = SCENARIOS / "scenario.schema.json"

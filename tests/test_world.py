@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter
 
-from simulator.distributions import Distribution
 from simulator.experiment import run_fixed
-from simulator.schema import Scenario
+from simulator.scenario import Scenario
+from simulator.scenario.schema import Distribution
 from simulator.world import BLOCK_SIZE, draw_block
 
 from .conftest import BASE, make_scenario

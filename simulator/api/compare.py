@@ -13,7 +13,7 @@ from ..output.rundir import RunDirectory, exclusive
 from ..output.tuning_figures import write_comparison_figures
 from ..output.tuning_files import Document, write_comparison, write_variants
 from ..output.tuning_report import write_page
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..stats.compare import VariantComparison
 from ..tuning import (
     Base,

@@ -10,7 +10,7 @@ from ..executors import Executor
 from ..experiment import AdaptiveSettings, ExperimentResult, run_adaptive
 from ..knockout import run_knockout
 from ..output.rundir import BlockCheckpoint
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..stats.ranking import Ranking, rank_orderings
 from ..types import Progress
 

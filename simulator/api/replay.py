@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from ..constraints import candidate_orderings
 from ..experiment import Replay, parse_replay, replay_replication
-from ..schema import Scenario
+from ..scenario import Scenario, candidate_orderings
 
 
 def replay(scenario: Scenario, which: str | None = None, seed: int | None = None) -> Replay:

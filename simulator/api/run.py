@@ -15,7 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..constraints import candidate_orderings
 from ..errors import InputError
 from ..executors import Executor
 from ..experiment import (
@@ -33,8 +32,7 @@ from ..output.calendar import Calendar, run_calendar
 from ..output.rundir import RunDirectory, exclusive, package_versions
 from ..output.runfiles import RunFiles
 from ..output.tables import ordering_arrows
-from ..scenario import load_scenario, scenario_hash
-from ..schema import Scenario, metric_names
+from ..scenario import Scenario, candidate_orderings, load_scenario, metric_names, scenario_hash
 from ..stats.ranking import Ranking
 from ..tuning.inputs import parse_ordering
 from ..types import Ordering, OrderingLike, Progress

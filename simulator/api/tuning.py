@@ -30,7 +30,7 @@ from ..output.tuning_files import (
     write_sweep,
 )
 from ..output.tuning_report import Page, write_page
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..tuning import (
     Base,
     Robustness,

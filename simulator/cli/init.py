@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 import click
 
-from ..starter import write_starter
+from ..errors import InputError
+from ..output import files
+from ..scenario.starter import starter_path, starter_text
 from .main import main
 from .options import quiet_option
+
+
+def _write_starter(name: str) -> Path:
+    """Write the starter scenario for NAME (see `starter_path`) and return its path;
+    an existing file is never overwritten."""
+    path = starter_path(name)
+    text = starter_text(path)
+    if not path.parent.is_dir():
+        why = "is not a folder" if path.parent.exists() else "does not exist"
+        raise InputError(f"cannot write {path}: {path.parent} {why}")
+    try:
+        files.write_text(path, text, exclusive=True)
+    except FileExistsError:
+        raise InputError(
+            f"{path} already exists; give another name, or remove the file first"
+        ) from None
+    return path
 
 
 @main.command()
@@ -18,7 +38,7 @@ def init(name: str, quiet: bool) -> None:
     """Write a commented starter scenario to NAME.yaml (or to NAME if it ends in .yaml):
     three visitors, one gate and a host preference, ready to validate and run. An
     existing file is never overwritten."""
-    path = shlex.quote(str(write_starter(name)))
+    path = shlex.quote(str(_write_starter(name)))
     if quiet:
         return
     click.echo(f"wrote {path}: a starter scenario to edit into your own question")

@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import Interrupted, SettingError, SimulatorError
+from ..errors import Interrupted, SimulatorError
 from ..experiment import ReplicationFailed
 from .options import option_names
 
@@ -88,8 +88,7 @@ class _Group(click.Group):
         except SimulatorError as error:
             if ctx.meta.get("debug"):
                 raise
-            text = error.render(option_names(ctx)) if isinstance(error, SettingError) else error
-            click.echo(f"error: {text}", err=True)
+            click.echo(f"error: {error.render(option_names(ctx))}", err=True)
             if isinstance(error, ReplicationFailed):
                 _replay_hint(error)
             ctx.exit(error.exit_code)

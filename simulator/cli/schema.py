@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..schema_export import schema_text
+from ..scenario.json_schema import schema_text
 from .main import main
 
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from ..lint import constant_terms
 from ..output.scenario_summary import scenario_summary, scenario_summary_text
 from ..output.terminal import output_width, wrap
 from ..scenario import load_scenario
+from ..scenario.lint import constant_terms
 from .main import main
 from .options import format_option, quiet_option, scenario_options
 

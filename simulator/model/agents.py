@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from ..distributions import FloatArray
+from ..types import FloatArray
 from .draws import Draws
 from .events import Due, HostCalendar, Trace, TraceEvent
 from .spec import ASK, TRAVEL, Cond, Spec

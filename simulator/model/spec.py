@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from ..schema import (
+from ..scenario import (
     Condition,
     Scenario,
     UntilGate,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ..distributions import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
-from ..schema import Scenario, UntilGate, Visitor, WindowGate
+from ..scenario import Scenario, UntilGate, Visitor, WindowGate
+from ..scenario.schema import Beta, Exponential, Fixed, LogNormal, Normal, Triangular, Uniform
 from .gates import blocking_gates, opening_quantiles
 
 

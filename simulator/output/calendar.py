@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import InputError
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..types import Ordering
 from .runfiles import RunFiles
 from .tables import SUMMARY_METRICS_LIMIT

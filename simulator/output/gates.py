@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..schema import Scenario, UntilGate, Visitor, WindowGate
+from ..scenario import Scenario, UntilGate, Visitor, WindowGate
 from ..types import FloatArray
 
 GRID = 1000

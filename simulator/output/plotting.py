@@ -21,7 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..types import FloatArray, Ordering
 from . import files
 

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from ..experiment import Replay
-from ..schema import Scenario
+from ..scenario import Scenario
 from .lanes import lanes
 from .tables import ordering_arrows
 from .terminal import wrap

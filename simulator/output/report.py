@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..stats.ranking import mcb_contenders
 from ..types import Ordering
 from . import files

@@ -33,13 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import FloatArray
 from ..errors import InputError, Interrupted
 from ..executors import WorkItem
 from ..experiment import ExperimentResult, ReplicationFailed
-from ..scenario import scenario_hash, scenario_to_yaml
-from ..schema import Scenario
+from ..scenario import Scenario, scenario_hash, scenario_to_yaml
 from ..stats.ranking import Ranking
+from ..types import FloatArray
 from ..world import BLOCK_SIZE
 from . import files, tables
 from .figures import write_figures

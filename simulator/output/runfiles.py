@@ -18,12 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import FloatArray
 from ..errors import InputError
 from ..experiment import ExperimentResult
-from ..scenario import load_scenario
-from ..schema import Scenario
-from ..types import Ordering
+from ..scenario import Scenario, load_scenario
+from ..types import FloatArray, Ordering
 
 RESULT_FILES = ("summary.json", "ranking.csv")
 RANKING_COLUMNS = ("rank", "ordering", "replications", "mean_utility", "ci_low", "ci_high")

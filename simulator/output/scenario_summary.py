@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..constraints import candidate_orderings
-from ..schema import Scenario, UntilGate, WindowGate
+from ..scenario import Scenario, UntilGate, WindowGate, candidate_orderings
 from .terminal import wrap
 
 

@@ -15,10 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..distributions import FloatArray
 from ..experiment import ExperimentResult
 from ..stats.ranking import Ranking
-from ..types import Ordering
+from ..types import FloatArray, Ordering
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
 SUMMARY_METRICS_LIMIT = 1000

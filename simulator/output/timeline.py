@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..schema import Scenario, WindowGate
+from ..scenario import Scenario, WindowGate
 from .gates import blocking_gates, opening_quantiles
 from .plotting import color, date_origin, new_figure, ranked_label, suptitle
 from .runfiles import RunFiles

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..tuning.compare import OrderingComparison
 from ..tuning.robustness import Robustness
 from ..tuning.sensitivity import Sensitivity

@@ -19,7 +19,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..schema import Scenario
+from ..scenario import Scenario
 from ..stats.compare import Difference
 from . import files
 from .page import embed_figure, provenance, render_page

@@ -36,9 +36,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from ..distributions import FloatArray
-from ..schema import DAY_PREFIXES
-from ..types import Ordering
+from ..scenario import DAY_PREFIXES
+from ..types import FloatArray, Ordering
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
 LOWER_IS_BETTER = ("days_to_first_visit", "precedence_cost")

@@ -42,9 +42,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from ..distributions import FloatArray
 from ..streams import stream
-from ..types import Ordering
+from ..types import FloatArray, Ordering
 from ..world import BLOCK_SIZE
 
 BOOTSTRAP_SAMPLES = 2000

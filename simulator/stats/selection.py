@@ -48,7 +48,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize, special, stats
 
-from ..distributions import FloatArray
+from ..types import FloatArray
 
 IntArray: TypeAlias = NDArray[np.int64]
 Sampler: TypeAlias = Callable[[IntArray, int, int], FloatArray]

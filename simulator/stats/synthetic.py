@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from ..distributions import FloatArray
+from ..types import FloatArray
 from .selection import IntArray
 
 

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..distributions import FloatArray
+from ..types import FloatArray
 from .selection import (
     IntArray,
     Progress,

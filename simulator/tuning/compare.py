@@ -12,15 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..distributions import FloatArray
 from ..errors import InputError, SettingError
 from ..executors import Executor
 from ..experiment import ExperimentResult, Progress, run_fixed
 from ..output.runfiles import RunFiles
-from ..scenario import load_scenario
-from ..schema import Scenario
+from ..scenario import Scenario, load_scenario
 from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
-from ..types import Ordering, OrderingLike
+from ..types import FloatArray, Ordering, OrderingLike
 from .evaluate import run_orderings
 from .inputs import check_metrics, parse_ordering
 

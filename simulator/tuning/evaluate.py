@@ -17,8 +17,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constraints import candidate_orderings
-from ..distributions import FloatArray
 from ..executors import Executor, SerialExecutor, WorkItem
 from ..experiment import (
     BlockTask,
@@ -29,9 +27,9 @@ from ..experiment import (
     run_fixed,
     work_items,
 )
-from ..schema import Scenario, metric_names
+from ..scenario import Scenario, candidate_orderings, metric_names
 from ..stats.compare import Difference, paired_difference
-from ..types import Ordering
+from ..types import FloatArray, Ordering
 
 Done = Callable[[int], None]
 """Called with the number of settings finished so far."""

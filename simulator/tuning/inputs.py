@@ -18,10 +18,17 @@ from typing import Any
 
 import numpy as np
 
-from ..constraints import is_candidate
 from ..errors import ScenarioError, ScenarioErrors, SettingError
-from ..scenario import LineMap, apply_overrides, resolve_raw, validate_raw
-from ..schema import Constraint, Scenario, metric_names
+from ..scenario import (
+    Constraint,
+    LineMap,
+    Scenario,
+    apply_overrides,
+    is_candidate,
+    metric_names,
+    resolve_raw,
+    validate_raw,
+)
 from ..types import Ordering, OrderingLike
 
 Setting = tuple[tuple[str, float], ...]

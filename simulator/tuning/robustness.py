@@ -24,12 +24,11 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import qmc
 
-from ..distributions import FloatArray
 from ..errors import SettingError
 from ..executors import Executor
 from ..experiment import resolve_design
 from ..streams import stream
-from ..types import Ordering, Progress
+from ..types import FloatArray, Ordering, Progress
 from .evaluate import evaluate_settings
 from .inputs import Assumption, Base, Setting
 

@@ -8,8 +8,7 @@ import string
 from importlib import resources
 from pathlib import Path
 
-from .errors import InputError
-from .output import files
+from ..errors import InputError
 
 _SUFFIXES = (".yaml", ".yml")
 
@@ -33,19 +32,7 @@ def scenario_name(path: Path) -> str:
     return name
 
 
-def write_starter(name: str) -> Path:
-    """Write the starter scenario for NAME (see `starter_path`) and return its path;
-    an existing file is never overwritten."""
-    path = starter_path(name)
-    template = resources.files("simulator").joinpath("starter.yaml").read_text("utf-8")
-    text = string.Template(template).substitute(name=scenario_name(path), file=path)
-    if not path.parent.is_dir():
-        why = "is not a folder" if path.parent.exists() else "does not exist"
-        raise InputError(f"cannot write {path}: {path.parent} {why}")
-    try:
-        files.write_text(path, text, exclusive=True)
-    except FileExistsError:
-        raise InputError(
-            f"{path} already exists; give another name, or remove the file first"
-        ) from None
-    return path
+def starter_text(path: Path) -> str:
+    """The starter scenario to be written at `path`, named after the file."""
+    template = resources.files(__package__).joinpath("starter.yaml").read_text("utf-8")
+    return string.Template(template).substitute(name=scenario_name(path), file=path)

@@ -1,7 +1,7 @@
 """The JSON Schema of the scenario format, for editors (`visitsim schema`).
 
-The schema is generated from the pydantic models in `simulator/schema.py`, then adapted
-to what editors understand (the yaml-language-server speaks JSON Schema draft-07):
+The schema is generated from the pydantic models in `simulator/scenario/schema/`, then
+adapted to what editors understand (the yaml-language-server speaks JSON Schema draft-07):
 
 * a distribution may also be written as a bare number (`preparation: 6`), as the loader
   accepts;

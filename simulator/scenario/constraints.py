@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
+from ..types import Ordering, VisitorId
 from .schema import Scenario
-from .types import Ordering, VisitorId
 
 Rule = Callable[[VisitorId, int, set[VisitorId]], bool]
 """Whether a visitor may take a position, given the visitors placed before it."""

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from scipy import special, stats
 
-from .types import FloatArray
+from ...types import FloatArray
 
 # Uniforms are kept away from exactly 0 and 1 so that unbounded families stay finite.
 _U_EPS = 1e-12
