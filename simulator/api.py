@@ -15,13 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from .constraints import candidate_orderings
-from .errors import InputError, SimulatorError
+from .errors import InputError, ReplicationFailed, SimulatorError
 from .executors import Executor, SerialExecutor
 from .experiment import (
+    KNOCKOUT_ABOVE,
     AdaptiveSettings,
     ExperimentResult,
-    Progress,
-    ReplicationFailed,
     check_adaptive,
     check_memory,
     keeps_every_replication,
@@ -29,8 +28,8 @@ from .experiment import (
     resolve_design,
     run_adaptive,
     run_fixed,
+    run_knockout,
 )
-from .knockout import KNOCKOUT_ABOVE, run_knockout
 from .output.calendar import Calendar, run_calendar
 from .output.files import signals_held
 from .output.rundir import (
@@ -48,7 +47,7 @@ from .scenario import load_scenario, scenario_hash
 from .schema import Scenario, metric_names
 from .stats.ranking import Ranking, rank_orderings
 from .tuning.inputs import parse_ordering
-from .types import OrderingLike
+from .types import OrderingLike, Progress
 
 
 class Interrupted(KeyboardInterrupt):
@@ -169,7 +168,7 @@ def run_scenario(
     if adaptive is not None:
         check_adaptive(len(orderings), adaptive)
         if adaptive.max_replications is not None and len(orderings) <= KNOCKOUT_ABOVE:
-            check_memory(len(orderings), adaptive.max_replications, 1, "--max-replications")
+            check_memory(len(orderings), adaptive.max_replications, 1, "max_replications")
     settings: dict[str, Any] = {
         "seed": seed,
         "design": "fixed" if adaptive is None else "adaptive",

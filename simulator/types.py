@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TypeAlias
 
 import numpy as np
@@ -17,3 +17,9 @@ OrderingLike: TypeAlias = str | Sequence[VisitorId]
 FloatArray: TypeAlias = NDArray[np.float64]
 IntArray: TypeAlias = NDArray[np.int64]
 BoolArray: TypeAlias = NDArray[np.bool_]
+
+Progress: TypeAlias = Callable[[int, int | None, str], None]
+"""Told (replications done, total if known, a short status) as a run's work completes."""
+
+BatchProgress: TypeAlias = Callable[[int, int], None]
+"""Told (replications done, candidates still in) after each batch of a selection procedure."""

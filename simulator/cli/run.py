@@ -15,9 +15,9 @@ from click.core import ParameterSource
 from rich.console import Console
 
 from ..api import Run, resume_run, run_scenario
-from ..errors import InputError
+from ..errors import InputError, ReplicationFailed
 from ..executors import Executor
-from ..experiment import KEEP_CELLS, AdaptiveSettings, ReplicationFailed
+from ..experiment import KEEP_CELLS, AdaptiveSettings
 from ..output.calendar import Calendar, calendar_lines
 from ..output.rundir import argv
 from ..output.terminal import (

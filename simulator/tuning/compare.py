@@ -15,12 +15,12 @@ from pathlib import Path
 from ..distributions import FloatArray
 from ..errors import InputError
 from ..executors import Executor
-from ..experiment import ExperimentResult, Progress, run_fixed
+from ..experiment import ExperimentResult, run_fixed
 from ..output.runfiles import RunFiles
 from ..scenario import load_scenario
 from ..schema import Scenario
 from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
-from ..types import Ordering, OrderingLike
+from ..types import Ordering, OrderingLike, Progress
 from .evaluate import run_orderings
 from .inputs import check_metrics, parse_ordering
 

@@ -18,12 +18,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..constraints import candidate_orderings
-from ..distributions import FloatArray
 from ..executors import Executor, SerialExecutor, WorkItem
 from ..experiment import (
     BlockTask,
     ExperimentResult,
-    Progress,
     RecordStore,
     resolve_design,
     run_fixed,
@@ -31,7 +29,7 @@ from ..experiment import (
 )
 from ..schema import Scenario, metric_names
 from ..stats.compare import Difference, paired_difference
-from ..types import Ordering
+from ..types import FloatArray, Ordering, Progress
 
 Done = Callable[[int], None]
 """Called with the number of settings finished so far."""

@@ -21,23 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .distributions import FloatArray
-from .executors import Executor, SerialExecutor
-from .experiment import (
-    UTILITY,
-    AdaptiveSettings,
-    BlockTask,
-    ExperimentResult,
-    Progress,
-    RecordStore,
-    check_adaptive,
-    pilot_delta,
-    resolve_design,
-)
-from .schema import Scenario, metric_names
-from .stats.ranking import Ranking, rank_orderings
-from .stats.selection import IntArray
-from .stats.tournament import Tournament, knockout_select
+from ..executors import Executor, SerialExecutor
+from ..schema import Scenario, metric_names
+from ..stats.ranking import Ranking, rank_orderings
+from ..stats.tournament import Tournament, knockout_select
+from ..types import FloatArray, IntArray, Progress
+from .adaptive import AdaptiveSettings, check_adaptive, pilot_delta
+from .design import resolve_design
+from .records import UTILITY, ExperimentResult, RecordStore
+from .task import BlockTask
 
 KNOCKOUT_ABOVE = 1000
 """The adaptive design plays a knockout tournament above this many candidate orderings
