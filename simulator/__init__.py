@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from .constraints import candidate_orderings
     from .errors import InputError, ScenarioError, SimulatorError
     from .executors import make_executor
-    from .experiment import ExperimentResult, run_fixed
+    from .experiment import ExperimentResult, rank_orderings, run_fixed
     from .scenario import load_scenario
     from .schema import Scenario
-    from .stats.ranking import Ranking, rank_orderings
+    from .stats.ranking import Ranking
 
 __version__ = "0.1.0"
 
@@ -33,7 +33,7 @@ _MODULES = {
     "candidate_orderings": "constraints",
     "load_scenario": "scenario",
     "make_executor": "executors",
-    "rank_orderings": "stats.ranking",
+    "rank_orderings": "experiment",
     "run_fixed": "experiment",
     "run_scenario": "api",
 }

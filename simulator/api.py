@@ -24,6 +24,7 @@ from .experiment import (
     check_adaptive,
     check_memory,
     keeps_every_replication,
+    rank_orderings,
     replication_text,
     resolve_design,
     run_adaptive,
@@ -45,7 +46,7 @@ from .output.runfiles import RunFiles
 from .output.tables import ordering_arrows
 from .scenario import load_scenario, scenario_hash
 from .schema import Scenario, metric_names
-from .stats.ranking import Ranking, rank_orderings
+from .stats.ranking import Ranking
 from .tuning.inputs import parse_ordering
 from .types import OrderingLike, Progress
 

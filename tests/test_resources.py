@@ -19,9 +19,9 @@ from simulator import executors, experiment
 from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.errors import InputError
-from simulator.experiment import design
+from simulator.experiment import design, utility_stream
 from simulator.scenario import load_scenario
-from simulator.stats import ranking
+from simulator.stats import bootstrap
 
 ROOT = Path(__file__).resolve().parent.parent
 FLAGSHIP = ROOT / "scenarios" / "us_china_2023.yaml"
@@ -126,20 +126,20 @@ def test_bootstrap_ranks_do_not_depend_on_the_chunking(
     rng = np.random.default_rng(k)
     utility = rng.normal(size=(k, 30)).round(1)  # rounded: many tied bootstrap means
     utility[k // 2] = utility[0]  # and an ordering tied with the first everywhere
-    whole = ranking.UtilityStream(k, 30, seed=5, samples=400)
+    whole = utility_stream(k, 30, seed=5, samples=400)
     whole.add(0, utility)
-    expected = ranking.bootstrap_ranks(partial(whole.bootstrap.means, 0.0, np.zeros(k)), 400, k)
-    monkeypatch.setattr(ranking, "CHUNK_CELLS", 3 * k + 1)  # chunks of 3 worlds
-    got = ranking.bootstrap_ranks(partial(whole.bootstrap.means, 0.0, np.zeros(k)), 400, k)
+    expected = bootstrap.bootstrap_ranks(partial(whole.bootstrap.means, 0.0, np.zeros(k)), 400, k)
+    monkeypatch.setattr(bootstrap, "CHUNK_CELLS", 3 * k + 1)  # chunks of 3 worlds
+    got = bootstrap.bootstrap_ranks(partial(whole.bootstrap.means, 0.0, np.zeros(k)), 400, k)
     for mine, theirs in zip(got, expected, strict=True):
         np.testing.assert_array_equal(mine, theirs)
     boot = whole.bootstrap.means(0.0, np.zeros(k))  # what ranking did all at once before
-    low, high = ranking.rank_bounds(boot)
-    np.testing.assert_array_equal(got[0], ranking.best_shares(boot))
-    np.testing.assert_array_equal(got[1], ranking.sucra((low + high).sum(axis=0), 400))
+    low, high = bootstrap.rank_bounds(boot)
+    np.testing.assert_array_equal(got[0], bootstrap.best_shares(boot))
+    np.testing.assert_array_equal(got[1], bootstrap.sucra((low + high).sum(axis=0), 400))
     if k > 1:
         np.testing.assert_array_equal(got[1], (k - 1 - ((low + high) / 2.0).mean(axis=0)) / (k - 1))
-    np.testing.assert_array_equal(got[2], ranking.rank_matrix(low, high))
+    np.testing.assert_array_equal(got[2], bootstrap.rank_matrix(low, high))
 
 
 # --- limits on every resource option --------------------------------------------------
@@ -235,5 +235,5 @@ def test_a_run_that_would_not_fit_in_memory_is_refused_before_it_starts(
 
 def test_the_memory_estimate_counts_the_bootstrap_not_only_the_records() -> None:
     streamed = experiment.memory_estimate(40320, 2, 9)
-    assert streamed > design.BASE_BYTES + 2 * 40320 * ranking.BOOTSTRAP_SAMPLES * 8
+    assert streamed > design.BASE_BYTES + 2 * 40320 * bootstrap.BOOTSTRAP_SAMPLES * 8
     assert streamed < 2 << 30  # measured peak 1.2 GB (README)

@@ -14,10 +14,10 @@ from scipy import stats
 from simulator import api, experiment
 from simulator.executors import ProcessExecutor, SerialExecutor
 from simulator.experiment import AdaptiveSettings, design, run_fixed
+from simulator.experiment.ranking import bootstrap_weights, rank_orderings, utility_stream
 from simulator.output.runfiles import RunFiles
 from simulator.scenario import load_scenario
 from simulator.stats.moments import MetricMoments
-from simulator.stats.ranking import UtilityStream, bootstrap_weights, rank_orderings
 from simulator.streams import stream
 
 from .test_cli import invoke
@@ -51,7 +51,7 @@ def test_a_streamed_ranking_is_the_in_memory_ranking() -> None:
     shared = rng.normal(size=730)
     utility = np.array([[0.2], [0.0], [0.1]]) + shared + 0.5 * rng.normal(size=(3, 730))
     orderings = (("a",), ("b",), ("c",))
-    streamed = UtilityStream(3, 730, seed=5)
+    streamed = utility_stream(3, 730, seed=5)
     for low, high in ((0, 100), (100, 200), (200, 300), (300, 400), (400, 730)):
         streamed.add(low, utility[:, low:high])
     online = streamed.ranking(orderings)

@@ -4,7 +4,8 @@ The fixed design (`fixed`) runs replications 0..N-1 of every candidate; the adap
 design (`adaptive`) asks for more replications of the surviving candidates, batch by
 batch, and above `KNOCKOUT_ABOVE` candidates plays a knockout tournament (`knockout`).
 Each design checks its settings first (`design`), hands work items (`task`) to an
-executor and gathers their records (`records`); `replay` runs one replication alone.
+executor and gathers their records (`records`), which `ranking` ranks; `replay` runs
+one replication alone.
 """
 
 from .adaptive import (
@@ -24,6 +25,7 @@ from .design import (
 )
 from .fixed import run_fixed
 from .knockout import KNOCKOUT_ABOVE, KnockoutResult, run_knockout
+from .ranking import SeededResampling, bootstrap_weights, rank_orderings, utility_stream
 from .records import (
     Checkpoint,
     ExperimentResult,
@@ -45,17 +47,21 @@ __all__ = [
     "KnockoutResult",
     "RecordStore",
     "Replay",
+    "SeededResampling",
+    "bootstrap_weights",
     "check_adaptive",
     "check_memory",
     "keeps_every_replication",
     "kept_replications",
     "memory_estimate",
     "parse_replay",
+    "rank_orderings",
     "replay_replication",
     "replication_text",
     "resolve_design",
     "run_adaptive",
     "run_fixed",
     "run_knockout",
+    "utility_stream",
     "work_items",
 ]

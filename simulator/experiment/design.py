@@ -9,7 +9,7 @@ from pathlib import Path
 from ..constraints import candidate_orderings
 from ..errors import InputError, SettingError
 from ..schema import Scenario, metric_names
-from ..stats.ranking import BOOTSTRAP_SAMPLES, RANK_MATRIX_LIMIT
+from ..stats.bootstrap import BOOTSTRAP_SAMPLES, RANK_MATRIX_LIMIT
 from ..types import Ordering
 
 MAX_REPLICATIONS = 10_000_000

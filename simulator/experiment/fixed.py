@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from ..executors import Executor, SerialExecutor
 from ..schema import Scenario, metric_names
-from ..stats.ranking import UtilityStream
 from ..types import Progress
 from .design import kept_replications, resolve_design
+from .ranking import utility_stream
 from .records import Checkpoint, ExperimentResult, RecordStore
 from .task import BlockTask
 
@@ -36,7 +36,7 @@ def run_fixed(
         metrics,
         checkpoint,
         keep=kept_replications(len(orderings), n, metrics, keep),
-        stream=UtilityStream(len(orderings), n, seed),
+        stream=utility_stream(len(orderings), n, seed),
         workers=executor.workers,
     )
     with executor.session(BlockTask(scenario, orderings, seed)) as run:

@@ -23,11 +23,12 @@ from scipy import stats
 
 from ..executors import Executor, SerialExecutor
 from ..schema import Scenario, metric_names
-from ..stats.ranking import Ranking, rank_orderings
+from ..stats.ranking import Ranking
 from ..stats.tournament import Tournament, knockout_select
 from ..types import FloatArray, IntArray, Progress
 from .adaptive import AdaptiveSettings, check_adaptive, pilot_delta
 from .design import resolve_design
+from .ranking import rank_orderings
 from .records import UTILITY, ExperimentResult, RecordStore
 from .task import BlockTask
 

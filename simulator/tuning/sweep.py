@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 from ..errors import InputError
 from ..executors import Executor
-from ..experiment import resolve_design
+from ..experiment import rank_orderings, resolve_design
 from ..stats.compare import Difference
-from ..stats.ranking import Ranking, rank_orderings
+from ..stats.ranking import Ranking
 from ..types import Ordering
 from .evaluate import Evaluation, evaluate_settings
 from .inputs import Assumption, Base
