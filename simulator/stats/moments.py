@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..distributions import FloatArray
+from ..types import FloatArray
 
 
 class MetricMoments:
