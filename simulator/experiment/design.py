@@ -93,7 +93,7 @@ def memory_estimate(orderings: int, replications: int, metrics: int) -> int:
     Besides the records, ranking streams the paired bootstrap's sums (orderings x
     BOOTSTRAP_SAMPLES floats) and makes one block's contribution as large before adding
     it, and keeps k x k co-moments up to RANK_MATRIX_LIMIT orderings. An 8-visitor run
-    (40,320 orderings, `-n 2 --no-keep-replications`) is estimated at 1.6 GB and
+    (40,320 orderings, 2 replications, statistics streamed) is estimated at 1.6 GB and
     measured at 1.2 GB.
     """
     records = orderings * replications * metrics * 8
