@@ -14,9 +14,9 @@ if TYPE_CHECKING:
     from .api import Run, run_scenario
     from .errors import InputError, ScenarioError, SimulatorError
     from .executors import make_executor
-    from .experiment import ExperimentResult, run_fixed
+    from .experiment import ExperimentResult, rank_orderings, run_fixed
     from .scenario import Scenario, candidate_orderings, load_scenario
-    from .stats.ranking import Ranking, rank_orderings
+    from .stats.ranking import Ranking
 
 __version__ = "0.1.0"
 
@@ -31,7 +31,7 @@ _MODULES = {
     "candidate_orderings": "scenario",
     "load_scenario": "scenario",
     "make_executor": "executors",
-    "rank_orderings": "stats.ranking",
+    "rank_orderings": "experiment",
     "run_fixed": "experiment",
     "run_scenario": "api",
 }

@@ -6,8 +6,12 @@ import re
 import signal
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-_SETTING = re.compile(r"\{([a-z][a-z0-9_]*)\}")
+if TYPE_CHECKING:  # the command line imports this module before numpy, which types needs
+    from .types import Ordering
+
+_SETTING = re.compile(r"\{\{|\}\}|\{([a-z][a-z0-9_]*)\}")
 OVERRIDES = "overrides"
 """The setting that holds a run's scenario overrides (`PATH=VALUE`)."""
 
@@ -39,26 +43,27 @@ class SettingError(InputError):
     """A run setting out of range or inconsistent with another.
 
     The engine names settings, never command-line flags: the message is a template in
-    which `{name}` stands for the setting (`{replications} must be at least 2`), or for
-    one of the `others` it names. Plain `str()` shows the Python names, as the API takes
-    them; the command line renders the same template with its option names
-    (`--replications must be at least 2`). Other braces in the text are left as written.
+    which `{name}` stands for a setting (`{replications} must be at least 2`) and `{{`
+    and `}}` stand for braces (`literal` escapes text the user gave). Plain `str()` shows
+    the Python names, as the API takes them; the command line renders the same template
+    with its option names (`--replications must be at least 2`).
     """
 
-    def __init__(self, template: str, *, setting: str, others: tuple[str, ...] = ()) -> None:
+    def __init__(self, template: str, *, setting: str) -> None:
         self.template = template
         self.setting = setting
-        self.named = (setting, *others)
         super().__init__(self.render({}))
 
     def render(self, names: Mapping[str, str]) -> str:
         """The message with each `{setting}` shown as `names[setting]` (else its name)."""
+        return _SETTING.sub(
+            lambda m: m[0][0] if m[1] is None else names.get(m[1], m[1]), self.template
+        )
 
-        def name(match: re.Match[str]) -> str:
-            key = match[1]
-            return names.get(key, key) if key in self.named or key in names else match[0]
 
-        return _SETTING.sub(name, self.template)
+def literal(text: str) -> str:
+    """`text` as it must appear in a `SettingError` template to be shown unchanged."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 class ScenarioError(InputError):
@@ -163,3 +168,71 @@ class Interrupted(KeyboardInterrupt):
             of = "" if self.total is None else f" of {self.total:,}"
             text += f" after {self.completed:,}{of} replications"
         return text
+
+
+class ReplicationFailed(SimulatorError):
+    """One replication raised inside the model, or gave a utility that is not finite.
+
+    Carries what reproduces it alone: the ordering, the replication index and the seed
+    (with the scenario). `ordering` is None when drawing the replication's world failed;
+    `worlds` then holds the replications that world block covers.
+    """
+
+    def __init__(
+        self,
+        ordering: Ordering | None,
+        replication: int,
+        seed: int,
+        error: str,
+        details: str = "",
+        worlds: range | None = None,
+    ) -> None:
+        super().__init__(ordering, replication, seed, error, details, worlds)
+        self.ordering = ordering
+        self.replication = replication
+        self.seed = seed
+        self.error = error
+        self.details = details
+        self.worlds = worlds
+        self.directory: Path | None = None  # the run directory, once one records the failure
+
+    def __str__(self) -> str:
+        if self.ordering is None:
+            worlds = self.worlds or range(self.replication, self.replication + 1)
+            return (
+                f"drawing the world of replications {worlds[0]}-{worlds[-1]} "
+                f"failed (seed {self.seed}): {self.error}"
+            )
+        return (
+            f"replication {self.replication} of ordering {'→'.join(self.ordering)} failed "
+            f"(seed {self.seed}): {self.error}"
+        )
+
+    @property
+    def replay(self) -> str | None:
+        """`ORDERING:INDEX`, the form `experiment.parse_replay` reads."""
+        return None if self.ordering is None else f"{','.join(self.ordering)}:{self.replication}"
+
+    def document(self) -> dict[str, Any]:
+        """What a manifest records of the failure."""
+        return {
+            "ordering": None if self.ordering is None else ",".join(self.ordering),
+            "replication": self.replication,
+            "seed": self.seed,
+            "error": self.error,
+            "replay": self.replay,
+            "traceback": self.details,
+        }
+
+
+class WorkerLost(SettingError):
+    """Workers kept dying: the run stops rather than drop replications.
+
+    A failure of the run, not of its settings (exit status 1), but its message names the
+    `executor` setting that shows the error in this process.
+    """
+
+    exit_code = 1
+
+    def __init__(self, template: str) -> None:
+        super().__init__(template, setting="executor")

@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 from threadpoolctl import threadpool_limits
 
-from .errors import InputError, SimulatorError
+from .errors import InputError, SettingError, WorkerLost
 from .types import FloatArray
 
 WORKERS_PER_CORE = 4
@@ -40,7 +40,7 @@ and each holds its own copy of the scenario and a block of worlds."""
 
 
 def max_workers() -> int:
-    """The largest --workers accepted on this machine."""
+    """The largest `workers` setting accepted on this machine."""
     return WORKERS_PER_CORE * (os.cpu_count() or 1)
 
 
@@ -50,9 +50,10 @@ def worker_count(workers: int | None) -> int:
     if workers is None:
         return os.cpu_count() or 1
     if not 1 <= workers <= max_workers():
-        raise InputError(
-            f"--workers must be between 1 and {max_workers()} ({WORKERS_PER_CORE} x the "
-            f"{os.cpu_count() or 1} cores) (got {workers})"
+        raise SettingError(
+            f"{{workers}} must be between 1 and {max_workers()} ({WORKERS_PER_CORE} x the "
+            f"{os.cpu_count() or 1} cores) (got {workers})",
+            setting="workers",
         )
     return workers
 
@@ -60,7 +61,7 @@ def worker_count(workers: int | None) -> int:
 WorkItem = tuple[int, int, int, tuple[int, ...] | None]
 """(block, first replication in the block, end replication, candidate indices or None=all)."""
 
-BlockTask = Callable[[WorkItem], FloatArray]
+WorkTask = Callable[[WorkItem], FloatArray]
 """A picklable callable turning one work item into a results array."""
 
 Mapper = Callable[[Sequence[WorkItem]], Iterator[FloatArray]]
@@ -77,7 +78,7 @@ class Executor(Protocol):
     name: str
     workers: int
 
-    def session(self, task: BlockTask) -> AbstractContextManager[Mapper]:
+    def session(self, task: WorkTask) -> AbstractContextManager[Mapper]:
         """A context in which `map(items)` yields `task(item)` for each item, in order."""
         ...
 
@@ -89,7 +90,7 @@ class SerialExecutor:
     workers = 1
 
     @contextmanager
-    def session(self, task: BlockTask) -> Iterator[Mapper]:
+    def session(self, task: WorkTask) -> Iterator[Mapper]:
         def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
             for item in items:
                 yield task(item)
@@ -97,7 +98,7 @@ class SerialExecutor:
         yield run
 
 
-_worker_task: BlockTask | None = None
+_worker_task: WorkTask | None = None
 
 
 PR_SET_PDEATHSIG = 1
@@ -134,7 +135,7 @@ def _watch_parent(parent: int, interval: float = WATCH_SECONDS) -> None:
     os._exit(1)
 
 
-def _install(task: BlockTask, parent: int) -> None:
+def _install(task: WorkTask, parent: int) -> None:
     """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us;
     end with the parent (`_exit_with_parent`)."""
     global _worker_task  # noqa: PLW0603 - the per-worker copy of the task, set once
@@ -169,10 +170,6 @@ def _start_method() -> str:
     if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
         return "fork"
     return "spawn"
-
-
-class WorkerLost(SimulatorError):
-    """Workers kept dying: the run stops rather than drop replications."""
 
 
 def _in_order(
@@ -211,7 +208,7 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = worker_count(workers)
 
-    def _pool(self, task: BlockTask) -> ProcessPoolExecutor:
+    def _pool(self, task: WorkTask) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context(_start_method()),
@@ -220,11 +217,11 @@ class ProcessExecutor:
         )
 
     @contextmanager
-    def session(self, task: BlockTask) -> Iterator[Mapper]:
+    def session(self, task: WorkTask) -> Iterator[Mapper]:
         with threadpool_limits(limits=1):  # the workers own the cores (see module doc)
             yield from self._pools(task)
 
-    def _pools(self, task: BlockTask) -> Iterator[Mapper]:
+    def _pools(self, task: WorkTask) -> Iterator[Mapper]:
         pools = [self._pool(task)]
         window = WINDOW_PER_WORKER * self.workers
 
@@ -244,7 +241,7 @@ class ProcessExecutor:
                         raise WorkerLost(
                             f"worker processes died {restarts} times while simulating block "
                             f"{items[done][0]}; no results were written. Rerun with "
-                            "--executor serial to see the error in this process."
+                            "{executor} serial to see the error in this process."
                         ) from error
                     pools.append(self._pool(task))
 
@@ -259,7 +256,7 @@ class ProcessExecutor:
             pool.shutdown(wait=True)
 
 
-def _call(task: BlockTask, item: WorkItem) -> FloatArray:
+def _call(task: WorkTask, item: WorkItem) -> FloatArray:
     return task(item)
 
 
@@ -288,8 +285,9 @@ class DaskExecutor:
             try:
                 from distributed import Client, LocalCluster  # noqa: PLC0415 - optional extra
             except ImportError as error:
-                raise InputError(
-                    "--executor dask needs the dask extra: pip install 'visitsim[dask]'"
+                raise SettingError(
+                    "{executor} dask needs the dask extra: pip install 'visitsim[dask]'",
+                    setting="executor",
                 ) from error
             if self.scheduler is None:
                 self._cluster = LocalCluster(
@@ -310,7 +308,7 @@ class DaskExecutor:
         return self._client
 
     @contextmanager
-    def session(self, task: BlockTask) -> Iterator[Mapper]:
+    def session(self, task: WorkTask) -> Iterator[Mapper]:
         from distributed import KilledWorker  # noqa: PLC0415 - optional extra
 
         client = self._connect()
@@ -361,7 +359,7 @@ def make_executor(name: str, workers: int | None = None, scheduler: str | None =
     """The executor called `name` (one of EXECUTORS)."""
     worker_count(workers)  # checked even where unused (serial)
     if scheduler is not None and name != "dask":
-        raise InputError("--scheduler needs --executor dask")
+        raise SettingError("{scheduler} needs {executor} dask", setting="scheduler")
     if name == "serial":
         return SerialExecutor()
     if name == "process":

@@ -19,4 +19,7 @@ IntArray: TypeAlias = NDArray[np.int64]
 BoolArray: TypeAlias = NDArray[np.bool_]
 
 Progress: TypeAlias = Callable[[int, int | None, str], None]
-"""Told `(done, total or None when open-ended, status)` as work completes."""
+"""Told (replications done, total if known, a short status) as a run's work completes."""
+
+BatchProgress: TypeAlias = Callable[[int, int], None]
+"""Told (replications done, candidates still in) after each batch of a selection procedure."""

@@ -92,12 +92,12 @@ def test_default_delta_comes_from_an_independent_pilot() -> None:
 @pytest.mark.parametrize(
     ("settings", "message"),
     [
-        (AdaptiveSettings(delta=-1.0), "--delta"),
-        (AdaptiveSettings(alpha=0.99), "--alpha"),
-        (AdaptiveSettings(alpha=0.0), "--alpha"),
-        (AdaptiveSettings(n0=1), "--n0"),
-        (AdaptiveSettings(batch=0), "--batch"),
-        (AdaptiveSettings(max_replications=5), "--max-replications"),
+        (AdaptiveSettings(delta=-1.0), r"^delta must"),
+        (AdaptiveSettings(alpha=0.99), r"^alpha must"),
+        (AdaptiveSettings(alpha=0.0), r"^alpha must"),
+        (AdaptiveSettings(n0=1), r"^n0 must"),
+        (AdaptiveSettings(batch=0), r"^batch must"),
+        (AdaptiveSettings(max_replications=5), r"^max_replications must"),
     ],
 )
 def test_bad_adaptive_settings_are_input_errors(settings: AdaptiveSettings, message: str) -> None:

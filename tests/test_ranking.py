@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simulator.experiment import SeededResampling, rank_orderings
 from simulator.output.ranking_text import mcb_sentence
-from simulator.stats.ranking import best_shares, bootstrap_means, rank_orderings
+from simulator.stats.bootstrap import best_shares, bootstrap_means
 
 ORDERINGS = (("a", "b"), ("b", "a"), ("c", "d"))
 
@@ -70,8 +71,8 @@ def test_confidence_intervals_cover_the_true_mean_at_the_stated_rate() -> None:
 def test_bootstrap_means_are_reproducible_and_centered() -> None:
     rng = np.random.default_rng(6)
     utility = rng.normal(size=(4, 100))
-    first = bootstrap_means(utility, 500, seed=9)
-    np.testing.assert_array_equal(first, bootstrap_means(utility, 500, seed=9))
+    first = bootstrap_means(utility, SeededResampling(9, 500))
+    np.testing.assert_array_equal(first, bootstrap_means(utility, SeededResampling(9, 500)))
     np.testing.assert_allclose(first.mean(axis=0), utility.mean(axis=1), atol=0.03)
     assert best_shares(first).sum() == pytest.approx(1.0)
 

@@ -27,21 +27,24 @@ import simulator
 from simulator import experiment
 from simulator.api import Interrupted, reproduce_run, resume_run, run_scenario
 from simulator.cli import main
-from simulator.errors import InputError
+from simulator.errors import InputError, ReplicationFailed
 from simulator.executors import ProcessExecutor, WorkItem
 from simulator.experiment import (
     AdaptiveSettings,
     BlockTask,
     RecordStore,
-    ReplicationFailed,
+    design,
     parse_replay,
+    records,
+    replay,
     replay_replication,
     run_fixed,
+    task,
 )
 from simulator.model import Draws, compile_spec, simulate
 from simulator.output import files, tables
 from simulator.output.rundir import RESULT_TABLES
-from simulator.scenario import Scenario, load_scenario, metric_names, schema
+from simulator.scenario import Scenario, candidate_orderings, load_scenario, metric_names, schema
 from simulator.world import draw_block
 
 from .conftest import BASE, make_scenario
@@ -427,7 +430,8 @@ def _fail_at(
             raise ZeroDivisionError("a bug in the model")
         return simulate(spec, plan, draws, trace)
 
-    monkeypatch.setattr(experiment, "simulate", failing)
+    monkeypatch.setattr(task, "simulate", failing)  # in a run
+    monkeypatch.setattr(replay, "simulate", failing)  # and replayed alone
 
 
 def test_a_failing_replication_fails_the_run_and_names_what_reproduces_it(
@@ -511,7 +515,7 @@ def test_a_non_finite_utility_fails_the_run(
             record[0] = np.nan
         return record
 
-    monkeypatch.setattr(experiment, "simulate", nan_utility)
+    monkeypatch.setattr(task, "simulate", nan_utility)
     with pytest.raises(
         ReplicationFailed, match=r"replication 0 of ordering c→b→a .*utility is nan"
     ):
@@ -708,10 +712,10 @@ def test_a_streamed_run_resumes_exactly_and_keeps_no_replications(tmp_path: Path
 def test_a_streamed_run_checkpoints_its_statistics_not_its_blocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    orderings = len(experiment.candidate_orderings(SHOCKY))
+    orderings = len(candidate_orderings(SHOCKY))
     metrics = len(schema.metric_names(SHOCKY))
-    monkeypatch.setattr(experiment, "KEEP_CELLS", orderings * metrics * 150)  # keeps 150
-    monkeypatch.setattr(experiment, "STATE_SECONDS", 0.0)  # statistics after every block
+    monkeypatch.setattr(design, "KEEP_CELLS", orderings * metrics * 150)  # keeps 150
+    monkeypatch.setattr(records, "STATE_SECONDS", 0.0)  # statistics after every block
     with pytest.raises(Interrupted) as stopped:
         run_scenario(SHOCKY, replications=600, seed=6, out=tmp_path, progress=_stop_at(400))
     path = stopped.value.directory

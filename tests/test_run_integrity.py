@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator import experiment
 from simulator.api import Interrupted, Run, resume_run, run_scenario
 from simulator.cli import main
 from simulator.errors import InputError
+from simulator.experiment import design, records
 from simulator.output import files
 from simulator.output.rundir import RunDirectory, exclusive
 from simulator.scenario import load_scenario, metric_names
@@ -216,8 +216,8 @@ def test_a_record_cut_short_by_a_kill_only_costs_that_block(
 def test_a_damaged_streamed_state_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(experiment, "KEEP_CELLS", 2 * 100 * len(metric_names(SCENARIO)))
-    monkeypatch.setattr(experiment, "STATE_SECONDS", 0.0)  # statistics after every block
+    monkeypatch.setattr(design, "KEEP_CELLS", 2 * 100 * len(metric_names(SCENARIO)))
+    monkeypatch.setattr(records, "STATE_SECONDS", 0.0)  # statistics after every block
     path = _interrupted(tmp_path, stop_at=200)
     state = path / "checkpoint" / "state.npz"
     assert state.is_file()

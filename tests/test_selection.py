@@ -9,13 +9,13 @@ import pytest
 from scipy import stats
 
 from simulator.stats.selection import (
-    IntArray,
     kn_constants,
     kn_select,
     rinott_h,
     rinott_sample_sizes,
 )
 from simulator.stats.synthetic import Normals, configuration
+from simulator.types import IntArray
 
 
 def reference_kn(data: np.ndarray, n0: int, delta: float, alpha: float) -> tuple[int, list[int]]:

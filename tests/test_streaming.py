@@ -13,11 +13,11 @@ from scipy import stats
 
 from simulator import api, experiment
 from simulator.executors import ProcessExecutor, SerialExecutor
-from simulator.experiment import AdaptiveSettings, run_fixed
+from simulator.experiment import AdaptiveSettings, design, run_fixed
+from simulator.experiment.ranking import bootstrap_weights, rank_orderings, utility_stream
 from simulator.output.runfiles import RunFiles
 from simulator.scenario import load_scenario
 from simulator.stats.moments import MetricMoments
-from simulator.stats.ranking import UtilityStream, bootstrap_weights, rank_orderings
 from simulator.streams import stream
 
 from .test_cli import invoke
@@ -51,7 +51,7 @@ def test_a_streamed_ranking_is_the_in_memory_ranking() -> None:
     shared = rng.normal(size=730)
     utility = np.array([[0.2], [0.0], [0.1]]) + shared + 0.5 * rng.normal(size=(3, 730))
     orderings = (("a",), ("b",), ("c",))
-    streamed = UtilityStream(3, 730, seed=5)
+    streamed = utility_stream(3, 730, seed=5)
     for low, high in ((0, 100), (100, 200), (200, 300), (300, 400), (400, 730)):
         streamed.add(low, utility[:, low:high])
     online = streamed.ranking(orderings)
@@ -69,7 +69,7 @@ def test_a_fixed_run_keeps_only_what_fits_and_ranks_the_same(
 ) -> None:
     scenario = load_scenario(FLAGSHIP)
     full = run_fixed(scenario, replications=250, seed=3)
-    monkeypatch.setattr(experiment, "KEEP_CELLS", 24 * len(full.metrics) * 120)
+    monkeypatch.setattr(design, "KEEP_CELLS", 24 * len(full.metrics) * 120)
     streamed = run_fixed(scenario, replications=250, seed=3, keep=None)
     assert full.complete
     assert not streamed.complete
@@ -211,7 +211,7 @@ def test_kn_keeps_every_utility_but_other_records_only_under_the_line(
     settings = AdaptiveSettings(delta=0.3, n0=10, batch=20)
     whole = api.run_scenario(scenario, adaptive=settings, out=tmp_path / "whole")
     metrics = len(whole.result.metrics)
-    monkeypatch.setattr(experiment, "KEEP_CELLS", 24 * metrics * 50)  # the first 50
+    monkeypatch.setattr(design, "KEEP_CELLS", 24 * metrics * 50)  # the first 50
     lean = api.run_scenario(scenario, adaptive=settings, out=tmp_path / "lean")
     assert lean.result.kept == 50
     assert lean.result.replications > 50

@@ -9,9 +9,10 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from simulator.stats.selection import IntArray, kn_constants, kn_select
+from simulator.stats.selection import kn_constants, kn_select
 from simulator.stats.synthetic import Normals, configuration
 from simulator.stats.tournament import knockout_select, tournament_rounds
+from simulator.types import IntArray
 
 
 class Recording:

@@ -87,7 +87,6 @@ def _design(
             raise SettingError(
                 "{replications} and {seed} apply to scenario files, not to two runs",
                 setting="replications",
-                others=("seed",),
             )
         return None, runs[0].seed
     if runs:

@@ -7,11 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from ..executors import Executor
-from ..experiment import AdaptiveSettings, ExperimentResult, run_adaptive
-from ..knockout import run_knockout
+from ..experiment import (
+    AdaptiveSettings,
+    ExperimentResult,
+    rank_orderings,
+    run_adaptive,
+    run_knockout,
+)
 from ..output.rundir import BlockCheckpoint
 from ..scenario import Scenario
-from ..stats.ranking import Ranking, rank_orderings
+from ..stats.ranking import Ranking
 from ..types import Progress
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import InputError
 from ..executors import Executor
 from ..experiment import (
+    KNOCKOUT_ABOVE,
     AdaptiveSettings,
     ExperimentResult,
     check_adaptive,
@@ -27,7 +28,6 @@ from ..experiment import (
     resolve_design,
     run_fixed,
 )
-from ..knockout import KNOCKOUT_ABOVE
 from ..output.calendar import Calendar, run_calendar
 from ..output.rundir import RunDirectory, exclusive, package_versions
 from ..output.runfiles import RunFiles
@@ -122,7 +122,7 @@ def run_scenario(scenario: Scenario, settings: RunSettings | None = None, **fiel
     if adaptive is not None:
         check_adaptive(len(orderings), adaptive)
         if adaptive.max_replications is not None and len(orderings) <= KNOCKOUT_ABOVE:
-            check_memory(len(orderings), adaptive.max_replications, 1, "--max-replications")
+            check_memory(len(orderings), adaptive.max_replications, 1, "max_replications")
     record: dict[str, Any] = {
         "seed": seed,
         "design": "fixed" if adaptive is None else "adaptive",

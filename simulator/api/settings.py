@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ..executors import Executor, SerialExecutor
-from ..experiment import AdaptiveSettings, Progress
-from ..types import OrderingLike
+from ..experiment import AdaptiveSettings
+from ..types import OrderingLike, Progress
 
 S = TypeVar("S", bound="Settings")
 

@@ -20,8 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
-from ..errors import Interrupted, SimulatorError
-from ..experiment import ReplicationFailed
+from ..errors import Interrupted, ReplicationFailed, SimulatorError
 from .options import option_names
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

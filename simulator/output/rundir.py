@@ -33,9 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, Interrupted
+from ..errors import InputError, Interrupted, ReplicationFailed
 from ..executors import WorkItem
-from ..experiment import ExperimentResult, ReplicationFailed
+from ..experiment import ExperimentResult
 from ..scenario import Scenario, scenario_hash, scenario_to_yaml
 from ..stats.ranking import Ranking
 from ..types import FloatArray

@@ -33,17 +33,15 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import stats
 
 from ..scenario import DAY_PREFIXES
-from ..types import FloatArray, Ordering
+from ..types import FloatArray, IntArray, Ordering
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
 LOWER_IS_BETTER = ("days_to_first_visit", "precedence_cost")
 """Metrics where a smaller value is better (with every `day.<visitor>`)."""
 
-IntArray = NDArray[np.int64]
 TIE = 1e-9
 """Relative size below which a difference is rounding noise: values of a metric within
 TIE x max(1, its largest magnitude) of each other are ties."""

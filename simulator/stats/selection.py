@@ -45,18 +45,14 @@ from functools import cache
 from typing import TypeAlias
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import optimize, special, stats
 
-from ..types import FloatArray
+from ..types import BatchProgress, FloatArray, IntArray
 
-IntArray: TypeAlias = NDArray[np.int64]
 Sampler: TypeAlias = Callable[[IntArray, int, int], FloatArray]
 """`sampler(systems, start, stop)`: observations of replications start..stop−1 of
 `systems`, shape (len(systems), stop − start); replication r of every system is
 simulated in the same world r (common random numbers)."""
-Progress: TypeAlias = Callable[[int, int], None]
-"""Called after each batch with (replications simulated so far, survivors)."""
 
 _GRID_POINTS = 256  # quadrature nodes per chi-square integral (converged to ~1e-10)
 _GRID_TAIL = 1e-18  # chi-square mass left out at each end of the grid
@@ -195,7 +191,7 @@ def kn_select(
     alpha: float,
     batch: int,
     max_replications: int | None = None,
-    on_batch: Progress | None = None,
+    on_batch: BatchProgress | None = None,
 ) -> tuple[Selection, list[FloatArray]]:
     """Select the system with the largest mean by KN with common random numbers.
 

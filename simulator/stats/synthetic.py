@@ -10,8 +10,7 @@ import math
 
 import numpy as np
 
-from ..types import FloatArray
-from .selection import IntArray
+from ..types import FloatArray, IntArray
 
 
 class Normals:

@@ -54,10 +54,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import FloatArray
+from ..types import BatchProgress, FloatArray, IntArray
 from .selection import (
-    IntArray,
-    Progress,
     Sampler,
     _check_delta,
     _check_design,
@@ -146,7 +144,7 @@ class _Knockout:
     batch: int
     group_size: int
     max_replications: int | None
-    on_batch: Progress | None
+    on_batch: BatchProgress | None
     eliminated_round: IntArray
     replications: IntArray
     guaranteed: bool = True
@@ -278,7 +276,7 @@ def knockout_select(
     batch: int,
     group_size: int = 16,
     max_replications: int | None = None,
-    on_batch: Progress | None = None,
+    on_batch: BatchProgress | None = None,
 ) -> Tournament:
     """Select the system with the largest mean by a knockout tournament of KN groups.
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 from ..errors import InputError, SettingError
 from ..executors import Executor
-from ..experiment import ExperimentResult, Progress, run_fixed
+from ..experiment import ExperimentResult, run_fixed
 from ..output.runfiles import RunFiles
 from ..scenario import Scenario, load_scenario
 from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
-from ..types import FloatArray, Ordering, OrderingLike
+from ..types import FloatArray, Ordering, OrderingLike, Progress
 from .evaluate import run_orderings
 from .inputs import check_metrics, parse_ordering
 

@@ -21,7 +21,6 @@ from ..executors import Executor, SerialExecutor, WorkItem
 from ..experiment import (
     BlockTask,
     ExperimentResult,
-    Progress,
     RecordStore,
     resolve_design,
     run_fixed,
@@ -29,7 +28,7 @@ from ..experiment import (
 )
 from ..scenario import Scenario, candidate_orderings, metric_names
 from ..stats.compare import Difference, paired_difference
-from ..types import FloatArray, Ordering
+from ..types import FloatArray, Ordering, Progress
 
 Done = Callable[[int], None]
 """Called with the number of settings finished so far."""

@@ -220,7 +220,6 @@ class Base:
                     f"{where}: experiment settings are not assumptions; "
                     "use {replications} and {seed}",
                     setting=by,
-                    others=("replications", "seed"),
                 )
             if keys in seen:
                 raise SettingError(f"{where}: {a.path} is given twice", setting=by)

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 from ..errors import SettingError
 from ..executors import Executor
-from ..experiment import resolve_design
+from ..experiment import rank_orderings, resolve_design
 from ..stats.compare import Difference
-from ..stats.ranking import Ranking, rank_orderings
+from ..stats.ranking import Ranking
 from ..types import Ordering, Progress
 from .evaluate import Evaluation, evaluate_settings
 from .inputs import Assumption, Base
@@ -248,7 +248,6 @@ def check_sweep(
             "give {tolerances} once, or once per {varies} in the same order "
             f"(got {len(tolerances)})",
             setting="tolerances",
-            others=("varies",),
         )
     if any(not (t > 0 and math.isfinite(t)) for t in tolerances):
         raise SettingError(

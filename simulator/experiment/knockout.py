@@ -21,23 +21,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from .executors import Executor, SerialExecutor
-from .experiment import (
-    UTILITY,
-    AdaptiveSettings,
-    BlockTask,
-    ExperimentResult,
-    Progress,
-    RecordStore,
-    check_adaptive,
-    pilot_delta,
-    resolve_design,
-)
-from .scenario import Scenario, metric_names
-from .stats.ranking import Ranking, rank_orderings
-from .stats.selection import IntArray
-from .stats.tournament import Tournament, knockout_select
-from .types import FloatArray
+from ..executors import Executor, SerialExecutor
+from ..scenario import Scenario, metric_names
+from ..stats.ranking import Ranking
+from ..stats.tournament import Tournament, knockout_select
+from ..types import FloatArray, IntArray, Progress
+from .adaptive import AdaptiveSettings, check_adaptive, pilot_delta
+from .design import resolve_design
+from .ranking import rank_orderings
+from .records import UTILITY, ExperimentResult, RecordStore
+from .task import BlockTask
 
 KNOCKOUT_ABOVE = 1000
 """The adaptive design plays a knockout tournament above this many candidate orderings

@@ -1,0 +1,110 @@
+"""The unit of work of every design, and the task that simulates it.
+
+A work item is a slice of a world block (`world.BLOCK_SIZE` replications) for a set of
+orderings: the block's world is drawn once and every ordering is simulated in it, which
+is what common random numbers mean in practice. A work item's records are a pure
+function of the item, so any executor, and any rerun, gives the same bytes. A
+replication that raises (or yields a non-finite utility) stops the run with
+`ReplicationFailed`, which names the ordering, replication and seed that reproduce it
+alone (`replay_replication`).
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ReplicationFailed
+from ..executors import WorkItem
+from ..model import Draws, compile_spec, simulate
+from ..scenario import Scenario
+from ..types import FloatArray, Ordering
+from ..world import BLOCK_SIZE, WorldBlock, draw_block
+
+
+def failure(
+    ordering: Ordering | None, replication: int, seed: int, error: Exception
+) -> ReplicationFailed:
+    """`error`, raised in replication `replication` of `ordering` (in drawing its world
+    when `ordering` is None), as the `ReplicationFailed` that reproduces it."""
+    details = "".join(traceback.format_exception(error))
+    first = replication // BLOCK_SIZE * BLOCK_SIZE
+    worlds = range(first, first + BLOCK_SIZE) if ordering is None else None
+    return ReplicationFailed(
+        ordering, replication, seed, f"{type(error).__name__}: {error}", details, worlds
+    )
+
+
+def draw_world(scenario: Scenario, seed: int, block: int) -> WorldBlock:
+    """A world block; a duration so long that it overflows is infinite, which the model
+    reads as never, so numpy's overflow warning is silenced."""
+    with np.errstate(over="ignore"):
+        return draw_block(scenario, seed, block)
+
+
+@dataclass(frozen=True)
+class BlockTask:
+    """Simulate candidates on a slice of one world block (picklable for workers)."""
+
+    scenario: Scenario
+    orderings: tuple[Ordering, ...]
+    seed: int
+
+    def __call__(self, item: WorkItem) -> FloatArray:
+        """Records of shape (candidates, stop - start, metrics) for one work item.
+
+        Raises ReplicationFailed, naming the first replication that failed.
+        """
+        block, start, stop, systems = item
+        spec = compile_spec(self.scenario)
+        chosen = range(len(self.orderings)) if systems is None else systems
+        plans = [spec.index(self.orderings[k]) for k in chosen]
+        first = block * BLOCK_SIZE
+        try:
+            world = draw_world(self.scenario, self.seed, block)
+        except Exception as error:
+            raise failure(None, first, self.seed, error) from error
+        out = np.empty((len(plans), stop - start, len(spec.metrics)))
+        for r in range(start, stop):
+            draws = Draws.of(world, r)
+            for k, plan in enumerate(plans):
+                try:
+                    out[k, r - start] = simulate(spec, plan, draws)
+                except Exception as error:
+                    ordering = self.orderings[chosen[k]]
+                    raise failure(ordering, first + r, self.seed, error) from error
+        bad = np.argwhere(~np.isfinite(out[:, :, 0]))
+        if bad.size:
+            k, r = (int(i) for i in bad[np.lexsort((bad[:, 0], bad[:, 1]))[0]])
+            raise ReplicationFailed(
+                self.orderings[chosen[k]],
+                first + start + r,
+                self.seed,
+                f"the utility is {out[k, r, 0]} (not a finite number)",
+            )
+        return out
+
+
+def work_items(start: int, stop: int, systems: tuple[int, ...] | None) -> list[WorkItem]:
+    """Work items covering global replications start..stop-1, split at block edges."""
+    items: list[WorkItem] = []
+    r = start
+    while r < stop:
+        block = r // BLOCK_SIZE
+        end = min(stop, (block + 1) * BLOCK_SIZE)
+        items.append((block, r - block * BLOCK_SIZE, end - block * BLOCK_SIZE, systems))
+        r = end
+    return items
+
+
+def split_item(item: WorkItem, candidates: int, parts: int) -> list[WorkItem]:
+    """A work item cut into up to `parts` items over consecutive slices of its orderings,
+    so that more workers share it; their results, stacked, are the item's."""
+    block, start, stop, systems = item
+    chosen = np.arange(candidates) if systems is None else np.asarray(systems)
+    if parts <= 1 or len(chosen) < 2:
+        return [item]
+    chunks = np.array_split(chosen, min(parts, len(chosen)))
+    return [(block, start, stop, tuple(int(s) for s in chunk)) for chunk in chunks]

@@ -1,0 +1,138 @@
+"""The shared state of one replication, and the changes to it that others wait for.
+
+Every agent of the replication (`agents`) reads and changes this state; a change that
+a precondition may wait for (a turn ending, an acceptance, a visit ending, the climate
+moving) fires the events of those waiting for it (`preconditions`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Generator
+from typing import Any
+
+import simpy
+
+from .draws import Draws
+from .events import Due, HostCalendar, Trace, TraceEvent
+from .spec import Spec
+
+Process = Generator[simpy.Event, Any, Any]
+Waiting = Generator[simpy.Event, Any, bool]
+
+
+def logistic(x: float) -> float:
+    """1 / (1 + e^-x), 0 far below zero (where e^-x would overflow)."""
+    return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
+
+
+class ReplicationState:
+    """The shared state of one simulated replication.
+
+    With a `trace` list, each event point appends a `TraceEvent`; without one (the
+    experiment's hot path) the only cost is an `is not None` test at those points.
+    """
+
+    def __init__(
+        self, spec: Spec, draws: Draws, plan: tuple[int, ...], trace: Trace | None = None
+    ) -> None:
+        n = len(spec.ids)
+        self.spec = spec
+        self.trace = trace
+        self.draws = draws
+        self.plan = plan
+        self.env = env = simpy.Environment()
+        self.position = [0] * n
+        for position, v in enumerate(plan):
+            self.position[v] = position
+        self.climate = draws.initial_climate
+        self.realized: list[int] = []
+        self.day = [math.nan] * n
+        self.request_day = [math.nan] * n
+        self.accept_day = [math.nan] * n
+        self.achieved = [0.0] * spec.item_count
+        self.value = 0.0
+        self.precedence_cost = 0.0
+        self.first_track_visited = spec.first_track is None
+        self.done_tracks: set[str] = set()
+        # what conditions read, and the events of those being waited for
+        self.ended = [False] * n  # the visit is over
+        self.gave_up = [False] * n
+        self.tracks_left = dict(spec.track_sizes)  # visitors of each track not given up
+        self.ended_tracks: set[str] = set()
+        self.on_visit: dict[int, simpy.Event] = {}
+        self.on_accept: dict[int, simpy.Event] = {}
+        self.on_track: dict[str, simpy.Event] = {}
+        self.on_climate: list[tuple[float, simpy.Event]] = []
+        self.turn_over = [False] * n  # by plan position: that visitor's turn is over
+        self.on_turn: dict[int, Due] = {}
+        self.planned: list[simpy.Process] = []  # accepted, not yet travelling
+        self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
+        self.requests: deque[tuple[int, int, Due]] = deque()  # the host's queue
+        self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
+        self.calendar = HostCalendar(env, spec.spacing)
+        self.waiting: dict[int, str] = {}  # only when tracing: what a visitor waits for
+
+    def log(self, kind: str, v: int | None, text: str) -> None:
+        """Add a trace event at the current day (only called when tracing)."""
+        assert self.trace is not None
+        self.trace.append(
+            TraceEvent(self.env.now, kind, None if v is None else self.spec.ids[v], text)
+        )
+
+    def turn_event(self, position: int) -> Due:
+        """The event that the turn of the visitor at `position` in the plan is over."""
+        event = self.on_turn.get(position)
+        if event is None:
+            event = self.on_turn[position] = Due(self.env)
+        return event
+
+    def end_turn(self, position: int, after: float = 0.0) -> None:
+        """The turn of the visitor at `position` in the plan is over, `after` days from now."""
+        if after > 0:
+            self.turn_event(position).due(after, self.turn_ends, position)
+            return
+        event = self.on_turn.get(position)
+        self.turn_ends(position)
+        if event is not None:
+            event.succeed(True)
+
+    def turn_ends(self, position: int) -> bool:
+        """Mark the turn at `position` over (for those who look later); True."""
+        self.turn_over[position] = True
+        self.on_turn.pop(position, None)
+        return True
+
+    def adjust_climate(self, delta: float) -> None:
+        """Move the climate by `delta`, within its bounds; tell whoever waits for it."""
+        low, high = self.spec.climate_bounds
+        climate = self.climate + delta
+        climate = low if low > climate else climate  # min(max(...)) without the calls
+        self.climate = high if high < climate else climate
+        if self.on_climate:
+            reached = [(level, e) for level, e in self.on_climate if self.climate >= level]
+            for level, event in reached:
+                self.on_climate.remove((level, event))
+                event.succeed(True)
+
+    def accepted(self, v: int) -> None:
+        """The host has accepted `v` (the first acceptance is the one recorded)."""
+        if math.isnan(self.accept_day[v]):
+            self.accept_day[v] = self.env.now
+            event = self.on_accept.pop(v, None)
+            if event is not None:
+                event.succeed(True)
+
+    def visit_ended(self, v: int) -> None:
+        """`v`'s visit is over: conditions on it, and on its track, now hold."""
+        self.ended[v] = True
+        event = self.on_visit.pop(v, None)
+        if event is not None:
+            event.succeed(True)
+        track = self.spec.tracks[v]
+        if track not in self.ended_tracks:
+            self.ended_tracks.add(track)
+            event = self.on_track.pop(track, None)
+            if event is not None:
+                event.succeed(True)
