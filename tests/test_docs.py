@@ -11,11 +11,13 @@ lines shown. `bench/docs_examples.py` checks the simulated outputs at their budg
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib.figure
 import pytest
 import yaml
+from pymdownx.slugs import slugify
 
 from tests.docs_examples import (
     PAGES,
@@ -66,13 +68,36 @@ def test_every_command_example_runs(
             assert not missing(example, output), f"{example}\n{output}"
 
 
+def test_the_readmes_links_into_the_docs_resolve() -> None:
+    """mkdocs checks the pages' links; the README is not a page, so its links are
+    checked here: the page exists and the anchor is one of its headings (GitHub's ids,
+    which mkdocs.yml makes the site's too)."""
+    slug = slugify(case="lower")
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    links = re.findall(r"\]\((docs/[^)#]+)(?:#([^)]+))?\)", readme)
+    assert links
+    for page, anchor in links:
+        path = ROOT / page
+        assert path.is_file(), page
+        headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
+        ids = {slug(re.sub(r"[`*]", "", h), "-") for h in headings}
+        assert not anchor or anchor in ids, f"{page}#{anchor}"
+
+
 def test_the_readme_stays_short() -> None:
     lines = (ROOT / "README.md").read_text(encoding="utf-8").count("\n")
     assert lines <= README_LINES, f"README.md has {lines} lines; move detail into docs/"
 
 
+class _Config(yaml.SafeLoader):
+    """Reads mkdocs.yml, taking its Python tags (the heading-id function) as null."""
+
+
+_Config.add_multi_constructor("tag:yaml.org,2002:python/", lambda *_args: None)
+
+
 def test_every_page_is_in_the_navigation() -> None:
-    config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=_Config)
     listed = set()
     for entry in config["nav"]:
         listed.update(entry.values())
