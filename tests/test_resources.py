@@ -235,4 +235,4 @@ def test_a_run_that_would_not_fit_in_memory_is_refused_before_it_starts(
 def test_the_memory_estimate_counts_the_bootstrap_not_only_the_records() -> None:
     streamed = experiment.memory_estimate(40320, 2, 9)
     assert streamed > experiment.BASE_BYTES + 2 * 40320 * ranking.BOOTSTRAP_SAMPLES * 8
-    assert streamed < 2 << 30  # measured peak 1.2 GB (README)
+    assert streamed < 2 << 30  # measured peak 1.2 GB (docs/scale-and-speed.md)
