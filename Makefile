@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 SCENARIO ?= scenarios/us_china_2023.yaml
 ARGS ?=
 
-.PHONY: run test fuzz lint bench clean
+.PHONY: run test fuzz lint docs bench clean
 
 $(BIN)/visitsim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dask]'
+	$(BIN)/pip install --quiet -e '.[test,dask,docs]'
 	touch $@
 
 run: $(BIN)/visitsim
@@ -18,6 +18,7 @@ run: $(BIN)/visitsim
 
 test: $(BIN)/visitsim
 	$(BIN)/ruff check .
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(BIN)/python -m pytest -n auto
 
 fuzz: $(BIN)/visitsim
@@ -26,8 +27,11 @@ fuzz: $(BIN)/visitsim
 lint: $(BIN)/visitsim
 	$(BIN)/ruff check .
 
+docs: $(BIN)/visitsim
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
 bench: $(BIN)/visitsim
 	$(BIN)/python bench/bench_replications.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build site *.egg-info

@@ -119,10 +119,10 @@ def test_results_have_one_line_reprs(run: Run) -> None:
     one_line(repr(robustness), "<Robustness two_visitors: 2 settings of 1 assumption(s)")
 
 
-def test_the_readme_notebook_example_writes_no_file_at_the_repository_root() -> None:
+def test_the_docs_notebook_example_writes_no_file_at_the_repository_root() -> None:
     root = Path(__file__).resolve().parent.parent
-    readme = (root / "README.md").read_text(encoding="utf-8")
-    notebook = readme.split("### In a notebook", 1)[1].split("\n### ", 1)[0]
+    page = (root / "docs" / "python-api.md").read_text(encoding="utf-8")
+    notebook = page.split("## In a notebook", 1)[1].split("\n## ", 1)[0]
     saves = [line for line in notebook.splitlines() if "savefig(" in line]
     assert saves
     assert all("run.directory" in line for line in saves), saves

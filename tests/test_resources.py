@@ -236,4 +236,4 @@ def test_a_run_that_would_not_fit_in_memory_is_refused_before_it_starts(
 def test_the_memory_estimate_counts_the_bootstrap_not_only_the_records() -> None:
     streamed = experiment.memory_estimate(40320, 2, 9)
     assert streamed > design.BASE_BYTES + 2 * 40320 * bootstrap.BOOTSTRAP_SAMPLES * 8
-    assert streamed < 2 << 30  # measured peak 1.2 GB (README)
+    assert streamed < 2 << 30  # measured peak 1.2 GB (docs/scale-and-speed.md)
