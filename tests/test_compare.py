@@ -19,7 +19,7 @@ from simulator.api import run_scenario
 from simulator.cli import main
 from simulator.executors import SerialExecutor
 from simulator.experiment import run_fixed
-from simulator.output.tuning_files import comparison_sentence
+from simulator.output.compare_files import comparison_sentence
 from simulator.stats.compare import (
     Dominance,
     compare_pair,

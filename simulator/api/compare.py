@@ -8,13 +8,14 @@ from typing import Any
 
 from ..errors import SettingError
 from ..experiment import ExperimentResult, resolve_design
+from ..output.compare_files import write_comparison, write_variants
 from ..output.compare_report import comparison_page, variants_page
 from ..output.rundir import RunDirectory, exclusive
+from ..output.tables import Document
 from ..output.tuning_figures import write_comparison_figures
-from ..output.tuning_files import Document, write_comparison, write_variants
 from ..output.tuning_report import write_page
 from ..scenario import Scenario
-from ..stats.compare import VariantComparison
+from ..stats.variants import VariantComparison
 from ..tuning import (
     Base,
     check_metrics,

@@ -14,7 +14,7 @@ from ..experiment import (
     run_adaptive,
     run_knockout,
 )
-from ..output.rundir import BlockCheckpoint
+from ..output.checkpoint import BlockCheckpoint
 from ..scenario import Scenario
 from ..stats.ranking import Ranking
 from ..types import Progress

@@ -9,7 +9,8 @@ from typing import Any
 
 from ..errors import InputError, ModifiedResults
 from ..executors import Executor
-from ..output.rundir import RESULT_TABLES, RunDirectory, package_versions, sha256_file, source_hash
+from ..output.checkpoint import sha256_file
+from ..output.rundir import RESULT_TABLES, RunDirectory, package_versions, source_hash
 from ..types import Progress
 from .run import Run, recorded_settings, run_scenario, scenario_of
 

@@ -18,17 +18,13 @@ from ..output.robustness_report import robustness_page
 from ..output.rundir import RunDirectory, exclusive
 from ..output.sensitivity_report import sensitivity_page
 from ..output.sweep_report import sweep_page
+from ..output.tables import Document
 from ..output.tuning_figures import (
     write_robustness_figures,
     write_sensitivity_figures,
     write_sweep_figures,
 )
-from ..output.tuning_files import (
-    Document,
-    write_robustness,
-    write_sensitivity,
-    write_sweep,
-)
+from ..output.tuning_files import write_robustness, write_sensitivity, write_sweep
 from ..output.tuning_report import Page, write_page
 from ..scenario import Scenario
 from ..tuning import (

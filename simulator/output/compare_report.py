@@ -3,12 +3,13 @@ quantiles, figures), or how the ranking moves between two runs or scenario varia
 
 from __future__ import annotations
 
-from ..stats.compare import QUANTILES, VariantComparison
+from ..stats.compare import QUANTILES
+from ..stats.variants import VariantComparison
 from ..tuning.compare import OrderingComparison, Variant
+from .compare_files import comparison_sentence, variants_sentence
 from .rundir import RunDirectory
-from .tables import ordering_arrows
+from .tables import Document, ordering_arrows
 from .tuning_figures import safe_name
-from .tuning_files import Document, comparison_sentence, variants_sentence
 from .tuning_report import (
     ROWS,
     Page,

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..tuning.robustness import Robustness
 from .rundir import RunDirectory
-from .tables import ordering_arrows
+from .tables import Document, ordering_arrows
 from .tuning_figures import REGRET_ROWS
-from .tuning_files import Document, robustness_sentence
+from .tuning_files import robustness_sentence
 from .tuning_report import (
     ROWS,
     Page,

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from ..tuning.sensitivity import Sensitivity
 from .rundir import RunDirectory
-from .tables import ordering_arrows
-from .tuning_files import Document
+from .tables import Document, ordering_arrows
 from .tuning_report import Page, Section, Table, figures_section, question, sig, size_text
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..tuning.sweep import Sweep
 from .rundir import RunDirectory
-from .tables import ordering_arrows
-from .tuning_files import Document
+from .tables import Document, ordering_arrows
 from .tuning_report import Page, Section, Table, figures_section, interval, question, size_text
 
 _SWEEP_CAPTION = (

@@ -38,8 +38,13 @@ def ordering_arrows(ordering: Sequence[str]) -> str:
     return ARROW.join(ordering)
 
 
-def _num(x: float) -> float | None:
-    return None if math.isnan(x) else float(x)
+Document = dict[str, Any]
+"""A JSON document, as a results file holds it and `--format json` prints it."""
+
+
+def num(x: float | None) -> float | None:
+    """A float for JSON: None for NaN or a missing value."""
+    return None if x is None or math.isnan(x) else float(x)
 
 
 def _cell(x: float) -> str:
@@ -63,13 +68,13 @@ def ranking_rows(
             "mean_utility": float(ranking.mean[k]),
             "ci_low": float(ranking.ci_low[k]),
             "ci_high": float(ranking.ci_high[k]),
-            "p_best": _num(float(ranking.p_best[k])),
-            "sucra": _num(float(ranking.sucra[k])),
-            "mcb_low": _num(float(ranking.mcb_low[k])),
-            "mcb_high": _num(float(ranking.mcb_high[k])),
-            "diff_best": _num(float(ranking.diff_best[k])),
-            "diff_best_low": _num(float(ranking.diff_best_low[k])),
-            "diff_best_high": _num(float(ranking.diff_best_high[k])),
+            "p_best": num(float(ranking.p_best[k])),
+            "sucra": num(float(ranking.sucra[k])),
+            "mcb_low": num(float(ranking.mcb_low[k])),
+            "mcb_high": num(float(ranking.mcb_high[k])),
+            "diff_best": num(float(ranking.diff_best[k])),
+            "diff_best_low": num(float(ranking.diff_best_low[k])),
+            "diff_best_high": num(float(ranking.diff_best_high[k])),
             "eliminated_at": None if eliminated_at is None else eliminated_at[k],
         }
         for position, k in enumerate(ranking.order)
@@ -122,11 +127,11 @@ def _describe(
     stats: dict[str, float | int | None] = {
         "n": int(count),
         "mean": float(mean) if count else None,
-        "sd": _num(float(sd)),
+        "sd": num(float(sd)),
     }
     values = np.quantile(finite, QUANTILES) if finite.size else [math.nan] * len(QUANTILES)
     for q, value in zip(QUANTILES, values, strict=True):
-        stats[f"q{round(q * 100):02d}"] = _num(float(value))
+        stats[f"q{round(q * 100):02d}"] = num(float(value))
     return stats
 
 

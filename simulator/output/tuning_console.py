@@ -11,20 +11,16 @@ from pathlib import Path
 from rich import box
 from rich.table import Table
 
-from ..stats.compare import QUANTILES, VariantComparison
+from ..stats.compare import QUANTILES
+from ..stats.variants import VariantComparison
 from ..tuning.compare import OrderingComparison
 from ..tuning.robustness import Robustness
 from ..tuning.sensitivity import Sensitivity
 from ..tuning.sweep import Sweep
-from .tables import ordering_arrows
+from .compare_files import comparison_sentence, variants_sentence
+from .tables import Document, ordering_arrows
 from .terminal import Pieces, Printer
-from .tuning_files import (
-    Document,
-    comparison_sentence,
-    robustness_sentence,
-    tipping_sentence,
-    variants_sentence,
-)
+from .tuning_files import robustness_sentence, tipping_sentence
 
 ROWS = 10
 """Orderings shown in the robustness table (all are in robustness.csv)."""

@@ -24,7 +24,7 @@ from ..stats.compare import Difference
 from . import files
 from .page import embed_figure, provenance, render_page
 from .rundir import RunDirectory
-from .tuning_files import Document
+from .tables import Document
 
 ROWS = 50
 """Orderings listed in a page's tables at most; the CSV files have them all."""

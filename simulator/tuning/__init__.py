@@ -2,8 +2,8 @@
 
 Each function takes a scenario (or a `Base`: a scenario file resolved once, to be
 re-validated at many settings of its assumptions), runs the simulations with common
-random numbers and returns a frozen result; `output.tuning_files` and
-`output.tuning_figures` write them.
+random numbers and returns a frozen result, writing no files; `simulator.api` records
+them in a results directory.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from ..executors import Executor
 from ..experiment import ExperimentResult, run_fixed
 from ..output.runfiles import RunFiles
 from ..scenario import Scenario, load_scenario
-from ..stats.compare import PairedComparison, VariantComparison, compare_pair, compare_variants
+from ..stats.compare import PairedComparison, compare_pair
+from ..stats.variants import VariantComparison, compare_variants
 from ..types import FloatArray, Ordering, OrderingLike, Progress
 from .evaluate import run_orderings
 from .inputs import check_metrics, parse_ordering
