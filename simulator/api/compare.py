@@ -11,7 +11,6 @@ from ..experiment import ExperimentResult, resolve_design
 from ..output.compare_files import write_comparison, write_variants
 from ..output.compare_report import comparison_page, variants_page
 from ..output.rundir import RunDirectory, exclusive
-from ..output.tables import Document
 from ..output.tuning_figures import write_comparison_figures
 from ..output.tuning_report import write_page
 from ..scenario import Scenario
@@ -64,14 +63,17 @@ def compare_orderings(
             progress=s.progress,
         )
 
-    def write(directory: RunDirectory, done: OrderingComparison) -> Document:
-        document = write_comparison(directory, done)
-        write_comparison_figures(directory, done)
-        return document
-
     record = {"orderings": [list(a), list(b)], "metrics": list(chosen)}
     return record_tuning(
-        "compare", base.scenario, s, record, base.overrides, simulate, write, comparison_page
+        "compare",
+        base.scenario,
+        s,
+        record,
+        base.overrides,
+        simulate,
+        write_comparison,
+        write_comparison_figures,
+        comparison_page,
     )
 
 

@@ -79,12 +79,12 @@ def record_tuning(
     overrides: tuple[str, ...],
     simulate: Callable[[int, int], R],
     write: Callable[[RunDirectory, R], Document],
+    figures: Callable[[RunDirectory, R], object],
     page: Callable[[RunDirectory, R, Document], Page],
-    others: dict[str, Scenario] | None = None,
 ) -> TuningRun[R]:
     """The lifecycle every tuning command shares: resolve replications and seed, start
     the results directory, simulate (`simulate(replications, seed)`), write the files
-    (`write`), record how it ended, then draw the page."""
+    (`write`) and the figures, record how it ended, then draw the page."""
     replications, seed, _ = resolve_design(scenario, settings.replications, settings.seed)
     record = {
         "seed": seed,
@@ -94,11 +94,12 @@ def record_tuning(
         **settings.record(),
     }
     directory = RunDirectory.start(
-        settings.out, scenario, record, list(settings.command), kind=kind, others=others
+        settings.out, scenario, record, list(settings.command), kind=kind
     )
     with exclusive(directory.path), directory.recording(resumable=False):
         result = simulate(replications, seed)
         document = write(directory, result)
+        figures(directory, result)
     write_page(directory, lambda: page(directory, result, document))
     return TuningRun(directory.path, result, document)
 
@@ -123,14 +124,17 @@ def sweep(
             progress=s.progress,
         )
 
-    def write(directory: RunDirectory, done: Sweep) -> Document:
-        document = write_sweep(directory, done)
-        write_sweep_figures(directory, done)
-        return document
-
     record = {"vary": list(s.varies), "tolerances": list(tols)}
     return record_tuning(
-        "sweep", base.scenario, s, record, base.overrides, simulate, write, sweep_page
+        "sweep",
+        base.scenario,
+        s,
+        record,
+        base.overrides,
+        simulate,
+        write_sweep,
+        write_sweep_figures,
+        sweep_page,
     )
 
 
@@ -160,11 +164,6 @@ def sensitivity(
             progress=s.progress,
         )
 
-    def write(directory: RunDirectory, done: Sensitivity) -> Document:
-        document = write_sensitivity(directory, done)
-        write_sensitivity_figures(directory, done)
-        return document
-
     ordering = (
         s.ordering if s.ordering is None or isinstance(s.ordering, str) else ",".join(s.ordering)
     )
@@ -176,7 +175,15 @@ def sensitivity(
         "params": list(s.params),
     }
     return record_tuning(
-        "sensitivity", base.scenario, s, record, base.overrides, simulate, write, sensitivity_page
+        "sensitivity",
+        base.scenario,
+        s,
+        record,
+        base.overrides,
+        simulate,
+        write_sensitivity,
+        write_sensitivity_figures,
+        sensitivity_page,
     )
 
 
@@ -200,12 +207,15 @@ def robustness(
             progress=s.progress,
         )
 
-    def write(directory: RunDirectory, done: Robustness) -> Document:
-        document = write_robustness(directory, done)
-        write_robustness_figures(directory, done)
-        return document
-
     record = {"samples": samples, "params": list(s.params)}
     return record_tuning(
-        "robustness", base.scenario, s, record, base.overrides, simulate, write, robustness_page
+        "robustness",
+        base.scenario,
+        s,
+        record,
+        base.overrides,
+        simulate,
+        write_robustness,
+        write_robustness_figures,
+        robustness_page,
     )

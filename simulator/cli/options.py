@@ -110,35 +110,6 @@ def quiet_option(text: str = "No progress bar (it goes to stderr).") -> Callable
     return click.option("--quiet", "-q", is_flag=True, help=text)
 
 
-def tuning_options(replications: int, per: str) -> Callable[[F], F]:
-    """What sweep, sensitivity and robustness all take: -n/--replications (default
-    `replications`, per ordering `per`), --seed, the executor options, --out,
-    --format and -q."""
-
-    def decorate(command: F) -> F:
-        for option in (
-            quiet_option(),
-            format_option,
-            out_option,
-            executor_options,
-            click.option(
-                "--seed", type=int, help="Random seed (default: the scenario's experiment.seed)."
-            ),
-            click.option(
-                "--replications",
-                "-n",
-                type=int,
-                default=replications,
-                show_default=True,
-                help=f"Replications per ordering {per}.",
-            ),
-        ):
-            command = option(command)
-        return command
-
-    return decorate
-
-
 def option_names(ctx: click.Context) -> dict[str, str]:
     """Each setting's option as the user types it (`max_replications` → `--max-replications`),
     from every command of the group, for messages the engine phrases with setting names;

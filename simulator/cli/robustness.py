@@ -7,14 +7,11 @@ from pathlib import Path
 import click
 
 from .. import api
-from ..executors import Executor
-from ..output.rundir import argv
 from ..output.tuning_console import print_robustness
-from ..tuning import Base
 from ..tuning.robustness import DEFAULT_SAMPLES
 from .main import main
-from .options import scenario_options, tuning_options
-from .recording import echo_json, settings_bar
+from .options import scenario_options
+from .recording import Tuning, tuning_options
 
 
 @main.command()
@@ -41,31 +38,16 @@ def robustness(
     overrides: tuple[str, ...],
     params: tuple[str, ...],
     samples: int,
-    replications: int,
-    seed: int | None,
-    executor: Executor,
-    out: Path,
-    fmt: str,
-    quiet: bool,
+    tuning: Tuning,
 ) -> None:
     """Run every ordering of SCENARIO under sampled settings of the contested
     assumptions; report mean utility, worst case, regret and how often each is best."""
-    base = Base.load(scenario, overrides)
-    with settings_bar(f"robustness of {base.scenario.name}", replications, quiet) as bar:
-        done = api.robustness(
-            base,
-            api.RobustnessSettings(
-                params=params,
-                samples=samples,
-                replications=replications,
-                seed=seed,
-                out=out,
-                executor=executor,
-                progress=bar,
-                command=tuple(argv()),
-            ),
-        )
-    if fmt == "json":
-        echo_json(done.document, done.directory)
-    else:
-        print_robustness(done.result, done.document, done.directory)
+    done = tuning.run(
+        "robustness of",
+        scenario,
+        overrides,
+        lambda base, shared: api.robustness(
+            base, api.RobustnessSettings(params=params, samples=samples, **shared)
+        ),
+    )
+    tuning.show(done, print_robustness)

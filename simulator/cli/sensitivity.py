@@ -7,14 +7,11 @@ from pathlib import Path
 import click
 
 from .. import api
-from ..executors import Executor
-from ..output.rundir import argv
 from ..output.tuning_console import print_sensitivity
-from ..tuning import Base
 from ..tuning.sensitivity import DEFAULT_SAMPLES, METHODS
 from .main import main
-from .options import scenario_options, tuning_options
-from .recording import echo_json, settings_bar
+from .options import scenario_options
+from .recording import Tuning, tuning_options
 
 
 @main.command()
@@ -63,34 +60,19 @@ def sensitivity(
     samples: int | None,
     top: int,
     ordering: str | None,
-    replications: int,
-    seed: int | None,
-    executor: Executor,
-    out: Path,
-    fmt: str,
-    quiet: bool,
+    tuning: Tuning,
 ) -> None:
     """How much each assumption of SCENARIO moves the selected ordering's margin over
     the runner-up, and the top orderings' mean utilities."""
-    base = Base.load(scenario, overrides)
-    with settings_bar(f"sensitivity of {base.scenario.name}", replications, quiet) as bar:
-        done = api.sensitivity(
+    done = tuning.run(
+        "sensitivity of",
+        scenario,
+        overrides,
+        lambda base, shared: api.sensitivity(
             base,
             api.SensitivitySettings(
-                params=params,
-                method=method,
-                samples=samples,
-                top=top,
-                ordering=ordering,
-                replications=replications,
-                seed=seed,
-                out=out,
-                executor=executor,
-                progress=bar,
-                command=tuple(argv()),
+                params=params, method=method, samples=samples, top=top, ordering=ordering, **shared
             ),
-        )
-    if fmt == "json":
-        echo_json(done.document, done.directory)
-    else:
-        print_sensitivity(done.result, done.document, done.directory)
+        ),
+    )
+    tuning.show(done, print_sensitivity)

@@ -7,13 +7,10 @@ from pathlib import Path
 import click
 
 from .. import api
-from ..executors import Executor
-from ..output.rundir import argv
 from ..output.tuning_console import print_sweep
-from ..tuning import Base
 from .main import main
-from .options import scenario_options, tuning_options
-from .recording import echo_json, settings_bar
+from .options import scenario_options
+from .recording import Tuning, tuning_options
 
 
 @main.command()
@@ -40,31 +37,16 @@ def sweep(
     overrides: tuple[str, ...],
     varies: tuple[str, ...],
     tolerances: tuple[float, ...],
-    replications: int,
-    seed: int | None,
-    executor: Executor,
-    out: Path,
-    fmt: str,
-    quiet: bool,
+    tuning: Tuning,
 ) -> None:
     """Rank every ordering at each point of a grid over one or two assumptions of
     SCENARIO, and locate the tipping points where the best ordering changes."""
-    base = Base.load(scenario, overrides)
-    with settings_bar(f"sweeping {base.scenario.name}", replications, quiet) as bar:
-        done = api.sweep(
-            base,
-            api.SweepSettings(
-                varies=varies,
-                tolerances=tolerances,
-                replications=replications,
-                seed=seed,
-                out=out,
-                executor=executor,
-                progress=bar,
-                command=tuple(argv()),
-            ),
-        )
-    if fmt == "json":
-        echo_json(done.document, done.directory)
-    else:
-        print_sweep(done.result, done.directory)
+    done = tuning.run(
+        "sweeping",
+        scenario,
+        overrides,
+        lambda base, shared: api.sweep(
+            base, api.SweepSettings(varies=varies, tolerances=tolerances, **shared)
+        ),
+    )
+    tuning.show(done, lambda result, _, directory: print_sweep(result, directory))
