@@ -1,7 +1,7 @@
 """`visitsim run`: simulate a scenario's candidate orderings and rank them.
 
 Also `--resume RUN_DIR` (continue an interrupted run) and `--replay`/`--trace` (one
-replication as a timeline, see `replay.py`).
+replication as a timeline). Each calls the API and prints what it returns.
 """
 
 from __future__ import annotations
