@@ -97,7 +97,7 @@ def reproduce_run(
     if status != "complete":
         raise InputError(
             f"{directory} did not complete (status {status}), so there are no results to "
-            "verify; `visitsim run --resume` finishes an interrupted run"
+            "verify; resume it first"
         )
     scenario = scenario_of(original)
     recorded_run = recorded_settings(original)

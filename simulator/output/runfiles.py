@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
+from ..errors import InputError, SettingError, literal
 from ..experiment import ExperimentResult
 from ..scenario import Scenario, load_scenario
 from ..types import FloatArray, Ordering
@@ -193,9 +193,11 @@ class RunFiles:
     def _replication_table(self) -> Path:
         path = self.path / "replications.csv.gz"
         if not self.kept_replications:
-            raise InputError(
-                f"{self.path}: the run did not keep its replications (no replications.csv.gz; "
-                "it streamed its statistics); run it again with --keep-replications"
+            raise SettingError(
+                f"{literal(str(self.path))}: the run did not keep its replications (no "
+                "replications.csv.gz; it streamed its statistics); run it again with "
+                "{keep_replications}",
+                setting="keep_replications",
             )
         return path
 
