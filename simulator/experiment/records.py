@@ -152,8 +152,9 @@ class RecordStore:
     ) -> None:
         self.records = np.full((candidates, 0, metrics), np.nan)
         self.every_utility = np.full((candidates, 0), np.nan) if every_utility else None
-        self.counts = np.zeros(candidates, dtype=np.int64)
-        self.reached = np.zeros(candidates, dtype=np.int64)  # first world not yet taken in
+        self.counts: IntArray = np.zeros(candidates, dtype=np.int64)
+        # first world not yet taken in
+        self.reached: IntArray = np.zeros(candidates, dtype=np.int64)
         self.checkpoint = checkpoint
         self.keep = keep
         self.moments = MetricMoments(candidates, metrics)
@@ -189,7 +190,7 @@ class RecordStore:
         items = work_items(start, stop, None if systems is None else chosen)
         saved = self.checkpoint
         streamed = saved is not None and held < stop and self.stream is not None
-        merged = self._resume(saved, start) if streamed else start
+        merged = self._resume(saved, start) if streamed and saved is not None else start
         skipped = [item[0] * BLOCK_SIZE + item[2] <= merged for item in items]
         kept = [saved is not None and item in saved for item in items]
         todo = [
@@ -258,7 +259,9 @@ class RecordStore:
             (self.stream is None) != ("stream.n" not in state)
         ):
             raise InputError("the checkpoint's statistics are not this run's")
-        self.counts, self.reached = state["counts"].copy(), state["reached"].copy()
+        # the state file keeps these counts as integers: astype copies them, typed so
+        self.counts = state["counts"].astype(np.int64)
+        self.reached = state["reached"].astype(np.int64)
         self.moments.restore({k[8:]: v for k, v in state.items() if k.startswith("moments.")})
         if self.stream is not None:
             self.stream.restore({k[7:]: v for k, v in state.items() if k.startswith("stream.")})

@@ -122,6 +122,7 @@ class _Replication(Preconditions, Outcome):
                 yield env.timeout(end - now)
             except simpy.Interrupt as shock:
                 severity = shock.cause
+                assert isinstance(severity, float)  # `shocks` interrupts with the severity
                 if severity >= spec.cancel_threshold:
                     break
                 end += spec.postpone_days * severity
@@ -146,6 +147,7 @@ class _Replication(Preconditions, Outcome):
                     return self.ready(v, TRAVEL) or (yield from self.wait(v, TRAVEL, start))
                 except simpy.Interrupt as shock:
                     severity = shock.cause
+                    assert isinstance(severity, float)  # `shocks` interrupts with the severity
                     if severity >= spec.cancel_threshold:
                         return None
                     days = spec.postpone_days * severity

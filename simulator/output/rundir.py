@@ -163,14 +163,15 @@ class BlockCheckpoint:
 
     def _write(self, name: str, data: bytes, shape: tuple[int, ...] | None) -> None:
         """Record a file in the index, then write it."""
+        digest = hashlib.sha256(data).hexdigest()
         record = {
             "file": name,
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": digest,
             "bytes": len(data),
             "shape": None if shape is None else list(shape),
         }
         files.append_line(self.folder / INDEX_FILE, json.dumps(record))
-        self._index().setdefault(name, {})[record["sha256"]] = record
+        self._index().setdefault(name, {})[digest] = record
         files.write_bytes(self.folder / name, data)
 
     def _read(self, name: str) -> bytes:
@@ -215,7 +216,7 @@ class BlockCheckpoint:
     def save_state(self, state: dict[str, FloatArray]) -> None:
         """Keep a streamed run's merged statistics, replacing the last ones kept."""
         buffer = io.BytesIO()
-        np.savez(buffer, **state)
+        np.savez(buffer, allow_pickle=False, **state)
         self._write(STATE_FILE, buffer.getvalue(), None)
 
     def load_state(self) -> dict[str, FloatArray] | None:

@@ -121,7 +121,7 @@ def _explain(err: Any, annotation: Any) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error") or err["msg"])
     if kind == "union_tag_invalid":
-        tags = list(tagged_members(annotation)[1])
+        tags = [str(tag) for tag in tagged_members(annotation)[1]]
         return _unknown(str(ctx["tag"]), tags, ctx["discriminator"].strip("'"), always=True)
     if kind == "union_tag_not_found":
         return f"missing; allowed: {expected(annotation)}"

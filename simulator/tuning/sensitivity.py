@@ -40,9 +40,8 @@ from scipy.stats import qmc
 from ..errors import SettingError
 from ..executors import Executor
 from ..experiment import resolve_design
-from ..stats.compare import IntArray
 from ..streams import stream
-from ..types import FloatArray, Ordering, OrderingLike, Progress
+from ..types import FloatArray, IntArray, Ordering, OrderingLike, Progress
 from .evaluate import evaluate_settings, recommended_ordering
 from .inputs import Assumption, Base, Setting, parse_ordering
 
@@ -122,7 +121,7 @@ class Sensitivity:
         )
 
 
-def morris_design(d: int, trajectories: int, seed: int) -> tuple[FloatArray, FloatArray]:
+def morris_design(d: int, trajectories: int, seed: int) -> tuple[FloatArray, IntArray]:
     """Morris trajectories in the unit box: points (r, d + 1, d), and the moved
     coordinate at each step (r, d)."""
     rng = stream(seed, "tuning:morris")
