@@ -206,7 +206,8 @@ class BlockCheckpoint:
 
     def load(self, item: WorkItem) -> FloatArray:
         data = self._read(self.path(item).name)
-        return np.load(io.BytesIO(data), allow_pickle=False)  # type: ignore[no-any-return]
+        records: FloatArray = np.load(io.BytesIO(data), allow_pickle=False)
+        return records
 
     def save(self, item: WorkItem, records: FloatArray) -> None:
         buffer = io.BytesIO()
