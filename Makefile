@@ -18,6 +18,7 @@ run: $(BIN)/visitsim
 
 test: $(BIN)/visitsim
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 	$(BIN)/python -m pytest -n auto
 

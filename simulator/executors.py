@@ -23,10 +23,9 @@ import time
 import weakref
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import CancelledError, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import AbstractContextManager, contextmanager
-from functools import partial
 from typing import Any, Protocol
 
 from threadpoolctl import threadpool_limits
@@ -172,6 +171,15 @@ def _start_method() -> str:
     return "spawn"
 
 
+def _submitter(pool: ProcessPoolExecutor) -> Callable[[WorkItem], Future[FloatArray]]:
+    """Submit one work item to `pool`, to run in a worker with its task."""
+
+    def submit(item: WorkItem) -> Future[FloatArray]:
+        return pool.submit(_run, item)
+
+    return submit
+
+
 def _in_order(
     submit: Callable[[WorkItem], Any], items: Sequence[WorkItem], window: int
 ) -> Iterator[FloatArray]:
@@ -231,7 +239,7 @@ class ProcessExecutor:
             while done < len(items):
                 pool = pools[-1]
                 try:
-                    for result in _in_order(partial(pool.submit, _run), items[done:], window):
+                    for result in _in_order(_submitter(pool), items[done:], window):
                         yield result
                         done += 1
                 except BrokenProcessPool as error:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypedDict, TypeVar
 
 import click
 from rich.console import Console
@@ -17,6 +19,19 @@ from ..tuning import Base
 from .main import main
 from .options import executor_options, format_option, out_option, quiet_option
 from .recording import echo_json
+
+R = TypeVar("R")
+
+
+class _Common(TypedDict):
+    """The settings both kinds of comparison take from the command line."""
+
+    metrics: tuple[str, ...]
+    replications: int | None
+    seed: int | None
+    out: Path
+    executor: Executor
+    command: tuple[str, ...]
 
 
 @main.command()
@@ -90,7 +105,7 @@ def compare(
         raise InputError(
             f"compare SCENARIO needs exactly two --ordering options (got {len(orderings)})"
         )
-    common = {
+    common: _Common = {
         "metrics": metrics,
         "replications": replications,
         "seed": seed,
@@ -111,14 +126,22 @@ def compare(
                 base,
                 api.CompareSettings(orderings=(orderings[0], orderings[1]), progress=bar, **common),
             )
-        show = print_comparison
+        _show(fmt, compared, print_comparison)
     else:
         bar = LazyProgress(Console(stderr=True), "simulating the variants", quiet=quiet)
         with bar:
-            compared = api.compare_variants(
-                *targets, api.VariantSettings(overrides=overrides, progress=bar, **common)
+            variants = api.compare_variants(
+                targets[0],
+                targets[1],
+                api.VariantSettings(overrides=overrides, progress=bar, **common),
             )
-        show = print_variants
+        _show(fmt, variants, print_variants)
+
+
+def _show(
+    fmt: str, compared: api.TuningRun[R], show: Callable[[R, dict[str, Any], Path], None]
+) -> None:
+    """Print a finished comparison as JSON or, with `show`, as text."""
     if fmt == "json":
         echo_json(compared.document, compared.directory)
     else:

@@ -82,7 +82,7 @@ def out_option(command: F) -> F:
 FORMATS = ("text", "json")
 
 
-class _Format(click.Choice):
+class _Format(click.Choice[str]):
     """text|json. `table`, what some commands called text before, still means text."""
 
     def __init__(self) -> None:

@@ -152,8 +152,9 @@ class RecordStore:
     ) -> None:
         self.records = np.full((candidates, 0, metrics), np.nan)
         self.every_utility = np.full((candidates, 0), np.nan) if every_utility else None
-        self.counts = np.zeros(candidates, dtype=np.int64)
-        self.reached = np.zeros(candidates, dtype=np.int64)  # first world not yet taken in
+        self.counts: IntArray = np.zeros(candidates, dtype=np.int64)
+        # first world not yet taken in
+        self.reached: IntArray = np.zeros(candidates, dtype=np.int64)
         self.checkpoint = checkpoint
         self.keep = keep
         self.moments = MetricMoments(candidates, metrics)
@@ -178,18 +179,11 @@ class RecordStore:
         chosen = tuple(range(len(self.counts))) if systems is None else tuple(systems)
         rows = list(chosen)
         held = stop if self.keep is None else min(stop, self.keep)
-        if self.records.shape[1] < held:
-            grow = np.full(
-                (len(self.counts), held - self.records.shape[1], self.records.shape[2]), np.nan
-            )
-            self.records = np.concatenate([self.records, grow], axis=1)
-        if self.every_utility is not None and self.every_utility.shape[1] < stop:
-            more = np.full((len(self.counts), stop - self.every_utility.shape[1]), np.nan)
-            self.every_utility = np.concatenate([self.every_utility, more], axis=1)
+        self._grow(held, stop)
         items = work_items(start, stop, None if systems is None else chosen)
         saved = self.checkpoint
         streamed = saved is not None and held < stop and self.stream is not None
-        merged = self._resume(saved, start) if streamed else start
+        merged = self._resume(saved, start) if streamed and saved is not None else start
         skipped = [item[0] * BLOCK_SIZE + item[2] <= merged for item in items]
         kept = [saved is not None and item in saved for item in items]
         todo = [
@@ -215,23 +209,13 @@ class RecordStore:
                     done(r)
                 continue
             if saved is not None and was_kept:
-                part = saved.load(item)
-                if part.shape != (len(chosen), width, self.records.shape[2]):
-                    raise InputError(
-                        f"a checkpoint of replications {item[0] * BLOCK_SIZE + item[1]}-"
-                        f"{item[0] * BLOCK_SIZE + item[2] - 1} has shape {part.shape}, not "
-                        f"{(len(chosen), width, self.records.shape[2])}: it is not this run's"
-                    )
+                part = self._load_kept(saved, item, len(chosen))
             else:
                 part = np.concatenate([next(computed) for _ in range(next(sizes))], axis=0)
                 if saved is not None and not (streamed and r >= held):
                     saved.save(item, part)
-            if r < held:
-                self.records[rows, r : min(r + width, held)] = part[:, : held - r]
             utility[:, r - start : r - start + width] = part[:, :, UTILITY]
-            if self.every_utility is not None:
-                self.every_utility[rows, r : r + width] = part[:, :, UTILITY]
-            self._merge(rows, r, part)
+            self._take_in(rows, r, held, part)
             r += width
             if streamed and r > held and time.monotonic() >= next_state:
                 assert saved is not None
@@ -240,6 +224,39 @@ class RecordStore:
             if done is not None:
                 done(r)
         return utility
+
+    def _grow(self, held: int, stop: int) -> None:
+        """Widen the buffers to hold `held` replications' records and `stop` utilities."""
+        if self.records.shape[1] < held:
+            grow = np.full(
+                (len(self.counts), held - self.records.shape[1], self.records.shape[2]), np.nan
+            )
+            self.records = np.concatenate([self.records, grow], axis=1)
+        if self.every_utility is not None and self.every_utility.shape[1] < stop:
+            more = np.full((len(self.counts), stop - self.every_utility.shape[1]), np.nan)
+            self.every_utility = np.concatenate([self.every_utility, more], axis=1)
+
+    def _load_kept(self, saved: Checkpoint, item: WorkItem, systems: int) -> FloatArray:
+        """The records a checkpoint kept for `item`, refused if shaped for another run."""
+        part = saved.load(item)
+        width = item[2] - item[1]
+        if part.shape != (systems, width, self.records.shape[2]):
+            raise InputError(
+                f"a checkpoint of replications {item[0] * BLOCK_SIZE + item[1]}-"
+                f"{item[0] * BLOCK_SIZE + item[2] - 1} has shape {part.shape}, not "
+                f"{(systems, width, self.records.shape[2])}: it is not this run's"
+            )
+        return part
+
+    def _take_in(self, rows: list[int], r: int, held: int, part: FloatArray) -> None:
+        """Hold an item's records from replication `r` (those before `held`) and its
+        utilities, and merge it into the running statistics."""
+        width = part.shape[1]
+        if r < held:
+            self.records[rows, r : min(r + width, held)] = part[:, : held - r]
+        if self.every_utility is not None:
+            self.every_utility[rows, r : r + width] = part[:, :, UTILITY]
+        self._merge(rows, r, part)
 
     def _state(self, position: int) -> dict[str, FloatArray]:
         """Everything merged up to replication `position`, as arrays."""
@@ -258,7 +275,9 @@ class RecordStore:
             (self.stream is None) != ("stream.n" not in state)
         ):
             raise InputError("the checkpoint's statistics are not this run's")
-        self.counts, self.reached = state["counts"].copy(), state["reached"].copy()
+        # the state file keeps these counts as integers: astype copies them, typed so
+        self.counts = state["counts"].astype(np.int64)
+        self.reached = state["reached"].astype(np.int64)
         self.moments.restore({k[8:]: v for k, v in state.items() if k.startswith("moments.")})
         if self.stream is not None:
             self.stream.restore({k[7:]: v for k, v in state.items() if k.startswith("stream.")})

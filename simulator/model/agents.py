@@ -56,47 +56,26 @@ class _Replication(Preconditions, Outcome):
 
     def visitor(self, v: int) -> Process:
         """One visitor: ask, prepare, travel, visit; give up when it cannot."""
-        env, spec, draws, trace = self.env, self.spec, self.draws, self.trace
-        position = self.position[v]
-        if spec.policy == "sequential" and position > 0 and not self.turn_over[position - 1]:
-            if trace is not None:
-                self.waiting[v] = self.plan_text(position)
-            yield self.turn_event(position - 1)
-        attempts, preparation = spec.max_attempts, draws.preparation[v]
+        env, spec, trace = self.env, self.spec, self.trace
+        yield from self.await_turn(v)
+        attempts, preparation = spec.max_attempts, self.draws.preparation[v]
         attempt = 0
         while attempt < attempts:
             if not self.ready(v, ASK) and not (yield from self.wait(v, ASK)):
                 yield from self.give_up(v)
                 return
-            if trace is not None:
-                self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
-            if math.isnan(self.request_day[v]):
-                self.request_day[v] = env.now
-            reply = Due(env)
-            self.requests.append((v, attempt, reply))
-            if self.doorbell is not None and not self.doorbell.triggered:
-                self.doorbell.succeed()
-            yes = yield reply
+            yes = yield from self.ask(v, attempt)
             if env.now >= spec.horizon:
                 if trace is not None:
                     self.log("give_up", v, "no answer from the host before the horizon")
                 yield from self.give_up(v)
                 return
             if not yes:
-                if trace is not None and attempt + 1 < attempts:
-                    days = draws.retry_delay[v][attempt]
-                    self.log("retry", v, f"will ask again in {days:.1f} days")
-                yield env.timeout(draws.retry_delay[v][attempt])
+                yield from self.retry_later(v, attempt)
                 attempt += 1
                 continue
-            self.accepted(v)
-            if trace is not None:
-                self.log("prepare", v, f"accepted; prepares for {preparation:.1f} days")
-            left = (yield from self.prepare(v, preparation)) if preparation > 0 else 0.0
-            go = None if left > 0 else (yield from self.ready_to_travel(v))
+            left, go = yield from self.prepare_visit(v, preparation)
             if go is None:  # cancelled: ask again, with the preparation left
-                if trace is not None:
-                    self.log("cancel", v, "the incident cancels the planned visit")
                 preparation = left
                 attempt += 1
                 continue
@@ -108,6 +87,49 @@ class _Replication(Preconditions, Outcome):
         if trace is not None:
             self.log("give_up", v, f"gives up after {attempts} requests")
         yield from self.give_up(v)
+
+    def await_turn(self, v: int) -> Process:
+        """Under the sequential policy, wait until the previous visitor's turn is over."""
+        position = self.position[v]
+        if self.spec.policy == "sequential" and position > 0 and not self.turn_over[position - 1]:
+            if self.trace is not None:
+                self.waiting[v] = self.plan_text(position)
+            yield self.turn_event(position - 1)
+
+    def ask(self, v: int, attempt: int) -> Generator[simpy.Event, Any, bool]:
+        """Send the host request number `attempt` (from 0) and wait for its answer."""
+        if self.trace is not None:
+            attempts = self.spec.max_attempts
+            self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
+        if math.isnan(self.request_day[v]):
+            self.request_day[v] = self.env.now
+        reply = Due(self.env)
+        self.requests.append((v, attempt, reply))
+        if self.doorbell is not None and not self.doorbell.triggered:
+            self.doorbell.succeed()
+        yes: bool = yield reply
+        return yes
+
+    def retry_later(self, v: int, attempt: int) -> Process:
+        """After refused request `attempt`, wait the drawn delay before asking again."""
+        delay = self.draws.retry_delay[v][attempt]
+        if self.trace is not None and attempt + 1 < self.spec.max_attempts:
+            self.log("retry", v, f"will ask again in {delay:.1f} days")
+        yield self.env.timeout(delay)
+
+    def prepare_visit(
+        self, v: int, preparation: float
+    ) -> Generator[simpy.Event, Any, tuple[float, bool | None]]:
+        """Once accepted: prepare, then wait to travel. Returns the preparation left and
+        whether `v` may travel (None: an incident cancelled the planned visit)."""
+        self.accepted(v)
+        if self.trace is not None:
+            self.log("prepare", v, f"accepted; prepares for {preparation:.1f} days")
+        left = (yield from self.prepare(v, preparation)) if preparation > 0 else 0.0
+        go = None if left > 0 else (yield from self.ready_to_travel(v))
+        if go is None and self.trace is not None:
+            self.log("cancel", v, "the incident cancels the planned visit")
+        return left, go
 
     def prepare(self, v: int, days: float) -> Generator[simpy.Event, Any, float]:
         """Prepare for `days`; an incident postpones it or, if severe, cancels it.
@@ -122,6 +144,7 @@ class _Replication(Preconditions, Outcome):
                 yield env.timeout(end - now)
             except simpy.Interrupt as shock:
                 severity = shock.cause
+                assert isinstance(severity, float)  # `shocks` interrupts with the severity
                 if severity >= spec.cancel_threshold:
                     break
                 end += spec.postpone_days * severity
@@ -146,6 +169,7 @@ class _Replication(Preconditions, Outcome):
                     return self.ready(v, TRAVEL) or (yield from self.wait(v, TRAVEL, start))
                 except simpy.Interrupt as shock:
                     severity = shock.cause
+                    assert isinstance(severity, float)  # `shocks` interrupts with the severity
                     if severity >= spec.cancel_threshold:
                         return None
                     days = spec.postpone_days * severity

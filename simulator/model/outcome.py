@@ -46,9 +46,9 @@ class Outcome(ReplicationState):
         spec = self.spec
         names = spec.metrics[len(spec.metrics) - spec.item_count :]
         items = [
-            names[item.index].rsplit(".", 1)[1]
+            names[item.number].rsplit(".", 1)[1]
             for item in spec.agenda[v]
-            if self.achieved[item.index]
+            if self.achieved[item.number]
         ]
         text = f"visits for {self.draws.visit_days[v]:.1f} days; achieved: "
         text += ", ".join(items) if items else "nothing"

@@ -90,20 +90,10 @@ class Preconditions(ReplicationState):
         """Wait for one condition: its `event` (a day when the world fixes it; None: it
         holds now), or until `waived_at` (inf: hard). False: a hard condition cannot
         hold (its event fired False, or its day is past the horizon)."""
+        if isinstance(event, float):  # a day: wait for it or for the waiver
+            return (yield from self.until_day(v, event, waived_at, text))
         env, trace, horizon = self.env, self.trace, self.spec.horizon
         soft = not math.isinf(waived_at)
-        if isinstance(event, float):  # a day: wait for it or for the waiver
-            if event <= env.now:
-                return True
-            until = event if event < waived_at else waived_at
-            if until >= horizon:
-                return False
-            if trace is not None:
-                self.log("wait", v, f"waits for {text}" + (" (soft)" if soft else ""))
-            yield env.timeout(until - env.now)
-            if until < event and trace is not None:
-                self.log("waive", v, f"no longer waits for {text} (waived)")
-            return True
         if event is not None and not event.processed and waived_at > env.now:
             if trace is not None:
                 self.log("wait", v, f"waits for {text}" + (" (soft)" if soft else ""))
@@ -119,6 +109,23 @@ class Preconditions(ReplicationState):
                 self.log("give_up", v, f"gives up: {text} can no longer happen")
             return False
         if trace is not None:
+            self.log("waive", v, f"no longer waits for {text} (waived)")
+        return True
+
+    def until_day(self, v: int, day: float, waived_at: float, text: str) -> Waiting:
+        """Wait for a condition that holds from `day` on, or until `waived_at`. False:
+        neither comes before the horizon."""
+        env = self.env
+        if day <= env.now:
+            return True
+        until = day if day < waived_at else waived_at
+        if until >= self.spec.horizon:
+            return False
+        if self.trace is not None:
+            soft = not math.isinf(waived_at)
+            self.log("wait", v, f"waits for {text}" + (" (soft)" if soft else ""))
+        yield env.timeout(until - env.now)
+        if until < day and self.trace is not None:
             self.log("waive", v, f"no longer waits for {text} (waived)")
         return True
 

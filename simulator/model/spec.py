@@ -40,7 +40,7 @@ class ItemSpec(NamedTuple):
     """One agenda item: its number among all visitors' items, base logit, climate weight,
     value, and the boosts that apply once a given visitor or track has visited."""
 
-    index: int
+    number: int
     logit: float
     climate_weight: float
     value: float

@@ -91,14 +91,15 @@ class BlockCheckpoint:
 
     def _write(self, name: str, data: bytes, shape: tuple[int, ...] | None) -> None:
         """Record a file in the index, then write it."""
+        digest = hashlib.sha256(data).hexdigest()
         record = {
             "file": name,
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": digest,
             "bytes": len(data),
             "shape": None if shape is None else list(shape),
         }
         files.append_line(self.folder / INDEX_FILE, json.dumps(record))
-        self._index().setdefault(name, {})[record["sha256"]] = record
+        self._index().setdefault(name, {})[digest] = record
         files.write_bytes(self.folder / name, data)
 
     def _read(self, name: str) -> bytes:
@@ -133,7 +134,8 @@ class BlockCheckpoint:
 
     def load(self, item: WorkItem) -> FloatArray:
         data = self._read(self.path(item).name)
-        return np.load(io.BytesIO(data), allow_pickle=False)  # type: ignore[no-any-return]
+        records: FloatArray = np.load(io.BytesIO(data), allow_pickle=False)
+        return records
 
     def save(self, item: WorkItem, records: FloatArray) -> None:
         buffer = io.BytesIO()
@@ -143,7 +145,9 @@ class BlockCheckpoint:
     def save_state(self, state: dict[str, FloatArray]) -> None:
         """Keep a streamed run's merged statistics, replacing the last ones kept."""
         buffer = io.BytesIO()
-        np.savez(buffer, **state)
+        # numpy's stubs take a dict of arrays for the `allow_pickle` flag; passing that
+        # flag would store it as an array on numpy < 2.1, which pyproject allows.
+        np.savez(buffer, **state)  # type: ignore[arg-type]
         self._write(STATE_FILE, buffer.getvalue(), None)
 
     def load_state(self) -> dict[str, FloatArray] | None:

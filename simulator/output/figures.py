@@ -179,19 +179,7 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
         if not kept:
             boxes = _quantile_box(ax, run, row, i) or boxes
         else:
-            values = data[row.ordering][:, 0]
-            values = values[~np.isnan(values)]
-            if values.size > 1 and np.ptp(values) > 0:
-                parts = ax.violinplot(
-                    [values], [i], orientation="horizontal", widths=0.8, showextrema=False
-                )
-                for body in parts["bodies"]:
-                    body.set_facecolor(color(i))
-                    body.set_edgecolor(color(i))
-                    body.set_alpha(0.45)
-            if values.size:
-                median = float(np.median(values))
-                ax.plot([median, median], [i - 0.3, i + 0.3], color="0.2", lw=1.2)
+            _violin(ax, data[row.ordering][:, 0], i)
         ax.errorbar(
             row.mean,
             i,
@@ -217,8 +205,38 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
         _differences_panel(diff_ax, rows, percent)
     ax.set_xlabel("utility (the scenario's objective), per replication")
     ax.grid(axis="x", alpha=0.3)
+    handles = _utility_legend(percent, median=kept or boxes, boxes=boxes, evidence=evidence)
+    figure.legend(
+        handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False
+    )
+    count = len(run.ranking)
+    what = f"utility of the top {len(rows)} of {count} orderings"
+    suptitle(figure, f"{run.scenario.name}: {what}", run.size_text)
+    return figure
+
+
+def _violin(ax: Axes, values: FloatArray, i: int) -> None:
+    """One ordering's utilities (missing ones left out) as a violin in row `i`, unless
+    they are all alike, with their median marked."""
+    values = values[~np.isnan(values)]
+    if values.size > 1 and np.ptp(values) > 0:
+        parts = ax.violinplot(
+            [values], [i], orientation="horizontal", widths=0.8, showextrema=False
+        )
+        # matplotlib's stubs type each entry as one Collection; "bodies" is a list of them
+        for body in parts["bodies"]:  # type: ignore[attr-defined]
+            body.set_facecolor(color(i))
+            body.set_edgecolor(color(i))
+            body.set_alpha(0.45)
+    if values.size:
+        median = float(np.median(values))
+        ax.plot([median, median], [i - 0.3, i + 0.3], color="0.2", lw=1.2)
+
+
+def _utility_legend(percent: int, *, median: bool, boxes: bool, evidence: bool) -> list[Line2D]:
+    """The utility figure's legend entries: the mean and CI, then the marks it shows."""
     handles = [Line2D([], [], marker="D", color="black", mfc="white", label=f"mean, {percent}% CI")]
-    if kept or boxes:
+    if median:
         handles.append(Line2D([], [], color="0.2", label="median"))
     if boxes:
         handles.append(
@@ -228,13 +246,7 @@ def utility_figure(run: RunFiles, top: int = TOP) -> Figure:
         handles.append(
             Line2D([], [], marker="o", color="0.3", label=f"difference to the best, {percent}% CI")
         )
-    figure.legend(
-        handles=handles, loc="outside lower center", ncols=len(handles), fontsize=8, frameon=False
-    )
-    count = len(run.ranking)
-    what = f"utility of the top {len(rows)} of {count} orderings"
-    suptitle(figure, f"{run.scenario.name}: {what}", run.size_text)
-    return figure
+    return handles
 
 
 def rank_figure(run: RunFiles, top: int = TOP) -> Figure | None:

@@ -40,7 +40,8 @@ def opening_quantiles(gate: UntilGate, quantiles: Sequence[float]) -> FloatArray
     order = np.argsort(values, kind="stable")
     cumulative = np.cumsum(weights[order])
     index = np.searchsorted(cumulative, q * cumulative[-1] - 1e-12)
-    return values[order][np.minimum(index, values.size - 1)]
+    found: FloatArray = values[order][np.minimum(index, values.size - 1)]
+    return found
 
 
 def blocking_gates(scenario: Scenario, visitor: Visitor) -> list[WindowGate | UntilGate]:

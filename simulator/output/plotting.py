@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +19,14 @@ import matplotlib
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 
 from ..scenario import Scenario
 from ..types import FloatArray, Ordering
 from . import files
 
-PALETTE = matplotlib.colormaps["tab10"].colors
+PALETTE = tuple(to_rgb(c) for c in matplotlib.color_sequences["tab10"])
 """Colours by position in the ranking: the best ordering is always the first colour."""
 LINESTYLES = ("-", "--", "-.", ":", (0, (6, 2, 1, 2, 1, 2)))
 MARKERS = ("o", "s", "^", "D", "v")
@@ -36,7 +37,7 @@ DPI = 150
 
 def color(position: int) -> tuple[float, float, float]:
     """The colour of the ordering at this position (0 = best) of a ranking."""
-    return PALETTE[position % len(PALETTE)]  # type: ignore[no-any-return]
+    return PALETTE[position % len(PALETTE)]
 
 
 def line_style(position: int) -> dict[str, Any]:
@@ -71,7 +72,7 @@ def date_origin(scenario: Scenario) -> float:
     return float(mdates.date2num(dt.datetime.combine(scenario.start, dt.time())))
 
 
-def constant(samples: Sequence[FloatArray]) -> float | None:
+def constant(samples: Iterable[FloatArray]) -> float | None:
     """The one value every sample takes (missing values aside), or None if they vary."""
     values = np.concatenate([np.asarray(x, dtype=np.float64).ravel() for x in samples])
     values = values[~np.isnan(values)]

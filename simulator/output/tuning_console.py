@@ -135,13 +135,18 @@ def print_sensitivity(done: Sensitivity, document: Document, directory: Path) ->
 def print_robustness(done: Robustness, document: Document, directory: Path) -> None:
     """Every ordering's mean, worst case and regret across the sampled settings."""
     console = Printer()
+    caption = (
+        "mean, worst: mean utility across settings and in the worst one. regret: "
+        "shortfall from the best ordering of each setting (mean, 90th percentile, max). "
+        "best: share of settings where it is best."
+    )
+    if len(done.orderings) > ROWS:
+        caption += f" {len(done.orderings) - ROWS} more orderings in robustness.csv."
     table = Table(
         title=f"{done.base.scenario.name}: {len(done.orderings)} orderings in {len(done.settings)} "
         f"settings x {done.replications} replications (seed {done.seed})",
         title_justify="left",
-        caption="mean, worst: mean utility across settings and in the worst one. regret: "
-        "shortfall from the best ordering of each setting (mean, 90th percentile, max). "
-        "best: share of settings where it is best.",
+        caption=caption,
         caption_justify="left",
         box=box.SIMPLE_HEAD,
         pad_edge=False,
@@ -162,8 +167,6 @@ def print_robustness(done: Robustness, document: Document, directory: Path) -> N
             f"{row['regret_max']:.3f}",
             f"{row['share_best']:.0%}",
         )
-    if len(done.orderings) > ROWS:
-        table.caption += f" {len(done.orderings) - ROWS} more orderings in robustness.csv."
     console.print(table)
     console.print(robustness_sentence(done))
     console.lines([f"Results: {directory}"])

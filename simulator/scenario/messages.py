@@ -110,21 +110,28 @@ def _to_error(err: Any, data: Mapping[str, Any], lines: LineMap) -> ScenarioErro
 
 def _explain(err: Any, annotation: Any) -> str:
     """What is wrong with the value, and what would be allowed."""
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind == "missing":
+        return "missing required field"
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error") or err["msg"])
+    if kind == "union_tag_invalid":
+        tags = [str(tag) for tag in tagged_members(annotation)[1]]
+        return _unknown(str(ctx["tag"]), tags, ctx["discriminator"].strip("'"), always=True)
+    if kind == "union_tag_not_found":
+        return f"missing; allowed: {expected(annotation)}"
+    return _explain_value(err, annotation)
+
+
+def _explain_value(err: Any, annotation: Any) -> str:
+    """What is wrong with a value given (its range, size, choice, name or type), and
+    what would be allowed."""
     kind, ctx, got = err["type"], err.get("ctx") or {}, show(err.get("input"))
     bounds = [
         (sym, ctx[k])
         for k, sym in (("gt", ">"), ("ge", ">="), ("lt", "<"), ("le", "<="))
         if k in ctx
     ]
-    if kind == "missing":
-        return "missing required field"
-    if kind in ("value_error", "assertion_error"):
-        return str(ctx.get("error") or err["msg"])
-    if kind == "union_tag_invalid":
-        tags = list(tagged_members(annotation)[1])
-        return _unknown(str(ctx["tag"]), tags, ctx["discriminator"].strip("'"), always=True)
-    if kind == "union_tag_not_found":
-        return f"missing; allowed: {expected(annotation)}"
     if bounds:
         return f"out of range (got {got}); allowed: {bounds[0][0]} {number(bounds[0][1])}"
     if isinstance(err.get("input"), list | tuple | dict):

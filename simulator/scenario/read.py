@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 import yaml
 
@@ -200,6 +200,7 @@ class _Builder:
             self._fail(path[:1], self.top, f"nested more than {MAX_DEPTH} levels deep")
         if isinstance(node, yaml.SequenceNode):
             return self._sequence(node, path, at)
+        assert isinstance(node, yaml.MappingNode)  # the composer makes no other kind of node
         return self._mapping(node, path, at)
 
     def _check_tag(self, node: yaml.Node, path: FieldPath, at: Location) -> None:
@@ -281,12 +282,13 @@ class _Builder:
     def _merge_sources(
         self, node: yaml.Node, path: FieldPath, where: Location
     ) -> list[yaml.MappingNode]:
-        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
-        if not all(isinstance(s, yaml.MappingNode) for s in sources):
+        sources: list[yaml.Node] = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        mappings = [s for s in sources if isinstance(s, yaml.MappingNode)]
+        if len(mappings) != len(sources):
             self._fail(path, where, "a merge key (<<) needs a mapping or a list of mappings")
-        return sources
+        return mappings
 
-    def _fail(self, path: FieldPath, at: Location, message: str) -> Any:
+    def _fail(self, path: FieldPath, at: Location, message: str) -> NoReturn:
         """Raise `message` at `at`, naming the field as `display` would (items by id)."""
         shown = [
             f".{self.ids[path[: n + 1]]}"

@@ -46,22 +46,28 @@ class Loader(yaml.SafeLoader):
     """SafeLoader with YAML 1.2 core-schema scalars, that refuses to compose a document
     nested deeper than MAX_DEPTH and notes which nodes carry an explicit tag."""
 
-    yaml_implicit_resolvers: ClassVar[_Resolvers] = {}
+    # PyYAML keeps this table per class; its stubs declare it on instances.
+    yaml_implicit_resolvers: ClassVar[_Resolvers] = {}  # type: ignore[misc]
     depth = 0
 
     def __init__(self, text: str) -> None:
         self.explicit: dict[int, str] = {}  # id(node) -> the tag written on it
         super().__init__(text)
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node:
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
         self.depth += 1
         try:
-            event = self.peek_event()
+            # PyYAML's stubs leave Parser.peek_event unannotated.
+            event: yaml.events.Event = self.peek_event()  # type: ignore[no-untyped-call]
             if self.depth > MAX_DEPTH + 1:
+                mark = event.start_mark  # the pure-Python parser's marks are yaml.error.Mark
                 raise yaml.composer.ComposerError(
-                    None, None, f"nested more than {MAX_DEPTH} levels deep", event.start_mark
+                    None,
+                    None,
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    mark if isinstance(mark, yaml.error.Mark) else None,
                 )
-            node: yaml.Node = super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
             tag = getattr(event, "tag", None)  # an alias event has none
             if tag is not None:
                 self.explicit[id(node)] = tag
@@ -74,7 +80,8 @@ class Dumper(yaml.SafeDumper):
     """SafeDumper that also quotes text the YAML 1.2 core schema would read otherwise
     (`1e3`, `0o17`), so that a written scenario reads back the same with either."""
 
-    yaml_implicit_resolvers: ClassVar[_Resolvers] = {
+    # PyYAML keeps this table per class; its stubs declare it on instances.
+    yaml_implicit_resolvers: ClassVar[_Resolvers] = {  # type: ignore[misc]
         first: list(resolvers)
         for first, resolvers in yaml.SafeDumper.yaml_implicit_resolvers.items()
     }

@@ -131,13 +131,15 @@ def bootstrap_means(utility: FloatArray, resampling: Resampling, ref: int = 0) -
 
 def best_shares(means: FloatArray) -> FloatArray:
     """Share of rows in which each column is the maximum; tied columns split a row."""
-    return _best_rows(means).mean(axis=0)
+    shares: FloatArray = _best_rows(means).mean(axis=0)
+    return shares
 
 
 def _best_rows(means: FloatArray) -> FloatArray:
     """Per row, each column's share of being the maximum (tied columns split it)."""
     top = means == means.max(axis=1, keepdims=True)
-    return top / top.sum(axis=1, keepdims=True)
+    rows: FloatArray = top / top.sum(axis=1, keepdims=True)
+    return rows
 
 
 def rank_bounds(means: FloatArray) -> tuple[IntArray, IntArray]:
@@ -162,7 +164,8 @@ def rank_matrix(low: IntArray, high: IntArray) -> FloatArray:
     for b, i in zip(*np.nonzero(~untied), strict=True):
         span = high[b, i] - low[b, i] + 1
         matrix[i, low[b, i] : high[b, i] + 1] += 1.0 / span
-    return matrix / samples
+    shares: FloatArray = matrix / samples
+    return shares
 
 
 def sucra(rank_sums: IntArray, samples: int) -> FloatArray:

@@ -104,7 +104,8 @@ def mcb_contenders(mean: FloatArray, mcb_high: FloatArray) -> BoolArray:
     """
     top = mean.max()
     tied = np.abs(top - mean) <= TIE_TOLERANCE * np.maximum(1.0, np.abs(top))
-    return (mcb_high > 0) | tied
+    keep: BoolArray = (mcb_high > 0) | tied
+    return keep
 
 
 def reference(counts: IntArray, first: int | None) -> int:

@@ -182,6 +182,18 @@ def _difference_variances(first: FloatArray) -> FloatArray:
     return np.stack([np.var(row - first, axis=1, ddof=1) for row in first])
 
 
+def _check_kn(
+    k: int, n0: int, delta: float, alpha: float, batch: int, max_replications: int | None
+) -> None:
+    """Raise ValueError on invalid arguments of `kn_select`."""
+    _check_design(k, n0, alpha)
+    _check_delta(delta)
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1 replication, got {batch}")
+    if max_replications is not None and max_replications < n0:
+        raise ValueError(f"max_replications must be at least n0 = {n0}, got {max_replications}")
+
+
 def kn_select(
     sampler: Sampler,
     k: int,
@@ -200,12 +212,7 @@ def kn_select(
     δ > 0, 0 < α < 1 − 1/k, batch ≥ 1, max_replications ≥ n0) or a sampler that
     returns the wrong shape or non-finite values.
     """
-    _check_design(k, n0, alpha)
-    _check_delta(delta)
-    if batch < 1:
-        raise ValueError(f"batch must be at least 1 replication, got {batch}")
-    if max_replications is not None and max_replications < n0:
-        raise ValueError(f"max_replications must be at least n0 = {n0}, got {max_replications}")
+    _check_kn(k, n0, delta, alpha, batch, max_replications)
     eta, h2 = kn_constants(k, n0, alpha)
     alive: IntArray = np.arange(k)
     first = _observe(sampler, alive, 0, n0)

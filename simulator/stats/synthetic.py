@@ -46,4 +46,4 @@ def configuration(name: str, k: int, delta: float) -> FloatArray:
     """
     if name == "slippage":
         return np.where(np.arange(k) == k - 1, delta, 0.0)
-    return (np.arange(k) - (k - 1)) * delta
+    return np.asarray((np.arange(k) - (k - 1)) * delta, dtype=np.float64)

@@ -176,9 +176,9 @@ class _Knockout:
         """
         size = self.group_size
         groups = -(-len(survivors) // size)
-        members = np.full(groups * size, -1, dtype=np.int64)
-        members[: len(survivors)] = survivors
-        members = members.reshape(groups, size)
+        flat = np.full(groups * size, -1, dtype=np.int64)
+        flat[: len(survivors)] = survivors
+        members: IntArray = flat.reshape(groups, size)
         counts = (members >= 0).sum(axis=1)
         winners = [members[counts == 1, 0]]  # groups of one advance unopposed
         members = members[counts >= 2]
@@ -263,7 +263,8 @@ class _Knockout:
         rest = state.alive & ~picked & done[:, None]
         self.eliminated_round[state.members[rest]] = number
         state.alive &= ~rest
-        return state.members[done, best[done]]
+        winners: IntArray = state.members[done, best[done]]
+        return winners
 
 
 def knockout_select(

@@ -121,7 +121,7 @@ class Sensitivity:
         )
 
 
-def morris_design(d: int, trajectories: int, seed: int) -> tuple[FloatArray, FloatArray]:
+def morris_design(d: int, trajectories: int, seed: int) -> tuple[FloatArray, IntArray]:
     """Morris trajectories in the unit box: points (r, d + 1, d), and the moved
     coordinate at each step (r, d)."""
     rng = stream(seed, "tuning:morris")

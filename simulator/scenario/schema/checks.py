@@ -217,13 +217,9 @@ Stage = tuple[str, str]  # (visitor id, one of _STAGES)
 Edge = tuple[Stage, Loc]  # what a stage waits for, and the field saying so
 
 
-def _check_no_deadlock(visitors: Iterable[Visitor]) -> None:
-    """Reject hard `visited`/`accepted` preconditions that wait for each other in a
-    circle (a asks after b's visit, b asks after a's): none of them could ever visit.
-
-    A stage waits for the visitor's stage before it and for the stages its hard
-    conditions name; a cycle among these waits is a certain deadlock.
-    """
+def _waits(visitors: Iterable[Visitor]) -> dict[Stage, list[Edge]]:
+    """What each visitor's stage waits for: its stage before, and the stages of others
+    that its hard `visited`/`accepted` preconditions name."""
     waits: dict[Stage, list[Edge]] = {}
     for i, v in enumerate(visitors):
         for before, after in itertools.pairwise(_STAGES):
@@ -235,6 +231,17 @@ def _check_no_deadlock(visitors: Iterable[Visitor]) -> None:
                     if other is not None and c.waiver is None:
                         loc = ("visitors", i, "preconditions", phase, j, key)
                         waits.setdefault((v.id, phase), []).append(((other, key), loc))
+    return waits
+
+
+def _check_no_deadlock(visitors: Iterable[Visitor]) -> None:
+    """Reject hard `visited`/`accepted` preconditions that wait for each other in a
+    circle (a asks after b's visit, b asks after a's): none of them could ever visit.
+
+    A stage waits for the visitor's stage before it and for the stages its hard
+    conditions name; a cycle among these waits is a certain deadlock.
+    """
+    waits = _waits(visitors)
     done: set[Stage] = set()
 
     def follow(stage: Stage, path: list[tuple[Stage, Edge]]) -> None:

@@ -63,8 +63,14 @@ class Host(StrictModel):
     track_bonus: dict[Identifier, Real] = Field(default_factory=dict)
     invitation_bonus: Real = Field(default=0.0, description="Logit bonus for invited visitors.")
     preference: Preference = Preference()
-    response_delay: Duration = Field(default=0.0, description="Days to answer a request.")
-    retry_delay: Duration = Field(default=14.0, description="Days before asking again.")
+    # a number default: validate_default turns it into Fixed
+    response_delay: Duration = Field(  # type: ignore[assignment]
+        default=0.0, description="Days to answer a request."
+    )
+    # a number default: validate_default turns it into Fixed
+    retry_delay: Duration = Field(  # type: ignore[assignment]
+        default=14.0, description="Days before asking again."
+    )
     max_attempts: int = Field(default=3, ge=1, le=MAX_ATTEMPTS)
     min_spacing_days: NonNegative = Field(
         default=0.0,
@@ -76,7 +82,8 @@ class Host(StrictModel):
 class Climate(StrictModel):
     """The relationship climate, a number within `bounds`."""
 
-    initial: Distribution = 0.0
+    # a number default: validate_default turns it into Fixed
+    initial: Distribution = 0.0  # type: ignore[assignment]
     visit_gain: dict[Identifier, Real] = Field(
         default_factory=dict, description="Climate gain of a completed visit, by track."
     )
@@ -97,7 +104,10 @@ class Shocks(StrictModel):
     """Incidents: a Poisson process with random severity in [0, 1]."""
 
     rate_per_day: NonNegative = 0.0
-    severity: Distribution = Field(default=0.5, description="Severity, within [0, 1].")
+    # a number default: validate_default turns it into Fixed
+    severity: Distribution = Field(  # type: ignore[assignment]
+        default=0.5, description="Severity, within [0, 1]."
+    )
     climate_hit: NonNegative = Field(default=0.0, description="Climate loss per unit severity.")
     postpone_days: NonNegative = Field(
         default=0.0, description="Preparation delay per unit severity."

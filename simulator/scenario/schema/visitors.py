@@ -31,7 +31,10 @@ class Waiver(StrictModel):
     """
 
     probability: Probability = Field(default=1.0, description="Chance it is waived at all.")
-    after: Duration = Field(default=0.0, description="Days of waiting before the waiver.")
+    # a number default: validate_default turns it into Fixed
+    after: Duration = Field(  # type: ignore[assignment]
+        default=0.0, description="Days of waiting before the waiver."
+    )
 
 
 CONDITION_KINDS = ("gate", "visited", "accepted", "track_visited", "climate_at_least", "not_before")
@@ -89,7 +92,10 @@ class Visitor(StrictModel):
     invited: bool = Field(default=False, description="Already holds an invitation.")
     earliest_day: NonNegative = Field(default=0.0, description="No request before this day.")
     preparation: Duration = Field(description="Days from acceptance to travel.")
-    visit_days: Duration = Field(default=2.0, description="Length of the visit in days.")
+    # a number default: validate_default turns it into Fixed
+    visit_days: Duration = Field(  # type: ignore[assignment]
+        default=2.0, description="Length of the visit in days."
+    )
     gates: tuple[Identifier, ...] = Field(default=(), description="Gates that block them.")
     preconditions: Preconditions = Preconditions()
     agenda: tuple[AgendaItem, ...] = ()
