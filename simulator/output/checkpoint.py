@@ -146,7 +146,7 @@ class BlockCheckpoint:
         """Keep a streamed run's merged statistics, replacing the last ones kept."""
         buffer = io.BytesIO()
         # numpy's stubs take a dict of arrays for the `allow_pickle` flag; passing that
-        # flag would store it as an array on numpy < 2.1, which pyproject allows.
+        # flag would store it as an array on the older numpy versions pyproject allows.
         np.savez(buffer, **state)  # type: ignore[arg-type]
         self._write(STATE_FILE, buffer.getvalue(), None)
 
