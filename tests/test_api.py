@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from simulator import InputError, Run, load_scenario, run_scenario
 from simulator.cli import main
+from simulator.errors import SettingError
 from simulator.executors import SerialExecutor
 from simulator.tuning import (
     Base,
@@ -126,3 +127,15 @@ def test_the_docs_notebook_example_writes_no_file_at_the_repository_root() -> No
     saves = [line for line in notebook.splitlines() if "savefig(" in line]
     assert saves
     assert all("run.directory" in line for line in saves), saves
+
+
+def test_braces_the_user_wrote_survive_in_messages() -> None:
+    """Engine messages are templates whose `{setting}` the command line renders as its
+    option; text the user gave is shown as written, braces and all."""
+    with pytest.raises(SettingError) as caught:
+        parse_vary("p=1:2:{n}")
+    assert str(caught.value) == "varies p=1:2:{n}: N '{n}' is not a whole number"
+    assert caught.value.render({"varies": "--vary"}).startswith("--vary p=1:2:{n}: ")
+    cli = CliRunner().invoke(main, ["sweep", str(SCENARIO), "--vary", "a{x}}=0:1"])
+    assert cli.exit_code == 2
+    assert cli.stderr == "error: --vary a{x}}=0:1: expected START:STOP:N after '=', e.g. 0:2:9\n"

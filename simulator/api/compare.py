@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import SettingError
+from ..errors import SettingError, literal
 from ..experiment import ExperimentResult, resolve_design
 from ..output.compare_files import write_comparison, write_variants
 from ..output.compare_report import comparison_page, variants_page
@@ -38,8 +38,8 @@ def compare_orderings(
     path = scenario.source if isinstance(scenario, Base) else Path(scenario)
     if path.is_dir():
         raise SettingError(
-            f"{path} is a directory; comparing two {{orderings}} takes a scenario file (to "
-            "compare two runs, give two results directories)",
+            f"{literal(str(path))} is a directory; comparing two {{orderings}} takes a "
+            "scenario file (to compare two runs, give two results directories)",
             setting="orderings",
         )
     base = as_base(scenario)

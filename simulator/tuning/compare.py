@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputError, SettingError
+from ..errors import InputError, SettingError, literal
 from ..executors import Executor
 from ..experiment import ExperimentResult, run_fixed
 from ..output.runfiles import RunFiles
@@ -112,7 +112,8 @@ def open_variant(path: Path, overrides: tuple[str, ...]) -> Scenario | Experimen
     if path.is_dir():
         if overrides:
             raise SettingError(
-                f"{{overrides}} applies to scenario files, not to the results directory {path}",
+                f"{{overrides}} applies to scenario files, not to the results directory "
+                f"{literal(str(path))}",
                 setting="overrides",
             )
         return read_run(path)
@@ -151,7 +152,7 @@ def compare_variant_results(
         if m not in a.metrics or m not in b.metrics:
             common = [x for x in a.metrics if x in b.metrics]
             raise SettingError(
-                f"{{metrics}} {m}: not in both variants; allowed: {', '.join(common)}",
+                f"{{metrics}} {literal(m)}: not in both variants; allowed: {', '.join(common)}",
                 setting="metrics",
             )
     rows_a = [a.orderings.index(o) for o in shared]

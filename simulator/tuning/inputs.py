@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ScenarioError, ScenarioErrors, SettingError
+from ..errors import ScenarioError, ScenarioErrors, SettingError, literal
 from ..scenario import (
     Constraint,
     LineMap,
@@ -80,23 +80,27 @@ def _number(text: str, where: str, what: str, setting: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise SettingError(f"{where}: {what} {text!r} is not a number", setting=setting) from None
+        raise SettingError(
+            f"{where}: {what} {literal(repr(text))} is not a number", setting=setting
+        ) from None
     if not math.isfinite(value):
-        raise SettingError(f"{where}: {what} must be a finite number (got {text})", setting=setting)
+        raise SettingError(
+            f"{where}: {what} must be a finite number (got {literal(text)})", setting=setting
+        )
     return value
 
 
 def _split(text: str, setting: str, form: str) -> tuple[str, list[str]]:
     path, sep, spec = text.partition("=")
     if not sep or not path.strip():
-        raise SettingError(f"{{{setting}}} {text}: expected {form}", setting=setting)
+        raise SettingError(f"{{{setting}}} {literal(text)}: expected {form}", setting=setting)
     return path.strip(), spec.split(":")
 
 
 def parse_vary(text: str) -> Assumption:
     """`PATH=START:STOP:N` (a sweep axis, setting `varies`), with START < STOP and
     N >= 2 grid points."""
-    where, setting = f"{{varies}} {text}", "varies"
+    where, setting = f"{{varies}} {literal(text)}", "varies"
     path, parts = _split(text, setting, "PATH=START:STOP:N, e.g. host.preference.bonus=0:2:9")
     if len(parts) != 3:
         raise SettingError(f"{where}: expected START:STOP:N after '=', e.g. 0:2:9", setting=setting)
@@ -106,7 +110,7 @@ def parse_vary(text: str) -> Assumption:
         points = int(parts[2])
     except ValueError:
         raise SettingError(
-            f"{where}: N {parts[2]!r} is not a whole number", setting=setting
+            f"{where}: N {literal(repr(parts[2]))} is not a whole number", setting=setting
         ) from None
     if not 2 <= points <= MAX_POINTS:
         raise SettingError(
@@ -122,7 +126,7 @@ def parse_vary(text: str) -> Assumption:
 
 def parse_param(text: str) -> Assumption:
     """`PATH=LOW:HIGH` (an uncertain assumption, setting `params`), with LOW < HIGH."""
-    where, setting = f"{{params}} {text}", "params"
+    where, setting = f"{{params}} {literal(text)}", "params"
     path, parts = _split(text, setting, "PATH=LOW:HIGH, e.g. host.preference.bonus=0:2")
     if len(parts) != 2:
         raise SettingError(f"{where}: expected LOW:HIGH after '=', e.g. 0:2", setting=setting)
@@ -197,10 +201,10 @@ class Base:
         try:
             return validate_raw(apply_overrides(self.raw, setting), self.lines)
         except (ScenarioError, ScenarioErrors) as error:
-            values = ", ".join(f"{path} = {value:g}" for path, value in setting)
+            values = literal(", ".join(f"{path} = {value:g}" for path, value in setting))
             raise SettingError(
                 f"{where or '{' + by + '}'}: at {values} the scenario is invalid: "
-                f"{describe(error)}",
+                f"{literal(describe(error))}",
                 setting=by,
             ) from None
 
@@ -210,7 +214,7 @@ class Base:
         seen: set[tuple[Any, ...]] = set()
         checked = []
         for a in assumptions:
-            where = f"{{{by}}} {a.text}"
+            where = f"{{{by}}} {literal(a.text)}"
             self.at(((a.path, a.low),), by, where)
             marker = _Marker()
             keys = _find(apply_overrides(self.raw, [(a.path, marker)]), marker, ())
@@ -222,7 +226,7 @@ class Base:
                     setting=by,
                 )
             if keys in seen:
-                raise SettingError(f"{where}: {a.path} is given twice", setting=by)
+                raise SettingError(f"{where}: {literal(a.path)} is given twice", setting=by)
             seen.add(keys)
             current = _lookup(self.scenario.model_dump(mode="python", by_alias=True), keys)
             integer = isinstance(current, int) and not isinstance(current, bool)
@@ -273,18 +277,21 @@ def parse_ordering(text: OrderingLike, scenario: Scenario, by: str = "orderings"
     else:
         ids = tuple(str(part).strip() for part in text)
         text = ",".join(ids)
-    where = f"{{{by}}} {text}"
+    where = f"{{{by}}} {literal(text)}"
     known = [v.id for v in scenario.visitors]
     listing = ",".join(known)
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise SettingError(
-            f"{where}: unknown visitor {unknown[0]!r}; the visitors are {', '.join(known)}",
+            f"{where}: unknown visitor {literal(repr(unknown[0]))}; "
+            f"the visitors are {', '.join(known)}",
             setting=by,
         )
     twice = sorted({i for i in ids if ids.count(i) > 1})
     if twice:
-        raise SettingError(f"{where}: visitor {twice[0]!r} appears more than once", setting=by)
+        raise SettingError(
+            f"{where}: visitor {literal(repr(twice[0]))} appears more than once", setting=by
+        )
     missing = [i for i in known if i not in ids]
     if missing:
         raise SettingError(
@@ -313,7 +320,7 @@ def check_metrics(metrics: Sequence[str], scenario: Scenario) -> tuple[str, ...]
     for m in metrics:
         if m not in allowed:
             raise SettingError(
-                f"{{metrics}} {m}: unknown metric; allowed: {', '.join(allowed)}",
+                f"{{metrics}} {literal(m)}: unknown metric; allowed: {', '.join(allowed)}",
                 setting="metrics",
             )
     return tuple(dict.fromkeys(metrics))
