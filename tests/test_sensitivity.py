@@ -186,4 +186,5 @@ def test_by_default_the_ordering_run_recommends_is_analysed(tmp_path: Path) -> N
         "seed 7;" in " ".join(table.stdout.split())
     )
     given = invoke(*args, "--ordering", "a,b", "--out", tmp_path, "--format", "json")
-    assert json.loads(given.stdout)["selected_by"]["text"] == "given by --ordering"
+    selected_by = json.loads(given.stdout)["selected_by"]["text"]
+    assert selected_by == "given by the user (the ordering setting)"

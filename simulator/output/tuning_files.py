@@ -223,7 +223,7 @@ def _indices_rows(s: Sensitivity) -> list[Document]:
 def selection_text(s: Sensitivity) -> str:
     """Why the selected ordering is the one analysed."""
     if s.selection_replications is None:
-        return "given by --ordering"
+        return "given by the user (the ordering setting)"
     return (
         f"the ordering `visitsim run` recommends at {s.selection_replications:,} "
         f"replications, seed {s.seed}"
