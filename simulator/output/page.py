@@ -61,9 +61,14 @@ def provenance(
         ("Scenario", f"{scenario} (hash {manifest.get('scenario', {}).get('hash', '?')})"),
         ("Seed", str(manifest.get("seed", ""))),
         ("Design", design),
-        ("Executor", f"{manifest.get('executor', '')} ({manifest.get('workers', '')} workers)"),
+        ("Executor", f"{manifest.get('executor', '')} ({_workers(manifest.get('workers'))})"),
         ("Started", str(manifest.get("started", ""))),
         ("Ended", str(manifest.get("ended") or "")),
         ("Command", shlex.join(str(c) for c in command)),
     ]
     return {"rows": rows, "versions": sorted((manifest.get("versions") or {}).items())}
+
+
+def _workers(n: object) -> str:
+    """`1 worker`, `2 workers`."""
+    return f"{n} worker" if n == 1 else f"{n} workers"
