@@ -10,7 +10,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from simulator.cli import main, report
+from simulator.api import report
+from simulator.cli import main
 
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml"
 COMMANDS = sorted(main.commands)
@@ -78,6 +79,7 @@ def test_validate_and_report_quiet_print_nothing(
     assert bad.stderr.startswith("error: ")
     # `report` draws as before (drawing is tested in test_report); -q only stops the list.
     drawn: list[Path] = []
+    (tmp_path / "manifest.json").write_text("{}")  # a results directory, as far as report checks
     monkeypatch.setattr(report, "write_figures", lambda d, top: drawn.append(d) or ["a.png"])
     monkeypatch.setattr(report, "write_report", lambda d, top: d / "report.html")
     listed = invoke("report", tmp_path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -326,3 +327,17 @@ def test_a_second_writer_of_a_run_directory_is_refused(tmp_path: Path, reference
             resume_run(path)
     assert manifest(path)["status"] == "interrupted"
     _same_tables(resume_run(path).directory, reference)  # once the lock is released
+
+
+def test_report_is_refused_while_another_process_writes_the_run(
+    tmp_path: Path, complete: Path
+) -> None:
+    """`visitsim report` rewrites figures and report.html: it holds the run's lock, so it
+    never races a process that is writing the same run."""
+    copy = tmp_path / "copy"
+    shutil.copytree(complete, copy)
+    with exclusive(copy):
+        line = one_error_line(invoke("report", copy))
+        assert line.startswith(f"error: {copy} is being written by another visitsim process")
+    assert invoke("report", copy, "-q").exit_code == 0
+    assert not (copy / ".lock").exists()

@@ -14,6 +14,7 @@ from ..scenario import load_scenario
 from ..tuning import Base
 from .compare import compare_orderings, compare_variants
 from .replay import replay
+from .report import rebuild_report
 from .reproduce import FileCheck, Reproduction, reproduce_run
 from .run import Run, check_calendars, resume_run, run_scenario
 from .settings import (
@@ -51,6 +52,7 @@ __all__ = [
     "compare_orderings",
     "compare_variants",
     "load_scenario",
+    "rebuild_report",
     "replay",
     "reproduce_run",
     "resume_run",

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..output.figures import TOP, write_figures
-from ..output.report import write_report
+from ..api import rebuild_report
+from ..output.figures import TOP
 from .main import main
 from .options import quiet_option
 
@@ -28,10 +28,6 @@ def report(run_dir: Path, top: int, quiet: bool) -> None:
     RUN_DIR is a results directory written by `visitsim run`, e.g.
     results/us_china_2023/<run-id>.
     """
-    figures = write_figures(run_dir, top=top)
-    page = write_report(run_dir, top=top)
-    if quiet:
-        return
-    for name in figures:
-        click.echo(run_dir / name)
-    click.echo(page)
+    written = rebuild_report(run_dir, top=top)
+    if not quiet:
+        click.echo("\n".join(map(str, written)))

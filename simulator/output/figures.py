@@ -336,11 +336,16 @@ DRAWERS: dict[str, Callable[[RunFiles, int], Figure | None]] = {
 }
 
 
+def check_top(top: int) -> None:
+    """Refuse a number of orderings to draw outside 1 to MAX_TOP."""
+    if not 1 <= top <= MAX_TOP:
+        raise SettingError(f"{{top}} must be between 1 and {MAX_TOP} (got {top})", setting="top")
+
+
 def write_figures(run_dir: Path, *, top: int = TOP) -> list[str]:
     """Draw every figure of a run from its files into `figures/`; return the paths
     written, relative to the run directory."""
-    if not 1 <= top <= MAX_TOP:
-        raise SettingError(f"{{top}} must be between 1 and {MAX_TOP} (got {top})", setting="top")
+    check_top(top)
     run = RunFiles.read(run_dir)
     written = []
     for spec in FIGURES:

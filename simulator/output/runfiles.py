@@ -123,10 +123,9 @@ class RunFiles:
     ranking: tuple[RankingRow, ...]
     rank_probabilities: FloatArray | None
 
-    @classmethod
-    def read(cls, path: Path) -> RunFiles:
-        """Read a results directory; a missing or unreadable part is an `InputError`."""
-        path = Path(path)
+    @staticmethod
+    def check(path: Path) -> None:
+        """Refuse a path that is not a results directory (none there, or no manifest)."""
         if not path.is_dir():
             raise InputError(f"{path}: no such results directory")
         if not (path / "manifest.json").is_file():
@@ -134,6 +133,12 @@ class RunFiles:
                 f"{path}: not a results directory (no manifest.json); give a run's "
                 "folder, e.g. results/<scenario>/<run-id>"
             )
+
+    @classmethod
+    def read(cls, path: Path) -> RunFiles:
+        """Read a results directory; a missing or unreadable part is an `InputError`."""
+        path = Path(path)
+        cls.check(path)
         manifest = _read_json(path / "manifest.json")
         if not isinstance(manifest, dict):
             raise InputError(f"{path / 'manifest.json'}: not a run manifest")
