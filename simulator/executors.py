@@ -144,14 +144,20 @@ def _install(task: WorkTask, parent: int) -> None:
 
 
 def _terminate(pool: ProcessPoolExecutor) -> None:
-    """Stop a pool's workers now, abandoning the blocks they are running."""
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
+    """Stop a pool's workers now, abandoning the blocks they are running.
+
+    SIGKILL, not SIGTERM: a worker runs Python signal handlers only between bytecodes
+    of its main thread, and a stop must not wait on a worker that is slow to get there
+    (on a loaded machine, that wait has been seen to outlast a minute). Nothing a
+    worker holds needs cleaning up: its results are abandoned and it writes no files.
+    """
+    kill = getattr(pool, "kill_workers", None)  # Python 3.14+
+    if kill is not None:
+        kill()
         return
     # No public API before 3.14: reach for the worker processes.
     for process in list((pool._processes or {}).values()):
-        process.terminate()
+        process.kill()
     pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -4,6 +4,7 @@ replications, traces and input limits."""
 from __future__ import annotations
 
 import ast
+import contextlib
 import csv
 import gzip
 import hashlib
@@ -213,13 +214,26 @@ def _start(out: Path, *extra: str) -> subprocess.Popen[str]:
 
 
 def _stop_after_first_checkpoint(process: subprocess.Popen[str], out: Path, signum: int) -> str:
-    deadline = time.monotonic() + 60
-    while not list(out.glob("*/*/checkpoint/block-*.npy")):
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "no checkpoint appeared"
-        time.sleep(0.01)
-    process.send_signal(signum)
-    _, stderr = process.communicate(timeout=60)
+    """Signal the run once its first checkpoint block is on disk; its stderr.
+
+    Whatever goes wrong, the run's process group is killed before this returns, so a
+    failure here never leaves a process behind for later tests."""
+    try:
+        deadline = time.monotonic() + 60
+        while not list(out.glob("*/*/checkpoint/block-*.npy")):
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no checkpoint appeared"
+            time.sleep(0.01)
+        process.send_signal(signum)
+        try:
+            _, stderr = process.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the run did not stop within 60 s of the signal")
+    except BaseException:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
     return stderr
 
 
