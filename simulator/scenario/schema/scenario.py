@@ -14,6 +14,7 @@ from .checks import check_limits, check_references
 from .fields import MAX_VISITORS, Identifier, Prose, Real, StrictModel
 from .gates import Gate
 from .host import Climate, Host, Shocks
+from .observed import Observed
 from .plan import Constraint, Effects, Policy
 from .visitors import Visitor, Waiver
 
@@ -42,6 +43,7 @@ class Scenario(StrictModel):
     constraints: tuple[Constraint, ...] = ()
     objective: dict[str, Real] = Field(min_length=1)
     experiment: Experiment = Experiment()
+    observed: Observed | None = None
 
     @model_validator(mode="after")
     def _limits(self) -> Scenario:
