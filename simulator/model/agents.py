@@ -26,13 +26,13 @@ import simpy
 from ..types import FloatArray
 from .draws import Draws
 from .events import Due, Trace, TraceEvent
-from .outcome import Outcome
+from .observed import ObservedPast
 from .preconditions import Preconditions
 from .spec import ASK, TRAVEL, Spec
 from .state import Process, logistic
 
 
-class _Replication(Preconditions, Outcome):
+class _Replication(Preconditions, ObservedPast):
     """The agents of one simulated replication: visitors, the host and incidents."""
 
     def run(self) -> FloatArray:
@@ -41,6 +41,8 @@ class _Replication(Preconditions, Outcome):
         if self.draws.shock_times and not math.isinf(self.draws.shock_times[0]):
             env.process(self.shocks())
         env.process(self.host())
+        if self.spec.readings:
+            env.process(self.readings())
         for v in self.plan:
             env.process(self.visitor(v))
         env.run()
@@ -55,25 +57,36 @@ class _Replication(Preconditions, Outcome):
     # -- the visitor ----------------------------------------------------------------------
 
     def visitor(self, v: int) -> Process:
-        """One visitor: ask, prepare, travel, visit; give up when it cannot."""
+        """One visitor: ask, prepare, travel, visit; give up when it cannot. In a
+        conditioned run, its observed past is replayed first."""
         env, spec, trace = self.env, self.spec, self.trace
-        yield from self.await_turn(v)
+        past = spec.past[v] if spec.past else None
+        attempt, yes, send = 0, None, False
+        if past is None:
+            yield from self.await_turn(v)
+        elif past.visit is not None:
+            yield from self.observed_visit(v, past)
+            return
+        else:
+            attempt, yes, send = yield from self.relive(v, past)
         attempts, preparation = spec.max_attempts, self.draws.preparation[v]
-        attempt = 0
         while attempt < attempts:
-            if not self.ready(v, ASK) and not (yield from self.wait(v, ASK)):
-                yield from self.give_up(v)
-                return
-            yes = yield from self.ask(v, attempt)
-            if env.now >= spec.horizon:
-                if trace is not None:
-                    self.log("give_up", v, "no answer from the host before the horizon")
-                yield from self.give_up(v)
-                return
+            if yes is None:
+                if not (send or self.ready(v, ASK) or (yield from self.wait(v, ASK))):
+                    yield from self.give_up(v)
+                    return
+                send = False
+                yes = yield from self.ask(v, attempt)
+                if env.now >= spec.horizon:
+                    if trace is not None:
+                        self.log("give_up", v, "no answer from the host before the horizon")
+                    yield from self.give_up(v)
+                    return
             if not yes:
                 yield from self.retry_later(v, attempt)
-                attempt += 1
+                attempt, yes = attempt + 1, None
                 continue
+            yes = None
             left, go = yield from self.prepare_visit(v, preparation)
             if go is None:  # cancelled: ask again, with the preparation left
                 preparation = left
@@ -181,7 +194,7 @@ class _Replication(Preconditions, Outcome):
 
     def travel(self, v: int) -> Process:
         """Book the host's calendar, wait out blocking windows, visit, end the turn."""
-        env, spec, draws, trace = self.env, self.spec, self.draws, self.trace
+        env, spec, trace = self.env, self.spec, self.trace
         booking = self.calendar.book()
         if booking is not None:
             if trace is not None:
@@ -202,13 +215,7 @@ class _Replication(Preconditions, Outcome):
             if trace is not None:
                 self.log("wait", v, f"waits for a travel window until day {day:.1f}")
             yield env.timeout(day - now)
-        achieved = self.visit(v)
-        yield env.timeout(draws.visit_days[v])
-        before = self.climate
-        self.adjust_climate(spec.visit_gain[v] + spec.item_gain * achieved)
-        if trace is not None:
-            self.log("visit_end", v, f"visit ends; climate {before:+.2f} -> {self.climate:+.2f}")
-        self.visit_ended(v)
+        yield from self.make_visit(v)
         self.calendar.release()
         self.end_turn(self.position[v], after=spec.min_gap)
 

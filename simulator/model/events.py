@@ -70,6 +70,14 @@ class HostCalendar:
             env.timeout(self.free_at - env.now).callbacks.append(self._serve)
         return event
 
+    def occupy(self) -> bool:
+        """Take the calendar for a visit that happens whatever it says (an observed
+        one): True when it was free and is now taken, False (nothing booked) when not."""
+        if self.busy:
+            return False
+        self.busy = True
+        return True
+
     def release(self) -> None:
         """The visit is over: the next booking is served `spacing` days from now."""
         self.busy = False

@@ -12,6 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from ..evidence.condition import Past, conditioning
 from ..scenario import (
     Condition,
     Scenario,
@@ -101,6 +102,8 @@ class Spec:
     patience: float
     weights: tuple[tuple[int, float], ...]  # (record index, weight) of the objective
     metrics: tuple[str, ...]
+    past: tuple[Past | None, ...] = ()  # per visitor, in a conditioned run: what it had done
+    readings: tuple[tuple[float, float], ...] = ()  # observed (day, climate) readings
 
     def index(self, ordering: Ordering) -> tuple[int, ...]:
         """Visitor indices of an ordering given by ids."""
@@ -172,6 +175,11 @@ def compile_spec(scenario: Scenario) -> Spec:
         phase: [_phase(scenario, v, phase, soft) for v in scenario.visitors]
         for phase in ("ask", "travel")
     }
+    past = conditioning(scenario)
+    if past is not None:  # nobody asks before the as-of day unless observed to have asked
+        phases["ask"] = [
+            (Earliest(max(day, past.as_of), gates), conds) for (day, gates), conds in phases["ask"]
+        ]
 
     item_ids = [(v.id, item.id) for v in scenario.visitors for item in v.agenda]
     boosts: list[list[Boost]] = [[] for _ in item_ids]
@@ -241,6 +249,10 @@ def compile_spec(scenario: Scenario) -> Spec:
         patience=scenario.policy.patience_days,
         weights=tuple((names.index(k), w) for k, w in scenario.objective.items()),
         metrics=names,
+        past=() if past is None else tuple(past.pasts.get(i) for i in ids),
+        readings=()
+        if past is None
+        else tuple((r.day, r.value) for r in past.observations.climate_readings()),
     )
 
 

@@ -1,5 +1,8 @@
 """Candidate orderings: permutations of the visitors that satisfy the constraints.
 
+In a scenario conditioned on observations (`observed:`), the visits already made are
+the first of every candidate, in the order they were made.
+
 Orderings are built position by position and a branch is cut as soon as it breaks a
 constraint (`first`, `last`, `before`), so constraints that rule out most of the n!
 permutations are never paid for in full.
@@ -28,8 +31,11 @@ def _rule(scenario: Scenario) -> Rule | None:
     if len(first) > 1 or len(last) > 1:
         return None  # two different visitors cannot both be first (or last)
     n = len(ids)
+    visited = () if scenario.observed is None else scenario.observed.observations().visited()
 
     def allowed(visitor: VisitorId, position: int, placed: set[VisitorId]) -> bool:
+        if position < len(visited) and visitor != visited[position]:
+            return False  # the visits already made are the plan's first ones
         if first and (position == 0) != (visitor in first):
             return False
         if last and (position == n - 1) != (visitor in last):

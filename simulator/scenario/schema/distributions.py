@@ -28,6 +28,10 @@ class _Dist(BaseModel):
         """Quantile function applied elementwise to uniforms in (0, 1)."""
         raise NotImplementedError
 
+    def cdf(self, x: float) -> float:
+        """P(X <= x): what conditioning on X > x cuts away (`evidence.condition`)."""
+        raise NotImplementedError
+
     @property
     def mean(self) -> float:
         """Exact mean of the distribution."""
@@ -57,6 +61,9 @@ class Fixed(_Dist):
     def ppf(self, u: FloatArray) -> FloatArray:
         return np.full(np.shape(u), self.value, dtype=np.float64)
 
+    def cdf(self, x: float) -> float:
+        return 1.0 if x >= self.value else 0.0
+
     @property
     def mean(self) -> float:
         return self.value
@@ -85,6 +92,9 @@ class Uniform(_Dist):
 
     def ppf(self, u: FloatArray) -> FloatArray:
         return self.low + (self.high - self.low) * np.asarray(u, dtype=np.float64)
+
+    def cdf(self, x: float) -> float:
+        return min(max((x - self.low) / (self.high - self.low), 0.0), 1.0)
 
     @property
     def mean(self) -> float:
@@ -123,6 +133,16 @@ class Triangular(_Dist):
         left = a + np.sqrt(u * (b - a) * (c - a))
         right = b - np.sqrt((1.0 - u) * (b - a) * (b - c))
         return np.where(u < split, left, right)
+
+    def cdf(self, x: float) -> float:
+        a, c, b = self.low, self.mode, self.high
+        if x <= a:
+            return 0.0
+        if x >= b:
+            return 1.0
+        if x <= c:
+            return (x - a) ** 2 / ((b - a) * (c - a))
+        return 1.0 - (b - x) ** 2 / ((b - a) * (b - c))
 
     @property
     def mean(self) -> float:
@@ -166,6 +186,10 @@ class Normal(_Dist):
         z = stats.truncnorm.ppf(_clip(np.asarray(u, dtype=np.float64)), a, b)
         return np.asarray(self.mu + self.sd * z, dtype=np.float64)
 
+    def cdf(self, x: float) -> float:
+        a, b = self._bounds()
+        return float(stats.truncnorm.cdf((x - self.mu) / self.sd, a, b))
+
     @property
     def mean(self) -> float:
         a, b = self._bounds()
@@ -191,6 +215,11 @@ class LogNormal(_Dist):
         z = special.ndtri(_clip(np.asarray(u, dtype=np.float64)))
         return np.asarray(self.median * np.exp(self.sigma * z), dtype=np.float64)
 
+    def cdf(self, x: float) -> float:
+        if x <= 0:
+            return 0.0
+        return float(special.ndtr(math.log(x / self.median) / self.sigma))
+
     @property
     def mean(self) -> float:
         return self.median * math.exp(0.5 * self.sigma**2)
@@ -206,6 +235,9 @@ class Exponential(_Dist):
 
     def ppf(self, u: FloatArray) -> FloatArray:
         return np.asarray(-self.mu * np.log1p(-_clip(np.asarray(u, dtype=np.float64))))
+
+    def cdf(self, x: float) -> float:
+        return 0.0 if x <= 0 else -math.expm1(-x / self.mu)
 
     @property
     def mean(self) -> float:
@@ -230,6 +262,10 @@ class Beta(_Dist):
     def ppf(self, u: FloatArray) -> FloatArray:
         x = special.betaincinv(self.a, self.b, np.asarray(u, dtype=np.float64))
         return np.asarray(self.low + (self.high - self.low) * x, dtype=np.float64)
+
+    def cdf(self, x: float) -> float:
+        z = min(max((x - self.low) / (self.high - self.low), 0.0), 1.0)
+        return float(special.betainc(self.a, self.b, z))
 
     @property
     def mean(self) -> float:
