@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ..errors import FieldError, ScenarioError
 from .display import display, number, show
 from .origins import FieldPath, Key, LineMap
+from .schema import Scenario
 from .walk import expected, field_names, schema_path, tagged_members
 
 _PATTERNS = {r"^[a-z][a-z0-9_]*$": "a lowercase letter, then lowercase letters, digits or _"}
@@ -25,17 +26,19 @@ def nan_errors(data: Mapping[str, Any], lines: LineMap) -> list[ScenarioError]:
 
 
 def validation_errors(
-    exc: ValidationError, data: Mapping[str, Any], lines: LineMap
+    exc: ValidationError, data: Mapping[str, Any], lines: LineMap, root: Any = None
 ) -> list[ScenarioError]:
     """Each problem pydantic found, once, in file and line order.
 
-    A misspelt key is reported once ("did you mean ...?"), not also as the field it
-    misspells missing; a list too short only because of invalid items is left out.
+    `root` is the model `data` was validated as (None: a scenario). A misspelt key is
+    reported once ("did you mean ...?"), not also as the field it misspells missing; a
+    list too short only because of invalid items is left out.
     """
     raw_errors = exc.errors()
-    misspelt = _misspelt(raw_errors)
+    root = Scenario if root is None else root
+    misspelt = _misspelt(raw_errors, root)
     found = [
-        _to_error(err, data, lines)
+        _to_error(err, data, lines, root)
         for err in raw_errors
         if not _echo(err) and not (err["type"] == "missing" and err["loc"] in misspelt)
     ]
@@ -63,7 +66,7 @@ def _nan_error(path: FieldPath, data: Mapping[str, Any], lines: LineMap) -> Scen
     )
 
 
-def _misspelt(errors: Sequence[Any]) -> set[tuple[Key, ...]]:
+def _misspelt(errors: Sequence[Any], root: Any) -> set[tuple[Key, ...]]:
     """Locs of missing fields that an unknown key next to them is a misspelling of.
 
     `prepration: 5` then gives one message ("did you mean 'preparation'?"), not two.
@@ -72,7 +75,7 @@ def _misspelt(errors: Sequence[Any]) -> set[tuple[Key, ...]]:
     for err in errors:
         if err["type"] == "extra_forbidden":
             parent, key = tuple(err["loc"][:-1]), str(err["loc"][-1])
-            close = _closest(key, field_names(schema_path(parent)[1]))
+            close = _closest(key, field_names(schema_path(parent, root)[1]))
             if close is not None:
                 found.add((*parent, close))
     return found
@@ -88,15 +91,15 @@ def _echo(err: Any) -> bool:
     )
 
 
-def _to_error(err: Any, data: Mapping[str, Any], lines: LineMap) -> ScenarioError:
+def _to_error(err: Any, data: Mapping[str, Any], lines: LineMap, root: Any) -> ScenarioError:
     loc = tuple(err["loc"])
     ctx = err.get("ctx") or {}
     if err["type"] == "extra_forbidden":
-        path, parent = schema_path(loc[:-1])
+        path, parent = schema_path(loc[:-1], root)
         path = (*path, loc[-1])
         detail = _unknown(str(loc[-1]), field_names(parent), "key")
     else:
-        path, annotation = schema_path(loc)
+        path, annotation = schema_path(loc, root)
         if isinstance(ctx.get("error"), FieldError):
             path = (*path, *ctx["error"].loc)
         elif err["type"] in ("union_tag_invalid", "union_tag_not_found"):

@@ -57,8 +57,9 @@ def _check_regular(mode: int) -> None:
         raise Unreadable(reason)
 
 
-def read_text(path: Path) -> str:
-    """The file's text, within the size limit and decoded as UTF-8.
+def read_text(path: Path, what: str = "a scenario") -> str:
+    """The file's text, within the size limit and decoded as UTF-8 (`what` the file
+    holds, for the message when it is too large).
 
     The file's type is checked before it is opened, and again on what was opened
     (without blocking, in case it was swapped for a pipe meanwhile).
@@ -77,7 +78,7 @@ def read_text(path: Path) -> str:
         raise Unreadable(exc.strerror or type(exc).__name__) from None
     if len(raw) > MAX_FILE_BYTES:
         raise ScenarioError(
-            "file is larger than 1 MiB; a scenario is far smaller", file=printable(str(path))
+            f"file is larger than 1 MiB; {what} is far smaller", file=printable(str(path))
         )
     try:
         return raw.decode("utf-8-sig")

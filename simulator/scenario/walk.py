@@ -14,14 +14,15 @@ from .origins import FieldPath, Key
 from .schema import FAMILIES, Scenario
 
 
-def schema_path(loc: Sequence[Key]) -> tuple[FieldPath, Any]:
-    """The data path a pydantic `loc` points at, and the type expected there.
+def schema_path(loc: Sequence[Key], root: Any = Scenario) -> tuple[FieldPath, Any]:
+    """The data path a pydantic `loc` points at, and the type expected there, from the
+    model `root` (a scenario unless said otherwise).
 
     Tagged-union components (`triangular` in `preparation.triangular.low`) and the
     `[key]` marker of dict-key errors are not keys in the data and are dropped.
     """
     path: list[Key] = []
-    annotation: Any = Scenario
+    annotation: Any = root
     key_type: Any = Any
     for part in loc:
         annotation = _unwrap(annotation)

@@ -15,6 +15,7 @@ from .fields import MAX_VISITORS, Identifier, Prose, Real, StrictModel
 from .gates import Gate
 from .host import Climate, Host, Shocks
 from .observed import Observed
+from .observed_checks import check_block
 from .plan import Constraint, Effects, Policy
 from .visitors import Visitor, Waiver
 
@@ -53,6 +54,12 @@ class Scenario(StrictModel):
     @model_validator(mode="after")
     def _references(self) -> Scenario:
         check_references(self)
+        return self
+
+    @model_validator(mode="after")
+    def _observed(self) -> Scenario:
+        if self.observed is not None:
+            check_block(self.observed, self)
         return self
 
     def visitor(self, visitor_id: str) -> Visitor:
