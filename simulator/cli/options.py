@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 from click.core import ParameterSource
 
+from ..api.replan import known_as_of
 from ..errors import InputError
 from ..executors import EXECUTORS, make_executor
 from ..experiment import KEEP_CELLS, AdaptiveSettings
+from ..scenario import Scenario
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +31,48 @@ def scenario_options(command: F) -> F:
         "(repeatable; list items by id: visitors.kerry.earliest_day=30).",
     )(command)
     return click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))(command)
+
+
+@dataclass(frozen=True)
+class Known:
+    """--observed FILE and --as-of DATE: the scenario is re-planned from what was
+    observed by that date."""
+
+    observed: Path
+    as_of: str | None
+
+    def apply(self, scenario: Scenario) -> Scenario:
+        """`scenario` as known on the date."""
+        return known_as_of(scenario, self.observed, self.as_of)
+
+
+def evidence_options(command: F) -> F:
+    """--observed and --as-of, handed to the command as one `known` (None: neither)."""
+
+    @functools.wraps(command)
+    def build(*args: Any, observed: Path | None, as_of: str | None, **kwargs: Any) -> Any:
+        if as_of is not None and observed is None:
+            raise InputError("--as-of needs --observed FILE: the observations it looks back on")
+        known = None if observed is None else Known(observed, as_of)
+        return command(*args, known=known, **kwargs)
+
+    wrapped: Any = click.option(
+        "--observed",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="Re-plan from what has happened: the observations file (dated gate openings, "
+        "requests, acceptances, refusals, visits, incidents, climate readings). Every "
+        "replication starts from the observed state on --as-of.",
+    )(
+        click.option(
+            "--as-of",
+            metavar="DATE",
+            help="With --observed: the date (YYYY-MM-DD, or a day number from the "
+            "scenario's start) the plan is made on; only what was observed by then counts "
+            "(default: the last day the observations cover).",
+        )(build)
+    )
+    return wrapped  # type: ignore[no-any-return]
 
 
 def executor_options(command: F) -> F:

@@ -24,7 +24,9 @@ from ..output.terminal import output_width
 from ..scenario import load_scenario
 from .main import main
 from .options import (
+    Known,
     design_options,
+    evidence_options,
     executor_options,
     format_option,
     out_option,
@@ -42,6 +44,8 @@ def _optional_scenario(command: click.Command) -> click.Command:
     return command
 
 
+REPLAY = ("replay_which", "trace")
+
 RUN_OPTIONS = (
     "replications",
     "design",
@@ -57,6 +61,7 @@ RUN_OPTIONS = (
 @_optional_scenario
 @main.command()
 @scenario_options
+@evidence_options
 @click.option(
     "--replications",
     "-n",
@@ -106,6 +111,7 @@ def run(
     ctx: click.Context,
     scenario: Path | None,
     overrides: tuple[str, ...],
+    known: Known | None,
     replications: int | None,
     seed: int | None,
     adaptive: AdaptiveSettings | None,
@@ -122,14 +128,25 @@ def run(
     """Simulate the candidate orderings of SCENARIO and rank them.
 
     The run is written to a results directory under --out. If it is interrupted
-    (Ctrl-C, SIGTERM), `visitsim run --resume RUN_DIR` continues it.
+    (Ctrl-C, SIGTERM), `visitsim run --resume RUN_DIR` continues it. With --observed
+    FILE (and --as-of DATE), it re-plans from what had happened by DATE.
     """
     wanted = [None if t.strip() == "best" else t for t in calendars]
     if resume is not None:
         refuse(
             ctx,
             "--resume",
-            ("scenario", "overrides", "seed", "out", "replay_which", "trace", *RUN_OPTIONS),
+            (
+                "scenario",
+                "overrides",
+                "observed",
+                "as_of",
+                "seed",
+                "out",
+                "replay_which",
+                "trace",
+                *RUN_OPTIONS,
+            ),
             "a resumed run keeps its own scenario, seed, design and results directory",
         )
         resolved = resume / "scenario.resolved.yaml"
@@ -141,6 +158,8 @@ def run(
         if scenario is None:
             raise click.UsageError("Missing argument 'SCENARIO' (or give --resume RUN_DIR).")
         loaded = load_scenario(scenario, overrides)
+        if known is not None:
+            loaded = known.apply(loaded)
         if replay_which is not None or trace:
             refuse(
                 ctx,

@@ -26,7 +26,9 @@ draw equals the ordinary run's.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,15 +105,18 @@ class Conditioning:
         """Visitors who had visited by the as-of day, in the order of their visits."""
         return self.observations.visited()
 
-    def summary(self) -> list[str]:
-        """What the run is conditioned on, one line per fact, for output."""
-        lines = [f"as of day {self.as_of:g}"]
-        obs = self.observations
-        for event in obs.events:
+    def summary(self, start: dt.date) -> list[str]:
+        """What the run is conditioned on, one line per fact, with dates from `start`."""
+
+        def when(day: float) -> str:
+            return f"{start + dt.timedelta(days=day):%Y-%m-%d} (day {day:g})"
+
+        lines = [f"as of {when(self.as_of)}"]
+        for event in self.observations.events:
             if not isinstance(event, VisitorEvent):
-                lines.append(f"day {event.day:g}: {_describe(event)}")
+                lines.append(f"{when(event.day)}: {_describe(event)}")
         for visitor, past in self.pasts.items():
-            lines.append(f"{visitor}: {_state(past)}")
+            lines.append(f"{visitor}: {_state(past, when)}")
         return lines
 
 
@@ -124,20 +129,20 @@ def _describe(event: Event) -> str:
     return f"climate read {event.value:+g}"
 
 
-def _state(past: Past) -> str:
+def _state(past: Past, when: Callable[[float], str]) -> str:
     last = past.last
     if past.visit is not None:
         items = (
             "" if past.achieved is None else f" (achieved: {', '.join(past.achieved) or 'none'})"
         )
-        return f"visited on day {past.visit:g}{items}"
+        return f"visited on {when(past.visit)}{items}"
     if last is None:
         return "nothing yet"
     if last.answer is None:
-        return f"asked on day {last.request:g}, no answer yet"
+        return f"asked on {when(last.request)}, no answer yet"
     if last.accepted:
-        return f"accepted on day {last.answer:g}, preparing"
-    return f"refused on day {last.answer:g} ({len(past.attempts)} request(s) so far)"
+        return f"accepted on {when(last.answer)}, preparing"
+    return f"refused on {when(last.answer)} (request {len(past.attempts)})"
 
 
 def conditioning(scenario: Scenario) -> Conditioning | None:

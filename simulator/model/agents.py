@@ -43,6 +43,8 @@ class _Replication(Preconditions, ObservedPast):
         env.process(self.host())
         if self.spec.readings:
             env.process(self.readings())
+        if self.trace is not None and self.spec.as_of is not None:
+            env.process(self.as_of_marker(self.spec.as_of))
         for v in self.plan:
             env.process(self.visitor(v))
         env.run()

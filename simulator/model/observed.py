@@ -93,3 +93,8 @@ class ObservedPast(Outcome):
             self.adjust_climate(value - self.climate)
             if self.trace is not None:
                 self.log("climate", None, f"climate read {value:+.2f} (observed)")
+
+    def as_of_marker(self, day: float) -> Process:
+        """A trace line where the observed past ends and the simulated future begins."""
+        yield self.env.timeout(day)
+        self.log("as_of", None, "as of today: what follows is simulated")

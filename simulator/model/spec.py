@@ -104,6 +104,7 @@ class Spec:
     metrics: tuple[str, ...]
     past: tuple[Past | None, ...] = ()  # per visitor, in a conditioned run: what it had done
     readings: tuple[tuple[float, float], ...] = ()  # observed (day, climate) readings
+    as_of: float | None = None  # in a conditioned run: the day the observed past ends
 
     def index(self, ordering: Ordering) -> tuple[int, ...]:
         """Visitor indices of an ordering given by ids."""
@@ -250,6 +251,7 @@ def compile_spec(scenario: Scenario) -> Spec:
         weights=tuple((names.index(k), w) for k, w in scenario.objective.items()),
         metrics=names,
         past=() if past is None else tuple(past.pasts.get(i) for i in ids),
+        as_of=None if past is None else past.as_of,
         readings=()
         if past is None
         else tuple((r.day, r.value) for r in past.observations.climate_readings()),

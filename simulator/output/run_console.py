@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from ..evidence.condition import conditioning
 from ..experiment import ExperimentResult
 from ..stats.ranking import Ranking
 from .calendar import Calendar, calendar_lines
@@ -36,6 +37,9 @@ def run_document(
         "results": str(directory),
         "ranking": ranking_document(ranking, design),
     }
+    past = conditioning(result.scenario)
+    if past is not None:
+        document["conditioned_on"] = past.summary(result.scenario.start)
     if calendars is not None:
         document["calendars"] = [c.document() for c in calendars]
     return document
@@ -58,9 +62,13 @@ def print_run(
         if design["design"] == "adaptive"
         else f"{result.replications:,} replications each"
     )
-    title = (
-        f"{result.scenario.name}: {len(result.orderings)} orderings, {size}, seed {result.seed}"
-    )
+    title = f"{result.scenario.name}: {len(result.orderings)} orderings, {size}, seed {result.seed}"
+    past = conditioning(result.scenario)
+    if past is not None:
+        lines = past.summary(result.scenario.start)
+        console.lines(
+            [f"Conditioned on what was observed {lines[0]}:", *(f"  {x}" for x in lines[1:])]
+        )
     console.print(ranking_table(ranking, design, title))
     for line in (
         ranking_legend(ranking, design),

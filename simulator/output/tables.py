@@ -15,7 +15,9 @@ from typing import Any
 
 import numpy as np
 
+from ..evidence.condition import conditioning
 from ..experiment import ExperimentResult
+from ..scenario import Scenario
 from ..stats.ranking import Ranking
 from ..types import FloatArray, Ordering
 
@@ -135,6 +137,12 @@ def _describe(
     return stats
 
 
+def _conditioned_on(scenario: Scenario) -> dict[str, Any]:
+    """`conditioned_on` (what a conditioned run started from), or nothing."""
+    past = conditioning(scenario)
+    return {} if past is None else {"conditioned_on": past.summary(scenario.start)}
+
+
 def summary_document(
     result: ExperimentResult, ranking: Ranking, design: dict[str, Any]
 ) -> dict[str, Any]:
@@ -149,6 +157,7 @@ def summary_document(
         "seed": result.seed,
         "confidence": ranking.confidence,
         "design": {k: v for k, v in design.items() if k != "eliminated_at"},
+        **_conditioned_on(result.scenario),
         "best": list(ranking.best),
         "quantiles_from": min(result.kept, result.replications),
         "orderings": [
