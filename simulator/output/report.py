@@ -229,6 +229,7 @@ def render_report(run: RunFiles, *, top: int = TOP) -> str:
         assumptions=assumption_tables(scenario),
         provenance=_provenance(run),
         run_dir=str(run.path),
+        conditioned_on=run.summary.get("conditioned_on"),
     )
 
 
