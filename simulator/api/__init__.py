@@ -13,6 +13,7 @@ from ..experiment import AdaptiveSettings
 from ..scenario import load_scenario
 from ..tuning import Base
 from .compare import compare_orderings, compare_variants
+from .replan import known_as_of
 from .replay import replay
 from .report import rebuild_report
 from .reproduce import FileCheck, Reproduction, reproduce_run
@@ -51,6 +52,7 @@ __all__ = [
     "check_calendars",
     "compare_orderings",
     "compare_variants",
+    "known_as_of",
     "load_scenario",
     "rebuild_report",
     "replay",
