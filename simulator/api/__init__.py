@@ -12,6 +12,7 @@ from ..errors import Interrupted, ModifiedResults
 from ..experiment import AdaptiveSettings
 from ..scenario import load_scenario
 from ..tuning import Base
+from .calibration import calibrate
 from .compare import compare_orderings, compare_variants
 from .replay import replay
 from .report import rebuild_report
@@ -20,6 +21,7 @@ from .run import Run, check_calendars, resume_run, run_scenario
 from .settings import (
     SENSITIVITY_REPLICATIONS,
     SWEEP_REPLICATIONS,
+    CalibrateSettings,
     CompareSettings,
     RobustnessSettings,
     RunSettings,
@@ -35,6 +37,7 @@ __all__ = [
     "SWEEP_REPLICATIONS",
     "AdaptiveSettings",
     "Base",
+    "CalibrateSettings",
     "CompareSettings",
     "FileCheck",
     "Interrupted",
@@ -48,6 +51,7 @@ __all__ = [
     "SweepSettings",
     "TuningRun",
     "VariantSettings",
+    "calibrate",
     "check_calendars",
     "compare_orderings",
     "compare_variants",

@@ -362,7 +362,7 @@ def run_calibration(
                     "assumptions, or allow more {discrepancy}",
                     setting="cutoff",
                 )
-            stopped = f"wave {w} kept no setting; the sample is wave {w - 1}'s"
+            stopped = f"wave {w}, which kept no setting (the sample is wave {w - 1}'s)"
             break
         done.append(Wave(box, settings, scores, measure, kept))
         kept_rows = rows[list(kept)]
@@ -370,7 +370,7 @@ def run_calibration(
             break
         narrower = refocus(box, settings, kept)
         if volume(narrower) > (1 - MIN_SHRINK) * volume(box):
-            stopped = f"the box stopped shrinking after wave {w}"
+            stopped = f"wave {w}, as the box stopped shrinking"
             break
         box = narrower
     last = done[-1]
