@@ -2,12 +2,14 @@
 
 figures/calibrated.png is a pairwise scatter over the prior box: each panel below the
 diagonal is one pair of assumptions, with every setting the waves simulated (grey:
-ruled out as implausible; colour: the calibrated sample) and the last wave's box
-dashed; each diagonal panel is a histogram of one assumption across the sample. With
-one assumption the figure is that histogram over the settings simulated.
+ruled out as implausible by its wave; hollow: kept by an earlier wave; filled: the
+calibrated sample) and the last wave's box dashed; each diagonal panel is a histogram
+of one assumption across the sample.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
@@ -16,40 +18,46 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Rectangle
 
 from ..evidence.calibrate import Calibration
-from ..types import BoolArray, FloatArray
+from ..types import FloatArray, IntArray
 from .plotting import color, new_figure, save_png, suptitle
 from .rundir import RunDirectory
 
 FIGURE = "figures/calibrated.png"
-RULED_OUT = "0.72"
-"""Grey of the settings ruled out."""
+RULED_OUT, KEPT, SAMPLE = 0, 1, 2
+STYLES: dict[int, dict[str, Any]] = {
+    RULED_OUT: {"s": 7, "color": "0.72", "linewidths": 0},
+    KEPT: {"s": 12, "facecolors": "none", "edgecolors": color(0), "linewidths": 0.7},
+    SAMPLE: {"s": 12, "color": color(0), "linewidths": 0},
+}
+"""How a setting is drawn: ruled out by its wave, kept by an earlier wave, calibrated."""
 
 
-def _values(c: Calibration) -> tuple[FloatArray, BoolArray]:
-    """Every simulated setting's values and whether it is in the calibrated sample."""
-    values, kept = [], []
+def _values(c: Calibration) -> tuple[FloatArray, IntArray]:
+    """Every simulated setting's values, and what became of it: RULED_OUT by its wave,
+    KEPT by an earlier wave, or in the calibrated SAMPLE."""
+    values, fate = [], []
     for i, w in enumerate(c.waves):
-        last = i == len(c.waves) - 1
+        kept = SAMPLE if i == len(c.waves) - 1 else KEPT
         for k, setting in enumerate(w.settings):
             values.append([v for _, v in setting])
-            kept.append(last and k in w.kept)
-    return np.array(values), np.array(kept, dtype=bool)
+            fate.append(kept if k in w.kept else RULED_OUT)
+    return np.array(values), np.array(fate, dtype=np.int64)
 
 
-def _histogram(ax: Axes, c: Calibration, values: FloatArray, kept: BoolArray, i: int) -> None:
+def _histogram(ax: Axes, c: Calibration, values: FloatArray, fate: IntArray, i: int) -> None:
+    """The calibrated sample of assumption i over its declared range."""
     a = c.assumptions[i]
     bins = list(np.linspace(a.low, a.high, 21))
-    ax.hist(values[~kept, i], bins=bins, color=RULED_OUT, label="ruled out")
-    ax.hist(values[kept, i], bins=bins, color=color(0), label="calibrated")
+    ax.hist(values[fate == SAMPLE, i], bins=bins, color=color(0))
     ax.set_xlim(a.low, a.high)
     ax.set_yticks([])
 
 
-def _scatter(ax: Axes, c: Calibration, values: FloatArray, kept: BoolArray, i: int, j: int) -> None:
+def _scatter(ax: Axes, c: Calibration, values: FloatArray, fate: IntArray, i: int, j: int) -> None:
     """Assumption j (x) against i (y)."""
     x, y = c.assumptions[j], c.assumptions[i]
-    ax.scatter(values[~kept, j], values[~kept, i], s=7, color=RULED_OUT, linewidths=0)
-    ax.scatter(values[kept, j], values[kept, i], s=12, color=color(0), linewidths=0)
+    for kind, style in STYLES.items():
+        ax.scatter(values[fate == kind, j], values[fate == kind, i], **style)
     box = c.waves[-1].box
     ax.add_patch(
         Rectangle(
@@ -68,7 +76,7 @@ def _scatter(ax: Axes, c: Calibration, values: FloatArray, kept: BoolArray, i: i
 
 def calibration_figure(c: Calibration) -> Figure:
     """The pairwise scatter (or, for one assumption, the histogram)."""
-    values, kept = _values(c)
+    values, fate = _values(c)
     d = len(c.assumptions)
     size = 4.5 if d == 1 else min(2.6 * d, 11.0)
     figure = new_figure(8.0 if d == 1 else size + 1.0, size)
@@ -79,9 +87,9 @@ def calibration_figure(c: Calibration) -> Figure:
             if j > i:
                 ax.set_axis_off()
             elif i == j:
-                _histogram(ax, c, values, kept, i)
+                _histogram(ax, c, values, fate, i)
             else:
-                _scatter(ax, c, values, kept, i, j)
+                _scatter(ax, c, values, fate, i, j)
             if i == d - 1:
                 ax.set_xlabel(c.assumptions[j].path, fontsize=8)
             elif j <= i:
@@ -91,10 +99,19 @@ def calibration_figure(c: Calibration) -> Figure:
             ax.tick_params(labelsize=7)
     handles = [
         Line2D([], [], marker="o", linestyle="", color=color(0), label="calibrated sample"),
-        Line2D([], [], marker="o", linestyle="", color=RULED_OUT, label="ruled out"),
+        Line2D(
+            [],
+            [],
+            marker="o",
+            linestyle="",
+            markerfacecolor="none",
+            color=color(0),
+            label="kept by an earlier wave",
+        ),
+        Line2D([], [], marker="o", linestyle="", color="0.72", label="ruled out"),
         Line2D([], [], linestyle="--", color="0.3", label=f"wave {len(c.waves)} box"),
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    figure.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
     suptitle(
         figure,
         f"{c.base.scenario.name}: settings consistent with the observations, "

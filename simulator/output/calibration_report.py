@@ -93,7 +93,8 @@ def calibration_page(directory: RunDirectory, c: Calibration, document: Document
     ranges = "; ".join(f"{a.path} from {a.low:g} to {a.high:g}" for a in c.assumptions)
     return Page(
         heading=f"{scenario.name}: which assumptions are consistent with what happened?",
-        meta=f"visitsim calibrate · {len(c.waves)} wave(s) · {size_text(document)} per setting",
+        meta=f"visitsim calibrate · {len(c.waves)} wave(s) of {len(c.waves[0].settings)} "
+        f"settings · {size_text(document)}",
         sections=(
             question(
                 scenario,
@@ -115,8 +116,9 @@ def calibration_page(directory: RunDirectory, c: Calibration, document: Document
                         FIGURE,
                         "Calibrated settings against the declared ranges",
                         "Each panel below the diagonal is a pair of assumptions over their "
-                        "declared ranges: grey settings were ruled out, coloured ones are the "
-                        "calibrated sample; the dashed box is the last wave's. The diagonal "
+                        "declared ranges: grey settings were ruled out by their wave, hollow ones "
+                        "were kept by an earlier wave, filled ones are the calibrated sample; "
+                        "the dashed box is the last wave's. The diagonal "
                         "shows each assumption's histogram.",
                     ),
                 ),
