@@ -4,6 +4,7 @@ executor, and refuses unusable input with one message and exit status 2."""
 from __future__ import annotations
 
 import copy
+import json
 import sys
 import types
 from pathlib import Path
@@ -181,3 +182,41 @@ def test_observations_without_events_are_refused(
         "error: seen.yaml: no event to calibrate on: the observations (up to day 30) hold "
         "no request, acceptance, visit or gate opening"
     ]
+
+
+@pytest.fixture
+def loader(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """An observations loader that returns what the true setting showed, whatever the
+    file; the scenario it calibrates."""
+    scenario = _scenario_file(tmp_path)
+    seen = _observe(Base.load(scenario).at(TRUTH, "params"), seed=3)
+    module = types.ModuleType("simulator.evidence.load")
+    module.load_observations = lambda _path, _scenario: seen  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "simulator.evidence.load", module)
+    return scenario
+
+
+SMALL = ("--samples", "8", "--waves", "2", "--ranking", "2", "-n", "20", "--seed", "5")
+
+
+def test_the_command_prints_at_80_columns_and_as_json(loader: Path, tmp_path: Path) -> None:
+    argv = ["calibrate", str(loader), "--observed", "seen.yaml", *SMALL, "--executor", "serial"]
+    argv += [f"--param={p}" for p in PARAMS] + ["-q", "--out", str(tmp_path / "out")]
+    status, output = _invoke(*argv)
+    assert status == 0, output
+    lines = [line for line in output.splitlines() if not line.startswith("Results: ")]
+    assert all(len(line) <= 80 and line == line.rstrip() for line in lines), output
+    assert f"{GATE}: 5 to 60 → " in output
+    assert "lowest mean regret" in output
+    status, output = _invoke(*argv, "--format", "json")
+    assert status == 0, output
+    document = json.loads(output)
+    assert document["kind"] == "calibrate"
+    assert Path(document["results"], "calibration.json").is_file()
+
+
+def test_without_params_or_a_declaration_it_asks_for_params(loader: Path) -> None:
+    status, output = _invoke("calibrate", str(loader), "--observed", "seen.yaml", *SMALL)
+    assert status == 2, output
+    assert output.startswith("error: ")
+    assert "--param PATH=LOW:HIGH" in output
