@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from simulator.api import calibrate
 from simulator.cli import main
 from simulator.evidence import GateOpened, Incident, Observations, VisitorEvent
-from simulator.evidence.calibrate import PlanTask, run_calibration
+from simulator.evidence.calibrate import PlanTask, decide, implausibility, run_calibration
+from simulator.evidence.targets import calibration_targets
 from simulator.executors import ProcessExecutor
 from simulator.experiment import BlockTask
 from simulator.scenario import Scenario, metric_names
@@ -220,3 +221,23 @@ def test_without_params_or_a_declaration_it_asks_for_params(loader: Path) -> Non
     assert status == 2, output
     assert output.startswith("error: ")
     assert "--param PATH=LOW:HIGH" in output
+
+
+def test_implausibility_is_the_standardised_distance() -> None:
+    days = np.array([[1.0, 5.0, 7.0], [3.0, 5.0, 7.0]])  # means 2, 5, 7; variances 2, 0, 0
+    scores = implausibility(np.array([4.0, 5.0, 6.0]), days, discrepancy=1.0)
+    # |4 - 2| / sqrt(2 (1 + 1/2) + 1) = 1; an exact match is 0; |6 - 7| / sqrt(0 + 1) = 1
+    assert scores == pytest.approx([1.0, 0.0, 1.0])
+    assert implausibility(np.array([6.0]), days[:, 2:], discrepancy=0.0)[0] == np.inf
+    assert list(decide(np.array([[4.0, 1.0, 2.0]]), "max")) == [4.0]
+    assert list(decide(np.array([[4.0, 1.0, 2.0]]), "second")) == [2.0]
+
+
+def test_unobserved_events_are_censored_and_silent_stages_left_out(tmp_path: Path) -> None:
+    scenario = Base.load(_scenario_file(tmp_path)).scenario
+    seen = Observations((VisitorEvent(12.0, "a", "visited"),), until=30.0)
+    targets = {t.name: (t.observed, t.happened) for t in calibration_targets(seen, scenario)}
+    assert targets["visited.a"] == (12.0, True)
+    assert "requested.a" not in targets  # a visited: its request's day is unknown, not late
+    assert targets["requested.b"] == (30.0, False)  # not requested by day 30
+    assert targets["gate_opened.deal"] == (30.0, False)
