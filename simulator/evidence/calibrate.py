@@ -106,6 +106,7 @@ class Calibration:
     cutoff: float
     rule: str
     discrepancy: float
+    max_waves: int
     stopped: str  # why the waves stopped
 
     @property
@@ -402,5 +403,6 @@ def run_calibration(
         cutoff=cutoff,
         rule=rule,
         discrepancy=discrepancy,
+        max_waves=waves,
         stopped=stopped,
     )

@@ -32,6 +32,12 @@ STYLES: dict[int, dict[str, Any]] = {
 """How a setting is drawn: ruled out by its wave, kept by an earlier wave, calibrated."""
 
 
+def _limits(low: float, high: float) -> tuple[float, float]:
+    """A declared range with a little room, so that settings at its edge show whole."""
+    room = 0.02 * (high - low)
+    return low - room, high + room
+
+
 def _values(c: Calibration) -> tuple[FloatArray, IntArray]:
     """Every simulated setting's values, and what became of it: RULED_OUT by its wave,
     KEPT by an earlier wave, or in the calibrated SAMPLE."""
@@ -49,7 +55,7 @@ def _histogram(ax: Axes, c: Calibration, values: FloatArray, fate: IntArray, i: 
     a = c.assumptions[i]
     bins = list(np.linspace(a.low, a.high, 21))
     ax.hist(values[fate == SAMPLE, i], bins=bins, color=color(0))
-    ax.set_xlim(a.low, a.high)
+    ax.set_xlim(*_limits(a.low, a.high))
     ax.set_yticks([])
 
 
@@ -70,8 +76,8 @@ def _scatter(ax: Axes, c: Calibration, values: FloatArray, fate: IntArray, i: in
             edgecolor="0.3",
         )
     )
-    ax.set_xlim(x.low, x.high)
-    ax.set_ylim(y.low, y.high)
+    ax.set_xlim(*_limits(x.low, x.high))
+    ax.set_ylim(*_limits(y.low, y.high))
 
 
 def calibration_figure(c: Calibration) -> Figure:

@@ -39,6 +39,8 @@ def calibration_document(c: Calibration) -> Document:
             "cutoff": c.cutoff,
             "discrepancy_days": c.discrepancy,
             "samples_per_wave": len(c.waves[0].settings),
+            "max_waves": c.max_waves,
+            "ranked_settings": len(c.ranking.settings),
             "stopped": c.stopped,
         },
         "observations": {
