@@ -58,7 +58,9 @@ def print_run(
         if design["design"] == "adaptive"
         else f"{result.replications:,} replications each"
     )
-    title = f"{result.scenario.name}: {len(result.orderings)} orderings, {size}, seed {result.seed}"
+    title = (
+        f"{result.scenario.name}: {len(result.orderings)} orderings, {size}, seed {result.seed}"
+    )
     console.print(ranking_table(ranking, design, title))
     for line in (
         ranking_legend(ranking, design),
