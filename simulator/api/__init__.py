@@ -12,6 +12,7 @@ from ..errors import Interrupted, ModifiedResults
 from ..experiment import AdaptiveSettings
 from ..scenario import load_scenario
 from ..tuning import Base
+from .calibration import calibrate
 from .compare import compare_orderings, compare_variants
 from .replan import known_as_of
 from .replay import replay
@@ -21,6 +22,7 @@ from .run import Run, check_calendars, resume_run, run_scenario
 from .settings import (
     SENSITIVITY_REPLICATIONS,
     SWEEP_REPLICATIONS,
+    CalibrateSettings,
     CompareSettings,
     RobustnessSettings,
     RunSettings,
@@ -36,6 +38,7 @@ __all__ = [
     "SWEEP_REPLICATIONS",
     "AdaptiveSettings",
     "Base",
+    "CalibrateSettings",
     "CompareSettings",
     "FileCheck",
     "Interrupted",
@@ -49,6 +52,7 @@ __all__ = [
     "SweepSettings",
     "TuningRun",
     "VariantSettings",
+    "calibrate",
     "check_calendars",
     "compare_orderings",
     "compare_variants",

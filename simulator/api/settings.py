@@ -12,6 +12,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, TypeVar
 
+from ..evidence.calibrate import DEFAULT_CUTOFF as CALIBRATE_CUTOFF
+from ..evidence.calibrate import DEFAULT_DISCREPANCY as CALIBRATE_DISCREPANCY
+from ..evidence.calibrate import DEFAULT_RANKING as CALIBRATE_RANKING
+from ..evidence.calibrate import DEFAULT_SAMPLES as CALIBRATE_SAMPLES
+from ..evidence.calibrate import DEFAULT_WAVES as CALIBRATE_WAVES
 from ..executors import Executor, SerialExecutor
 from ..experiment import AdaptiveSettings
 from ..types import OrderingLike, Progress
@@ -95,6 +100,25 @@ class RobustnessSettings(Settings):
     params: tuple[str, ...]
     samples: int | None = None
     replications: int | None = SWEEP_REPLICATIONS
+
+
+@dataclass(frozen=True, kw_only=True)
+class CalibrateSettings(Settings):
+    """`calibrate`: the `params` (`PATH=LOW:HIGH`; empty: the scenario's declared
+    uncertain assumptions), `samples` settings per wave of history matching, at most
+    `waves` waves, the `cutoff` on the implausibility (the largest over the observed
+    events, or the second largest with `rule` `second`), the model `discrepancy` (a
+    standard deviation in days), and how many calibrated settings every ordering is
+    ranked at (`ranking`)."""
+
+    params: tuple[str, ...] = ()
+    samples: int = CALIBRATE_SAMPLES
+    waves: int = CALIBRATE_WAVES
+    cutoff: float = CALIBRATE_CUTOFF
+    rule: str = "max"
+    discrepancy: float = CALIBRATE_DISCREPANCY
+    ranking: int = CALIBRATE_RANKING
+    replications: int | None = SENSITIVITY_REPLICATIONS
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -7,6 +7,7 @@ calls one API function and prints. Importing the modules registers the commands.
 from __future__ import annotations
 
 from . import (
+    calibrate,
     compare,
     init,
     report,
@@ -21,6 +22,7 @@ from . import (
 from .main import main
 
 __all__ = [
+    "calibrate",
     "compare",
     "init",
     "main",

@@ -19,6 +19,7 @@ small regret where noise favours a rival; more replications shrink it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,7 @@ from scipy.stats import qmc
 from ..errors import SettingError
 from ..executors import Executor
 from ..experiment import resolve_design
+from ..scenario import candidate_orderings
 from ..streams import stream
 from ..types import FloatArray, Ordering, Progress
 from .evaluate import evaluate_settings
@@ -123,13 +125,38 @@ def run_robustness(
     progress: Progress | None = None,
 ) -> Robustness:
     """Every ordering at each Latin-hypercube setting; regret and worst-case summaries."""
-    n_reps, seed, orderings = resolve_design(base.scenario, replications, seed)
+    n_reps, seed, _ = resolve_design(base.scenario, replications, seed)
     checked, m = check_robustness(base, params, samples)
     settings = latin_hypercube(checked, m, seed)
     base.check_settings(settings, "params")
+    return rank_across(
+        base,
+        checked,
+        settings,
+        replications=n_reps,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+    )
+
+
+def rank_across(
+    base: Base,
+    assumptions: tuple[Assumption, ...],
+    settings: Sequence[Setting],
+    *,
+    replications: int,
+    seed: int,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> Robustness:
+    """Every ordering at each of the given (checked) settings, on the worlds of `seed`:
+    regret and worst-case summaries across them, whoever chose the settings."""
+    orderings = candidate_orderings(base.scenario)
+    m = len(settings)
     evaluations = evaluate_settings(
         [base.at(setting, "params") for setting in settings],
-        replications=n_reps,
+        replications=replications,
         seed=seed,
         executor=executor,
         done=None if progress is None else lambda count: progress(count, m, ""),
@@ -142,12 +169,12 @@ def run_robustness(
     )
     return Robustness(
         base=base,
-        assumptions=checked,
+        assumptions=assumptions,
         orderings=orderings,
         settings=tuple(settings),
         means=means,
         order=tuple(order),
-        replications=n_reps,
+        replications=replications,
         seed=seed,
         **summary,
     )
