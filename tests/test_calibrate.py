@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -159,13 +157,8 @@ def test_observations_without_events_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only an incident was observed: nothing to calibrate the days on."""
-    loader = types.ModuleType("simulator.evidence.load")
-
-    def load_observations(path: Path, scenario: Scenario) -> Observations:
-        return Observations((Incident(4.0, 0.5),), until=30.0, source=str(path))
-
-    loader.load_observations = load_observations  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "simulator.evidence.load", loader)
+    _write(Observations((Incident(4.0, 0.5),), until=30.0), tmp_path / "seen.yaml")
+    monkeypatch.chdir(tmp_path)
     scenario = _scenario_file(tmp_path)
     status, output = _invoke(
         "calibrate",
@@ -185,15 +178,26 @@ def test_observations_without_events_are_refused(
     ]
 
 
+def _write(observations: Observations, path: Path) -> None:
+    """`observations` as an observations file (days, not dates)."""
+    events: list[dict[str, object]] = []
+    for e in observations.events:
+        if isinstance(e, VisitorEvent):
+            events.append({"day": e.day, "event": e.kind, "visitor": e.visitor})
+        elif isinstance(e, GateOpened):
+            events.append({"day": e.day, "event": "gate_opened", "gate": e.gate})
+        elif isinstance(e, Incident):
+            events.append({"day": e.day, "event": "incident", "severity": e.severity})
+    path.write_text(yaml.safe_dump({"until": observations.until, "events": events}))
+
+
 @pytest.fixture
 def loader(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
-    """An observations loader that returns what the true setting showed, whatever the
-    file; the scenario it calibrates."""
+    """The scenario it calibrates; `seen.yaml`, in the working folder, holds what the
+    true setting showed."""
     scenario = _scenario_file(tmp_path)
-    seen = _observe(Base.load(scenario).at(TRUTH, "params"), seed=3)
-    module = types.ModuleType("simulator.evidence.load")
-    module.load_observations = lambda _path, _scenario: seen  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "simulator.evidence.load", module)
+    _write(_observe(Base.load(scenario).at(TRUTH, "params"), seed=3), tmp_path / "seen.yaml")
+    monkeypatch.chdir(tmp_path)
     return scenario
 
 
