@@ -11,6 +11,7 @@ by hand.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import pytest
@@ -461,3 +462,31 @@ def test_a_hand_written_observed_block_gets_the_same_checks(tmp_path: Path) -> N
         assert result.exit_code == 2, result.output
         assert "Traceback" not in result.output
         assert result.stderr == f"error: {path}:{message}\n"
+
+
+def test_validate_reports_the_observations_in_json() -> None:
+    result = validate(FLAGSHIP, "--observed", EXAMPLE, "--format", "json")
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)["observations"]
+    assert summary["events"] == 12
+    assert summary["by_kind"]["visited"] == 2
+    assert (summary["first_day"], summary["last_day"], summary["until"]) == (5, 47, 59)
+
+
+def test_validate_summarises_a_scenarios_own_observed_block(tmp_path: Path) -> None:
+    path = write(tmp_path, f"extends: {FLAGSHIP}\n" + BLOCK, "block.yaml")
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(main, ["validate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        "observations: 1 event from 2023-05-22 to 2023-05-22 (days 5 to 5), complete to "
+        "day 30 (2023-06-16): 1 requested"
+    )
+
+
+def test_an_empty_record_is_summarised(tmp_path: Path) -> None:
+    path = write(tmp_path, "until: 10\nevents: []\n")
+    result = validate(FLAGSHIP, "--observed", path)
+    assert result.exit_code == 0, result.output
+    assert (
+        result.output.splitlines()[-1] == "observations: 0 events, complete to day 10 (2023-05-27)"
+    )
