@@ -131,6 +131,15 @@ CASES = {
         "FILE:5: events[0].achieved[1]: unknown agenda item 'fentanyl' of visitor 'kerry'; "
         "known: climate_cooperation",
     ),
+    "an agenda item twice": (
+        event(
+            "visited",
+            "day: 30",
+            visitor="kerry",
+            achieved="[climate_cooperation, climate_cooperation]",
+        ),
+        "FILE:5: events[0].achieved[1]: agenda item 'climate_cooperation' is listed twice",
+    ),
     "visit before acceptance": (
         event("accepted", "day: 30", **KERRY) + event("visited", "date: 2023-06-11", **KERRY),
         "FILE:5: events[1].date: kerry visited on day 25 (2023-06-11), before its acceptance "
