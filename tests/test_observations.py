@@ -398,6 +398,9 @@ def test_observed_scenario_checks_observations_built_in_code(flagship: Scenario)
     built = Observations((VisitorEvent(3, "pompeo", "requested", line=7),), 10, "notes.yaml")
     with pytest.raises(ScenarioError, match=r"^notes.yaml:7: unknown visitor 'pompeo'"):
         observed_scenario(flagship, built, 5)
+    other = Observations((), 10, "notes.yaml", scenario="other")
+    with pytest.raises(ScenarioError, match=r"^notes.yaml: these observations are of scenario"):
+        observed_scenario(flagship, other, 5)
 
 
 @pytest.mark.parametrize(
