@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simulator.cli import main
-from simulator.errors import ScenarioError, SettingError
+from simulator.errors import ScenarioError, ScenarioErrors, SettingError
 from simulator.evidence import ClimateReading, GateOpened, Incident, Observations, VisitorEvent
 from simulator.evidence.load import load_observations, observed_scenario, parse_as_of
 from simulator.scenario import Scenario, load_scenario, scenario_to_yaml
@@ -502,3 +505,51 @@ def test_an_empty_record_is_summarised(tmp_path: Path) -> None:
     assert (
         result.output.splitlines()[-1] == "observations: 0 events, complete to day 10 (2023-05-27)"
     )
+
+
+SCALARS = st.one_of(
+    st.integers(-(10**30), 10**30).map(str),
+    st.floats(allow_nan=False).map(repr),
+    st.sampled_from(["yes", "null", "[]", "{}", ".inf", "-.inf", "1:30", "2023-02-29", "~"]),
+    st.text(alphabet="abc-_019:. ", max_size=12).map(json.dumps),
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    key=st.sampled_from(
+        [
+            "date",
+            "day",
+            "event",
+            "gate",
+            "visitor",
+            "achieved",
+            "severity",
+            "value",
+            "until",
+            "scenario",
+        ]
+    ),
+    value=SCALARS,
+)
+def test_any_value_anywhere_is_read_or_refused_with_a_located_message(
+    tmp_path: Path, flagship: Scenario, key: str, value: str
+) -> None:
+    top = {"until": "100", "scenario": "us_china_2023"}
+    fields = {"day": "30", "event": "visited", "visitor": "kerry"}
+    (top if key in top else fields)[key] = value
+    text = (
+        "".join(f"{k}: {v}\n" for k, v in top.items())
+        + "events:\n  - "
+        + "\n    ".join(f"{k}: {v}" for k, v in fields.items())
+        + "\n"
+    )
+    path = write(tmp_path, text)
+    try:
+        load_observations(path, flagship)
+    except (ScenarioError, ScenarioErrors) as exc:
+        lines = str(exc).splitlines()
+        assert all(re.match(rf"{re.escape(str(path))}:\d+: ", line) for line in lines), lines
