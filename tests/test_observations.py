@@ -357,6 +357,12 @@ def test_what_is_not_an_observations_file_is_refused(tmp_path: Path, flagship: S
         load_observations(tmp_path, flagship)
 
 
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path, flagship: Scenario) -> None:
+    assert refusal(tmp_path, "events: []\n" + "#" * (1 << 20), flagship) == (
+        "FILE: file is larger than 1 MiB; an observations file is far smaller"
+    )
+
+
 def test_an_alias_bomb_is_refused_without_expanding_it(tmp_path: Path, flagship: Scenario) -> None:
     bomb = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     bomb += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 12)]
