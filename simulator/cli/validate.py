@@ -37,10 +37,12 @@ def validate(
     A valid scenario whose objective weighs a term that is the same under every ordering
     gets a `warning:` line per such term on stderr (`warnings` in JSON); the exit status
     is still 0. With --observed FILE the observations are checked against SCENARIO too
-    (`observations` in JSON).
+    and summarised (`observations` in JSON), as is a scenario's own `observed:` block.
     """
     loaded = load_scenario(scenario, overrides)
     evidence = None if observed is None else load_observations(observed, loaded)
+    if evidence is None and loaded.observed is not None:
+        evidence = loaded.observed.observations()
     warnings = constant_terms(loaded)
     summary = scenario_summary(loaded)
     seen = None if evidence is None else observations_summary(evidence, loaded)

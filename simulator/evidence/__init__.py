@@ -4,6 +4,9 @@
 makes every world of a run consistent with what had happened by a date; `score`
 scores the forecast against what happened; `calibrate` finds the settings of the
 scenario's uncertain assumptions consistent with it (DESIGN §9).
+
+Import `load` from its module (`simulator.evidence.load`), not from here: it reads the
+scenario schema, which itself imports the records of `observations`.
 """
 
 from .observations import (

@@ -71,10 +71,16 @@ def observed_scenario(scenario: Scenario, observations: Observations, as_of: flo
     """`scenario` with its `observed:` block holding the observations up to day `as_of`.
 
     Raises SettingError when `as_of` is outside the scenario's period or after the last
-    day the observations cover, and ScenarioError (at the event's line) when an event
-    contradicts the scenario or another event.
+    day the observations cover, and ScenarioError (at the event's line) when they are of
+    another scenario or an event contradicts the scenario or another event.
     """
     start = scenario.start
+    if observations.scenario not in (None, scenario.name):
+        raise ScenarioError(
+            f"these observations are of scenario {observations.scenario!r}, but the scenario "
+            f"is {scenario.name!r}",
+            file=observations.source,
+        )
     try:
         check_day(as_of, scenario, None, ())
     except FieldError as exc:

@@ -26,16 +26,15 @@ def nan_errors(data: Mapping[str, Any], lines: LineMap) -> list[ScenarioError]:
 
 
 def validation_errors(
-    exc: ValidationError, data: Mapping[str, Any], lines: LineMap, root: Any = None
+    exc: ValidationError, data: Mapping[str, Any], lines: LineMap, root: Any = Scenario
 ) -> list[ScenarioError]:
     """Each problem pydantic found, once, in file and line order.
 
-    `root` is the model `data` was validated as (None: a scenario). A misspelt key is
+    `root` is the model `data` was validated as (a scenario unless said). A misspelt key is
     reported once ("did you mean ...?"), not also as the field it misspells missing; a
     list too short only because of invalid items is left out.
     """
     raw_errors = exc.errors()
-    root = Scenario if root is None else root
     misspelt = _misspelt(raw_errors, root)
     found = [
         _to_error(err, data, lines, root)

@@ -12,7 +12,7 @@ same function (`observed_checks`), so a block written by hand gets the same mess
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, get_args
 
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
@@ -21,6 +21,7 @@ from ...evidence.observations import (
     VISITOR_KINDS,
     ClimateReading,
     Event,
+    EventKind,
     GateOpened,
     Incident,
     Observations,
@@ -30,10 +31,7 @@ from ..display import show
 from .fields import Identifier, NonNegative, Prose, Real, StrictModel
 from .observed_checks import check_file
 
-EventName = Literal[
-    "gate_opened", "requested", "accepted", "refused", "visited", "incident", "climate"
-]
-EVENT_KINDS: tuple[str, ...] = get_args(EventName)
+EVENT_KINDS: tuple[str, ...] = get_args(EventKind)
 
 KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "gate_opened": ("gate",),
@@ -45,6 +43,8 @@ KIND_FIELDS: dict[str, tuple[str, ...]] = {
     "climate": ("value",),
 }
 """What each kind of event says besides its day: the first field is required."""
+
+_ABOUT = ("gate", "visitor", "achieved", "severity", "value")
 
 MAX_EVENTS = 10_000
 
@@ -79,6 +79,11 @@ IsoDate = Annotated[dt.date, BeforeValidator(_date)]
 DayOrDate = Annotated[dt.date | float, BeforeValidator(_day_or_date)]
 
 
+def _given(event: ObservedEvent | FileEvent) -> dict[str, Any]:
+    """What an event says besides its day and kind, by field (None: not given)."""
+    return {key: getattr(event, key) for key in _ABOUT}
+
+
 def _check_kind(event: str, given: dict[str, Any]) -> None:
     """The fields an event gives belong to its kind, and the one it needs is there."""
     allowed = KIND_FIELDS[event]
@@ -109,7 +114,7 @@ class ObservedEvent(StrictModel):
     it is about (only the fields of its kind)."""
 
     day: Real
-    event: EventName
+    event: EventKind
     gate: Identifier | None = Field(default=None, description="gate_opened: the until gate.")
     visitor: Identifier | None = Field(
         default=None, description="requested, accepted, refused, visited: the visitor."
@@ -122,17 +127,12 @@ class ObservedEvent(StrictModel):
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> ObservedEvent:
-        _check_kind(self.event, self._given())
+        _check_kind(self.event, _given(self))
         return self
-
-    def _given(self) -> dict[str, Any]:
-        return {
-            key: getattr(self, key) for key in ("gate", "visitor", "achieved", "severity", "value")
-        }
 
     def record(self, line: int = 0) -> Event:
         """This event as an evidence record."""
-        return _record(self.event, self.day, self._given(), line)
+        return _record(self.event, self.day, _given(self), line)
 
     @classmethod
     def of(cls, event: Event) -> ObservedEvent:
@@ -168,7 +168,7 @@ class FileEvent(StrictModel):
 
     date: IsoDate | None = None
     day: Real | None = None
-    event: EventName
+    event: EventKind
     gate: Identifier | None = None
     visitor: Identifier | None = None
     achieved: tuple[Identifier, ...] | None = None
@@ -185,13 +185,8 @@ class FileEvent(StrictModel):
                 "day from the scenario's start (day: N)",
                 (),
             )
-        _check_kind(self.event, self._given())
+        _check_kind(self.event, _given(self))
         return self
-
-    def _given(self) -> dict[str, Any]:
-        return {
-            key: getattr(self, key) for key in ("gate", "visitor", "achieved", "severity", "value")
-        }
 
     @property
     def day_key(self) -> str:
@@ -206,7 +201,7 @@ class FileEvent(StrictModel):
 
     def record(self, start: dt.date, line: int = 0) -> Event:
         """This event as an evidence record, its day counted from `start`."""
-        return _record(self.event, self.day_from(start), self._given(), line)
+        return _record(self.event, self.day_from(start), _given(self), line)
 
 
 def day_from(when: dt.date | float, start: dt.date) -> float:

@@ -146,7 +146,10 @@ def _check_names(record: Event, scenario: Scenario, loc: Loc) -> None:
                 (record.visitor,),
             )
         items = [item.id for item in visitors[record.visitor].agenda]
-        for j, item in enumerate(record.achieved or ()):
+        achieved = record.achieved or ()
+        for j, item in enumerate(achieved):
+            if item in achieved[:j]:
+                raise FieldError(f"agenda item {item!r} is listed twice", (*loc, "achieved", j))
             if item not in items:
                 raise FieldError(
                     f"unknown agenda item {item!r} of visitor {record.visitor!r}; known: "
