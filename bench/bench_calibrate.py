@@ -1,12 +1,9 @@
 """Time `calibrate` on the flagship over three assumptions.
 
-The observations are the 2023 record as reported afterwards, in days from the
-scenario's start (17 May 2023): the debt-ceiling law signed on 3 June (day 17), and
-the visits of Blinken (18 June, day 32), Yellen (6 July, day 50), Kerry (16 July,
-day 60) and Raimondo (27 August, day 102), complete up to day 110. They are built in
-code, so the benchmark needs no observations file. Prints the wall time, the waves'
-counts and the calibrated ranges; asserts nothing (timings on a shared machine are
-noisy).
+The observations are the made-up example record, scenarios/observations/example.yaml
+(invented for illustration; not the real 2023 events: the flagship is never fitted to
+what happened later). Prints the wall time, the waves' counts and the calibrated
+ranges; asserts nothing (timings on a shared machine are noisy).
 
 Run: `.venv/bin/python bench/bench_calibrate.py [--executor process] [--workers N]`.
 """
@@ -18,8 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulator.api import calibrate
-from simulator.evidence import GateOpened, Observations, VisitorEvent
+from simulator.api import calibrate, load_scenario
+from simulator.evidence.load import load_observations
 from simulator.executors import make_executor
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"
@@ -28,17 +25,7 @@ PARAMS = (
     "host.acceptance=0.4:0.9",
     "host.preference.waiver.after.mode=8:44",
 )
-RECORD = Observations(
-    (
-        GateOpened(17.0, "debt_ceiling"),
-        VisitorEvent(32.0, "blinken", "visited"),
-        VisitorEvent(50.0, "yellen", "visited"),
-        VisitorEvent(60.0, "kerry", "visited"),
-        VisitorEvent(102.0, "raimondo", "visited"),
-    ),
-    until=110.0,
-    source="the 2023 record",
-)
+EXAMPLE = FLAGSHIP.parent / "observations" / "example.yaml"
 
 
 def main() -> None:
@@ -49,7 +36,8 @@ def main() -> None:
     executor = make_executor(args.executor, args.workers)
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
-        done = calibrate(FLAGSHIP, RECORD, params=PARAMS, out=Path(out), executor=executor)
+        record = load_observations(EXAMPLE, load_scenario(FLAGSHIP))
+        done = calibrate(FLAGSHIP, record, params=PARAMS, out=Path(out), executor=executor)
         seconds = time.perf_counter() - start
     c = done.result
     print(

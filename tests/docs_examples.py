@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = (ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")))
 RUN_DIR = re.compile(r"results/([a-z][a-z0-9_]*)/(\d{8}-\d{6}-s\d+)")
 RUN_ID = re.compile(r"\d{8}-\d{6}-s\d+(-\d+)?")
-SIMULATING = {"run", "compare", "sweep", "sensitivity", "robustness", "reproduce"}
+SIMULATING = {"run", "compare", "sweep", "sensitivity", "robustness", "reproduce", "calibrate"}
 SMALL = "20"  # replications per ordering (and per setting) under a small budget
 
 
@@ -141,6 +141,8 @@ def small(example: Example) -> tuple[str, ...]:
         argv += ["-n", SMALL]
     if argv[0] in ("sensitivity", "robustness"):
         argv += ["--samples", "2"]
+    if argv[0] == "calibrate":
+        argv += ["--samples", "8", "--waves", "1", "--ranking", "2"]
     return tuple(argv)
 
 
