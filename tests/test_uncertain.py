@@ -160,6 +160,12 @@ def test_the_flagship_declares_its_open_questions_and_every_variant_keeps_them()
             "uncertain[0]: give either range: [low, high] or dist: (a distribution), not neither",
         ),
         (
+            "  - path: host.acceptance\n"
+            "    dist: {dist: lognormal, median: 1, sigma: 1000}\n    reason: r\n",
+            2,
+            "uncertain[0].dist: its 5%-95% range [0, inf] is not a finite range",
+        ),
+        (
             "  - path: host.acceptance\n    dist: 0.7\n    reason: r\n",
             2,
             "uncertain[0].dist: a fixed value (0.7) is not uncertain",
@@ -318,3 +324,15 @@ def test_the_python_api_uses_the_declaration_too(tmp_path: Path) -> None:
     manifest = json.loads((done.directory / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["assumptions_from"] == "scenario"
     assert manifest["vary"] == [f"{COST_AB}=0:2:5"]
+
+
+def test_validate_lists_the_declared_assumptions() -> None:
+    flagship = SCENARIOS / "us_china_2023.yaml"
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(main, ["validate", str(flagship)])
+    assert result.exit_code == 0, result.output
+    assert "  uncertain: host.preference.waiver.probability, host.preference.penalty," in (
+        result.stdout
+    )
+    document = json.loads(invoke("validate", flagship, "--format", "json").stdout)
+    assert document["uncertain"][0] == "host.preference.waiver.probability"
+    assert len(document["uncertain"]) == 5

@@ -66,6 +66,13 @@ class Uncertain(StrictModel):
                 "distribution with spread, or a range",
                 ("dist",),
             )
+        low, high = self.bounds
+        if not (math.isfinite(low) and math.isfinite(high) and low < high):
+            raise FieldError(
+                f"its 5%-95% range [{low:g}, {high:g}] is not a finite range; give a "
+                "distribution with less extreme parameters, or a range",
+                ("dist",),
+            )
         return self
 
     @property
@@ -77,5 +84,6 @@ class Uncertain(StrictModel):
         assert self.dist is not None
         if math.isfinite(self.dist.lower) and math.isfinite(self.dist.upper):
             return float(self.dist.lower), float(self.dist.upper)
-        low, high = self.dist.ppf(np.array(QUANTILES))
+        with np.errstate(over="ignore"):  # an extreme tail overflows: refused as infinite
+            low, high = self.dist.ppf(np.array(QUANTILES))
         return float(low), float(high)
