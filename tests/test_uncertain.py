@@ -260,7 +260,7 @@ def test_sweep_varies_the_first_declared_assumption_unless_told(tmp_path: Path) 
     declared = run_json("sweep", path, "--out", tmp_path / "r")
     assert declared["assumptions_from"] == {
         "source": "scenario",
-        "text": "declared in the scenario (its uncertain: block)",
+        "text": "declared in the scenario",
     }
     [axis] = declared["axes"]  # type: ignore[misc]
     assert (axis["path"], axis["start"], axis["stop"], axis["points"]) == (COST_AB, 0, 2, 5)
@@ -297,7 +297,7 @@ def test_the_printed_output_says_where_the_assumptions_came_from(tmp_path: Path)
         main, [str(a) for a in ("robustness", path, "--samples", "2", *args)]
     )
     assert result.exit_code == 0, result.output
-    assert "Assumptions declared in the scenario (its uncertain: block):" in result.stdout
+    assert "Assumptions declared in the scenario:" in result.stdout
     assert "  host.acceptance from 0.5 to 0.95: assumption: how keen the host is" in result.stdout
     result = invoke("sweep", path, "--vary", f"{COST_AB}=0:1:2", *args)
     assert "Assumptions given with --vary:" in result.stdout

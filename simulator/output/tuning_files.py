@@ -33,7 +33,7 @@ def assumption_source(assumptions: Sequence[Assumption]) -> str:
 def source_text(assumptions: Sequence[Assumption], option: str) -> str:
     """Where the assumptions came from, in words: `option` names how they are given."""
     if assumption_source(assumptions) == "scenario":
-        return "declared in the scenario (its uncertain: block)"
+        return "declared in the scenario"
     return f"given with {option}"
 
 
