@@ -123,6 +123,17 @@ def test_the_flagship_declares_its_open_questions_and_every_variant_keeps_them()
             "uncertain[0].path: experiment settings are not assumptions",
         ),
         (
+            "  - path: uncertain.0.points\n    range: [2, 4]\n    reason: r\n",
+            1,
+            "uncertain[0].path: the uncertain assumptions' own entries are not assumptions",
+        ),
+        (
+            "  - path: climate.initial\n    range: [-0.5, 0]\n    reason: r\n",
+            1,
+            "uncertain[0].path: climate.initial is a uniform distribution, not a number; "
+            "allowed: one of its parameters, such as climate.initial.high",
+        ),
+        (
             "  - path: host.acceptance\n    range: [0.9, 0.5]\n    reason: r\n",
             2,
             "uncertain[0].range: needs low < high (got [0.9, 0.5])",

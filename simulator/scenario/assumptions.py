@@ -23,6 +23,13 @@ from .schema import Scenario, Uncertain
 CORNER_LIMIT = 10
 """Check every corner of the box of ranges up to this many assumptions."""
 
+_NOT_ASSUMPTIONS = {
+    "experiment": "experiment settings",
+    "observed": "observations",
+    "uncertain": "the uncertain assumptions' own entries",
+}
+"""Top-level parts of a scenario whose numbers are not varied as assumptions."""
+
 Setting = tuple[tuple[str, float], ...]
 """Values of assumptions: (dotted path, value) pairs, applied as overrides."""
 
@@ -122,8 +129,8 @@ def _numeric_field(
         keys = field_keys(data, entry.path)
     except ScenarioError as exc:
         raise _at(data, lines, i, "path", exc.detail) from None
-    if keys[0] == "experiment":
-        raise _at(data, lines, i, "path", "experiment settings are not assumptions")
+    if keys[0] in _NOT_ASSUMPTIONS:
+        raise _at(data, lines, i, "path", f"{_NOT_ASSUMPTIONS[keys[0]]} are not assumptions")
     raw = lookup(data, keys)
     parent = lookup(dump, keys[:-1])
     if raw is None and (not isinstance(parent, dict) or keys[-1] not in parent):
@@ -132,6 +139,16 @@ def _numeric_field(
         hint = f"did you mean {close[0]!r}?" if close else f"allowed: {listed(known)}"
         raise _at(data, lines, i, "path", f"no field {entry.path!r} in the scenario; {hint}")
     value = raw if raw is not None else lookup(dump, keys)
+    if isinstance(value, dict) and "dist" in value:
+        names = [k for k in value if k != "dist"]
+        raise _at(
+            data,
+            lines,
+            i,
+            "path",
+            f"{entry.path} is a {value['dist']} distribution, not a number; allowed: one of "
+            f"its parameters, such as {entry.path}.{names[-1]}",
+        )
     if not is_number(value):
         raise _at(
             data,
