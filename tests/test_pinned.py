@@ -20,7 +20,7 @@ PINNED = {
     "ranking.csv": "4549b0934612173212fdb89125cc3f1d43e602a0186a8be9dba10b0809fab68d",
     "rank_probabilities.csv": "07a65c20456984deb9538c678b811230105e88c2481e81f7f8670776ea486637",
     "replications.csv.gz": "2e35c641005b8f5ed1413072ef789f4228ad208237b341ebc18e62e85366b787",
-    "scenario.resolved.yaml": "8442e0f1b9249c4bc8813a0bec53bc851f364257b154579ffd73216a6d70e0ba",
+    "scenario.resolved.yaml": "8d4b3d8517b6928ae818e0a9ff3d3a996c3e06f28cc4b078c5036259c4bd3db0",
 }
 
 

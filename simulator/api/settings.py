@@ -69,22 +69,24 @@ class RunSettings(Settings):
 
 @dataclass(frozen=True, kw_only=True)
 class SweepSettings(Settings):
-    """`sweep`: one or two `varies` (`PATH=START:STOP:N`), and the width to which each
-    tipping point is located (`tolerances`: none, one, or one per axis)."""
+    """`sweep`: one or two `varies` (`PATH=START:STOP:N`; none: the first assumption the
+    scenario declares uncertain), and the width to which each tipping point is located
+    (`tolerances`: none, one, or one per axis)."""
 
-    varies: tuple[str, ...]
+    varies: tuple[str, ...] = ()
     tolerances: tuple[float, ...] = ()
     replications: int | None = SWEEP_REPLICATIONS
 
 
 @dataclass(frozen=True, kw_only=True)
 class SensitivitySettings(Settings):
-    """`sensitivity`: the `params` (`PATH=LOW:HIGH`) screened by `method` (`morris` or
-    `sobol`) with `samples` trajectories or base points (None: the method's default),
-    for `ordering`'s margin (None: the ordering `run_scenario` recommends) and the `top`
-    orderings' mean utilities."""
+    """`sensitivity`: the `params` (`PATH=LOW:HIGH`; none: the assumptions the scenario
+    declares uncertain) screened by `method` (`morris` or `sobol`) with `samples`
+    trajectories or base points (None: the method's default), for `ordering`'s margin
+    (None: the ordering `run_scenario` recommends) and the `top` orderings' mean
+    utilities."""
 
-    params: tuple[str, ...]
+    params: tuple[str, ...] = ()
     method: str = "morris"
     samples: int | None = None
     ordering: OrderingLike | None = None
@@ -95,9 +97,10 @@ class SensitivitySettings(Settings):
 @dataclass(frozen=True, kw_only=True)
 class RobustnessSettings(Settings):
     """`robustness`: every ordering under `samples` settings of the `params`
-    (`PATH=LOW:HIGH`), drawn over their box."""
+    (`PATH=LOW:HIGH`; none: the assumptions the scenario declares uncertain), drawn over
+    their box."""
 
-    params: tuple[str, ...]
+    params: tuple[str, ...] = ()
     samples: int | None = None
     replications: int | None = SWEEP_REPLICATIONS
 

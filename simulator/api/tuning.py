@@ -4,12 +4,16 @@ Each function takes the scenario file (a `Base`: the file and its overrides, res
 once, re-validated at every setting of its assumptions) and one settings record, checks
 everything before simulating, records the run in one results directory (files, figures,
 report.html) and returns a frozen `TuningRun`.
+
+The assumptions varied are those the settings give (`varies`, `params`), else those the
+scenario declares in its `uncertain:` block: all of them for sensitivity and robustness,
+the first one for a sweep (whose grid is one or two assumptions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -24,14 +28,21 @@ from ..output.tuning_figures import (
     write_sensitivity_figures,
     write_sweep_figures,
 )
-from ..output.tuning_files import write_robustness, write_sensitivity, write_sweep
+from ..output.tuning_files import (
+    assumption_source,
+    write_robustness,
+    write_sensitivity,
+    write_sweep,
+)
 from ..output.tuning_report import Page, write_page
 from ..scenario import Scenario
 from ..tuning import (
+    Assumption,
     Base,
     Robustness,
     Sensitivity,
     Sweep,
+    given_or_declared,
     parse_ordering,
     parse_param,
     parse_vary,
@@ -69,6 +80,20 @@ class TuningRun(Generic[R]):
 def as_base(scenario: Base | str | Path) -> Base:
     """A scenario file (without overrides), or a `Base` as given."""
     return scenario if isinstance(scenario, Base) else Base.load(scenario)
+
+
+def _params(base: Base, params: tuple[str, ...]) -> list[Assumption]:
+    """The `params` given (`PATH=LOW:HIGH`), else the scenario's declared assumptions
+    (without their sweep grid sizes, which sampling does not use)."""
+    given = [parse_param(p) for p in params]
+    found = given_or_declared(given, base.scenario, "params", "PATH=LOW:HIGH")
+    return [replace(a, points=None) for a in found]
+
+
+def _source(assumptions: Sequence[Assumption]) -> dict[str, str]:
+    """Where the manifest says the assumptions came from: the scenario's `uncertain:`
+    block, or the run's settings."""
+    return {"assumptions_from": assumption_source(assumptions)}
 
 
 def record_tuning(
@@ -111,7 +136,11 @@ def sweep(
     locate the tipping points where the best ordering changes."""
     s = settings_of(SweepSettings, settings, fields)
     base = as_base(scenario)
-    checked, tols = check_sweep(base, [parse_vary(v) for v in s.varies], s.tolerances)
+    given = [parse_vary(v) for v in s.varies]
+    axes = given_or_declared(given, base.scenario, "varies", "PATH=START:STOP:N")
+    if not given:
+        axes = axes[:1]  # the first declared assumption: one grid is already a full run
+    checked, tols = check_sweep(base, list(axes), s.tolerances)
 
     def simulate(replications: int, seed: int) -> Sweep:
         return run_sweep(
@@ -124,7 +153,11 @@ def sweep(
             progress=s.progress,
         )
 
-    record = {"vary": list(s.varies), "tolerances": list(tols)}
+    record = {
+        **_source(checked),
+        "vary": list(s.varies) or [a.text for a in checked],
+        "tolerances": list(tols),
+    }
     return record_tuning(
         "sweep",
         base.scenario,
@@ -145,7 +178,7 @@ def sensitivity(
     (by default the ordering `run_scenario` recommends), and the top orderings' means."""
     s = settings_of(SensitivitySettings, settings, fields)
     base = as_base(scenario)
-    params = [parse_param(p) for p in s.params]
+    params = _params(base, s.params)
     checked, n = check_sensitivity(base, params, s.method, s.samples, s.top)
     if s.ordering is not None:
         parse_ordering(s.ordering, base.scenario, "ordering")  # checked before any simulation
@@ -172,7 +205,8 @@ def sensitivity(
         "samples": n,
         "top": s.top,
         "ordering": ordering,
-        "params": list(s.params),
+        **_source(checked),
+        "params": list(s.params) or [a.text for a in checked],
     }
     return record_tuning(
         "sensitivity",
@@ -194,7 +228,7 @@ def robustness(
     worst case, regret, and how often each is best."""
     s = settings_of(RobustnessSettings, settings, fields)
     base = as_base(scenario)
-    assumptions, samples = check_robustness(base, [parse_param(p) for p in s.params], s.samples)
+    assumptions, samples = check_robustness(base, _params(base, s.params), s.samples)
 
     def simulate(replications: int, seed: int) -> Robustness:
         return run_robustness(
@@ -207,7 +241,11 @@ def robustness(
             progress=s.progress,
         )
 
-    record = {"samples": samples, "params": list(s.params)}
+    record = {
+        "samples": samples,
+        **_source(assumptions),
+        "params": list(s.params) or [a.text for a in assumptions],
+    }
     return record_tuning(
         "robustness",
         base.scenario,

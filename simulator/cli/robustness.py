@@ -20,10 +20,9 @@ from .recording import Tuning, tuning_options
     "--param",
     "params",
     multiple=True,
-    required=True,
     metavar="PATH=LOW:HIGH",
     help="A contested assumption and its plausible range, e.g. host.preference.bonus=0:2 "
-    "(repeatable).",
+    "(repeatable; default: the assumptions the scenario declares uncertain).",
 )
 @click.option(
     "--samples",

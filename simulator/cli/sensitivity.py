@@ -20,9 +20,9 @@ from .recording import Tuning, tuning_options
     "--param",
     "params",
     multiple=True,
-    required=True,
     metavar="PATH=LOW:HIGH",
-    help="An assumption and its plausible range, e.g. host.preference.penalty=0:2 (repeatable).",
+    help="An assumption and its plausible range, e.g. host.preference.penalty=0:2 (repeatable; "
+    "default: the assumptions the scenario declares uncertain).",
 )
 @click.option(
     "--method",

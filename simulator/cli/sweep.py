@@ -19,9 +19,9 @@ from .recording import Tuning, tuning_options
     "--vary",
     "varies",
     multiple=True,
-    required=True,
     metavar="PATH=START:STOP:N",
-    help="A numeric scenario field and its grid, e.g. host.preference.bonus=0:2:9 (once or twice).",
+    help="A numeric scenario field and its grid, e.g. host.preference.bonus=0:2:9 (once or "
+    "twice; default: the first assumption the scenario declares uncertain).",
 )
 @click.option(
     "--tolerance",

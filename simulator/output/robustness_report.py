@@ -60,7 +60,8 @@ def robustness_page(directory: RunDirectory, r: Robustness, document: Document) 
             question(
                 scenario,
                 f"Every ordering runs in {len(r.settings)} settings sampled by Latin hypercube "
-                f"over {ranges}. Which one loses least against the best of each setting?",
+                f"over {ranges} (assumptions {document['assumptions_from']['text']}). Which "
+                "one loses least against the best of each setting?",
             ),
             Section("result", "Result", lead=[robustness_sentence(r)], tables=(table,)),
             figures_section(

@@ -25,6 +25,7 @@ def scenario_summary(scenario: Scenario) -> dict[str, Any]:
         "gates": gates,
         "candidates": len(candidate_orderings(scenario)),
         "policy": scenario.policy.mode,
+        "uncertain": [u.path for u in scenario.uncertain],
     }
 
 
@@ -44,5 +45,10 @@ def scenario_summary_text(summary: dict[str, Any], width: int = 80) -> str:
             *wrap(f"  visitors: {visitors}", width, "    "),
             *wrap(f"  gates: {gates}", width, "    "),
             f"  candidate orderings: {summary['candidates']}",
+            *(
+                wrap(f"  uncertain: {', '.join(summary['uncertain'])}", width, "    ")
+                if summary["uncertain"]
+                else []
+            ),
         ]
     )

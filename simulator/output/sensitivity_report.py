@@ -65,7 +65,8 @@ def sensitivity_page(directory: RunDirectory, s: Sensitivity, document: Document
             question(
                 scenario,
                 f"How much does each assumption, over its plausible range, move the margin of "
-                f"{selected} over the best other ordering (and the top orderings' mean utility)?",
+                f"{selected} over the best other ordering (and the top orderings' mean utility)? "
+                f"The assumptions were {document['assumptions_from']['text']}.",
             ),
             Section(
                 "result",

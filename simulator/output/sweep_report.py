@@ -56,7 +56,8 @@ def sweep_page(directory: RunDirectory, sweep: Sweep, document: Document) -> Pag
                 scenario,
                 f"Every ordering is ranked at each point of a grid over {ranges}, on common "
                 "random numbers; where the best ordering changes, the tipping point is located "
-                "between neighbouring points.",
+                "between neighbouring points. The varied assumptions were "
+                f"{document['assumptions_from']['text']}.",
             ),
             Section("result", "Result", lead=lead, tables=(points,)),
             figures_section(directory, (figure,)),

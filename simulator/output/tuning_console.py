@@ -14,13 +14,14 @@ from rich.table import Table
 from ..stats.compare import QUANTILES
 from ..stats.variants import VariantComparison
 from ..tuning.compare import OrderingComparison
+from ..tuning.inputs import Assumption
 from ..tuning.robustness import Robustness
 from ..tuning.sensitivity import Sensitivity
 from ..tuning.sweep import Sweep
 from .compare_files import comparison_sentence, variants_sentence
 from .tables import Document, ordering_arrows
-from .terminal import Pieces, Printer
-from .tuning_files import robustness_sentence, tipping_sentence
+from .terminal import Pieces, Printer, wrap
+from .tuning_files import robustness_sentence, source_text, tipping_sentence
 
 ROWS = 10
 """Orderings shown in the robustness table (all are in robustness.csv)."""
@@ -53,6 +54,15 @@ def _caption(method: str) -> str:
     return f"{what} at LOW/HIGH: the margin with that assumption at its bound, others as given."
 
 
+def _assumptions(console: Printer, assumptions: tuple[Assumption, ...], option: str) -> None:
+    """Which assumptions were varied, and where they came from (with the scenario's
+    reason for each declared one)."""
+    console.print(f"Assumptions {source_text(assumptions, option)}:")
+    for a in assumptions:
+        text = f"{a.path} from {a.low:.4g} to {a.high:.4g}" + (f": {a.reason}" if a.reason else "")
+        console.lines(wrap("  " + " ".join(text.split()), console.width, "    "))
+
+
 def print_sweep(done: Sweep, directory: Path) -> None:
     """The best ordering at each grid point, its margin, and the tipping points."""
     console = Printer()
@@ -81,6 +91,7 @@ def print_sweep(done: Sweep, directory: Path) -> None:
         console.print("The best ordering is the same at every grid point: no tipping point.")
     for t in done.tipping_points:
         console.print(tipping_sentence(done, t))
+    _assumptions(console, done.axes, "--vary")
     console.lines([f"Results: {directory}"])
 
 
@@ -129,6 +140,7 @@ def print_sensitivity(done: Sensitivity, document: Document, directory: Path) ->
         )
         ordering = ordering_arrows(out_indices.output.removeprefix("mean:").split(","))
         console.print(f"Mean utility of {ordering}: {measure} {listing}")
+    _assumptions(console, done.assumptions, "--param")
     console.lines([f"Results: {directory}"])
 
 
@@ -169,6 +181,7 @@ def print_robustness(done: Robustness, document: Document, directory: Path) -> N
         )
     console.print(table)
     console.print(robustness_sentence(done))
+    _assumptions(console, done.assumptions, "--param")
     console.lines([f"Results: {directory}"])
 
 

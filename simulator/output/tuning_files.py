@@ -8,6 +8,8 @@ byte-identical files.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..tuning.inputs import Assumption
@@ -18,6 +20,33 @@ from ..types import Ordering
 from .compare_files import difference_document
 from .rundir import RunDirectory
 from .tables import Document, csv_text, num, ordering_arrows, ordering_text
+
+# --- where the assumptions came from -----------------------------------------------------
+
+
+def assumption_source(assumptions: Sequence[Assumption]) -> str:
+    """`scenario` when the assumptions are those the scenario declares uncertain, else
+    `given` (with the run's settings)."""
+    return "scenario" if assumptions and all(a.declared for a in assumptions) else "given"
+
+
+def source_text(assumptions: Sequence[Assumption], option: str) -> str:
+    """Where the assumptions came from, in words: `option` names how they are given."""
+    if assumption_source(assumptions) == "scenario":
+        return "declared in the scenario"
+    return f"given with {option}"
+
+
+def _source(assumptions: Sequence[Assumption], option: str) -> Document:
+    return {
+        "source": assumption_source(assumptions),
+        "text": source_text(assumptions, option),
+    }
+
+
+def _parameter(a: Assumption) -> Document:
+    return {"path": a.path, "low": a.low, "high": a.high, "reason": a.reason}
+
 
 # --- sweep --------------------------------------------------------------------------------
 
@@ -95,6 +124,7 @@ def sweep_document(sweep: Sweep) -> Document:
         "seed": sweep.seed,
         "replications": sweep.replications,
         "confidence": sweep.confidence,
+        "assumptions_from": _source(sweep.axes, "--vary"),
         "axes": [
             {
                 "path": a.path,
@@ -103,6 +133,7 @@ def sweep_document(sweep: Sweep) -> Document:
                 "points": a.points,
                 "integer": a.integer,
                 "tolerance": tol,
+                "reason": a.reason,
             }
             for a, tol in zip(sweep.axes, sweep.tolerances, strict=True)
         ],
@@ -163,6 +194,9 @@ def sweep_points_csv(sweep: Sweep) -> str:
     return csv_text(header, rows)
 
 
+_TIPPING_KEYS = ("assumptions_from", "axes", "tipping_points")
+
+
 def write_sweep(directory: RunDirectory, sweep: Sweep) -> Document:
     """sweep.csv, sweep_points.csv, tipping_points.json; returns the sweep document."""
     document = sweep_document(sweep)
@@ -170,7 +204,7 @@ def write_sweep(directory: RunDirectory, sweep: Sweep) -> Document:
     directory.write_file("sweep_points.csv", sweep_points_csv(sweep))
     directory.write_file(
         "tipping_points.json",
-        {k: document[k] for k in ("scenario", "seed", "replications", "axes", "tipping_points")},
+        {k: document[k] for k in ("scenario", "seed", "replications", *_TIPPING_KEYS)},
     )
     return document
 
@@ -249,7 +283,8 @@ def sensitivity_document(s: Sensitivity) -> Document:
         },
         "runner_up": list(s.orderings[s.runner_up]),
         "top": [list(s.orderings[k]) for k in s.top],
-        "parameters": [{"path": a.path, "low": a.low, "high": a.high} for a in s.assumptions],
+        "assumptions_from": _source(s.assumptions, "--param"),
+        "parameters": [_parameter(a) for a in s.assumptions],
         "indices": _indices_rows(s),
     }
 
@@ -293,7 +328,8 @@ def robustness_document(r: Robustness) -> Document:
         "samples": len(r.settings),
         "seed": r.seed,
         "replications": r.replications,
-        "parameters": [{"path": a.path, "low": a.low, "high": a.high} for a in r.assumptions],
+        "assumptions_from": _source(r.assumptions, "--param"),
+        "parameters": [_parameter(a) for a in r.assumptions],
         "orderings": [row | {"ordering": row["ordering"].split(",")} for row in robustness_rows(r)],
         "settings": [
             {

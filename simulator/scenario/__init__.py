@@ -2,16 +2,18 @@
 
 A scenario file is read with line numbers (`read`, YAML 1.2 core schema, within size
 limits), merged over the files it `extends`, changed by overrides (`PATH=VALUE`), and
-validated by the pydantic `schema`; every problem becomes a `ScenarioError` naming the
+validated by the pydantic `schema`, and its declared uncertain assumptions checked
+against the result (`assumptions`); every problem becomes a `ScenarioError` naming the
 file, the line, the field, the bad value and what is allowed (`messages`). Everything
 downstream works on the validated, immutable `Scenario`.
 """
 
 from __future__ import annotations
 
+from .assumptions import CORNER_LIMIT, corners, describe, field_keys, is_number
 from .constraints import candidate_orderings, is_candidate, iter_orderings
 from .dump import scenario_hash, scenario_to_yaml
-from .load import load_scenario, resolve_raw, validate_raw
+from .load import load_scenario, resolve_raw, validate_loaded, validate_raw
 from .origins import LineMap, Location
 from .overrides import Override, apply_overrides, parse_override
 from .schema import (
@@ -33,6 +35,7 @@ from .schema import (
 )
 
 __all__ = [
+    "CORNER_LIMIT",
     "DAY_PREFIXES",
     "RECORD_HEAD",
     "Condition",
@@ -49,8 +52,12 @@ __all__ = [
     "WindowGate",
     "apply_overrides",
     "candidate_orderings",
+    "corners",
     "defers",
+    "describe",
+    "field_keys",
     "is_candidate",
+    "is_number",
     "iter_orderings",
     "load_scenario",
     "metric_names",
@@ -60,5 +67,6 @@ __all__ = [
     "scenario_hash",
     "scenario_to_yaml",
     "soft_conditions",
+    "validate_loaded",
     "validate_raw",
 ]

@@ -11,8 +11,14 @@ from .yaml12 import Dumper
 
 
 def scenario_to_yaml(scenario: Scenario) -> str:
-    """The fully resolved scenario (all defaults filled in) as deterministic YAML."""
+    """The fully resolved scenario (all defaults filled in) as deterministic YAML.
+
+    An empty `uncertain:` block is left out, so a scenario that declares no uncertain
+    assumptions writes (and hashes) as it did before the block existed.
+    """
     data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    if not data["uncertain"]:
+        del data["uncertain"]
     return yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 

@@ -1,4 +1,5 @@
-"""Loading a scenario: read, merge what it extends, apply overrides, validate."""
+"""Loading a scenario: read, merge what it extends, apply overrides, validate, then check
+the declared uncertain assumptions against the result."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from ..errors import ScenarioError, ScenarioErrors
+from .assumptions import check_uncertain
 from .display import printable
 from .extends import load_file
 from .messages import nan_errors, validation_errors
@@ -50,9 +52,17 @@ def validate_raw(data: Mapping[str, Any], lines: LineMap) -> Scenario:
         raise _one_or_all(validation_errors(exc, data, lines)) from None
 
 
+def validate_loaded(data: Mapping[str, Any], lines: LineMap) -> Scenario:
+    """Validate the raw data of a whole scenario file: the schema, then its `uncertain:`
+    block against the rest (each range must keep the scenario valid)."""
+    scenario = validate_raw(data, lines)
+    check_uncertain(scenario, data, lines, validate_raw)
+    return scenario
+
+
 def load_scenario(path: str | Path, overrides: Sequence[Override] = ()) -> Scenario:
     """Read, merge, override and validate a scenario file."""
-    return validate_raw(*resolve_raw(path, overrides))
+    return validate_loaded(*resolve_raw(path, overrides))
 
 
 def _one_or_all(errors: list[ScenarioError]) -> ScenarioError | ScenarioErrors:

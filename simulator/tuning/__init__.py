@@ -15,7 +15,16 @@ from .compare import (
     read_run,
     run_variant,
 )
-from .inputs import Assumption, Base, check_metrics, parse_ordering, parse_param, parse_vary
+from .inputs import (
+    Assumption,
+    Base,
+    check_metrics,
+    declared_assumptions,
+    given_or_declared,
+    parse_ordering,
+    parse_param,
+    parse_vary,
+)
 from .robustness import Robustness, run_robustness
 from .sensitivity import Sensitivity, run_sensitivity
 from .sweep import Sweep, run_sweep
@@ -29,6 +38,8 @@ __all__ = [
     "check_metrics",
     "compare_orderings",
     "compare_variant_results",
+    "declared_assumptions",
+    "given_or_declared",
     "open_variant",
     "parse_ordering",
     "parse_param",

@@ -5,6 +5,9 @@ An *assumption* is a numeric scenario field named by a dotted path, as for `--se
 of the assumptions (`apply_overrides` + `validate_raw`): the same messages as the
 loader, prefixed by which option and which point made the scenario invalid. Everything
 here raises `InputError` (exit status 2) before any simulation starts.
+
+A scenario may declare its uncertain assumptions (`uncertain:`); `declared_assumptions`
+reads them, and the tuning commands use them when none are given.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,21 +27,22 @@ from ..scenario import (
     LineMap,
     Scenario,
     apply_overrides,
+    corners,
+    describe,
+    field_keys,
     is_candidate,
+    is_number,
     metric_names,
     resolve_raw,
+    validate_loaded,
     validate_raw,
 )
+from ..scenario.overrides import lookup
+from ..scenario.schema import MAX_POINTS
 from ..types import Ordering, OrderingLike
 
 Setting = tuple[tuple[str, float], ...]
 """Values of assumptions: (dotted path, value) pairs, applied as overrides."""
-
-MAX_POINTS = 1000
-"""Most grid points of one --vary axis: each is a full ranking of every ordering."""
-
-CORNER_LIMIT = 10
-"""Check every corner of the box of ranges up to this many assumptions."""
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ class Assumption:
     """A numeric scenario field and the range it is varied over.
 
     `points` is the grid size of a sweep (None for sampled ranges); `integer` marks a
-    whole-number field (such as `host.max_attempts`), whose values are rounded.
+    whole-number field (such as `host.max_attempts`), whose values are rounded. `reason`
+    says why it is uncertain when the scenario declares it (None: given with the run).
     """
 
     path: str
@@ -54,6 +59,12 @@ class Assumption:
     high: float
     points: int | None = None
     integer: bool = False
+    reason: str | None = None
+
+    @property
+    def declared(self) -> bool:
+        """Whether it comes from the scenario's `uncertain:` block."""
+        return self.reason is not None
 
     @property
     def text(self) -> str:
@@ -74,6 +85,24 @@ class Assumption:
     def scale(self, unit: float) -> float:
         """The value at `unit` in [0, 1] of the range."""
         return self.value(self.low + unit * (self.high - self.low))
+
+
+def given_or_declared(
+    given: Sequence[Assumption], scenario: Scenario, by: str, form: str
+) -> tuple[Assumption, ...]:
+    """The assumptions given with the run (setting `by`), else those the scenario
+    declares; `form` shows how to give one. Given ones replace the declaration whole."""
+    if given:
+        return tuple(given)
+    declared = declared_assumptions(scenario)
+    if not declared:
+        raise SettingError(
+            f"give {{{by}}} {form}, or declare the scenario's uncertain assumptions in an "
+            "`uncertain:` block: a list of entries with path, range: [low, high] (or dist:) "
+            "and reason",
+            setting=by,
+        )
+    return declared
 
 
 def _number(text: str, where: str, what: str, setting: str) -> float:
@@ -139,10 +168,21 @@ def parse_param(text: str) -> Assumption:
     return Assumption(path, low, high)
 
 
-def describe(error: ScenarioError | ScenarioErrors) -> str:
-    """A validation failure as `field: problem` lines, without the file and line."""
-    errors = error.errors if isinstance(error, ScenarioErrors) else [error]
-    return "; ".join(f"{e.field}: {e.detail}" if e.field else e.detail for e in errors)
+def declared_assumptions(scenario: Scenario) -> tuple[Assumption, ...]:
+    """The assumptions the scenario declares uncertain (`uncertain:`), in its order.
+
+    Each has its entry's range (a distribution's support, or its 5%-95% quantiles when
+    the support is unbounded), its sweep grid size, its reason, and `integer` set for a
+    whole-number field. The loader has checked every path and range.
+    """
+    dump = scenario.model_dump(mode="json", by_alias=True)
+    found = []
+    for entry in scenario.uncertain:
+        value = lookup(dump, field_keys(dump, entry.path))
+        low, high = entry.bounds
+        integer = is_number(value) and isinstance(value, int)
+        found.append(Assumption(entry.path, low, high, entry.points, integer, entry.reason))
+    return tuple(found)
 
 
 class _Marker:
@@ -190,7 +230,7 @@ class Base:
     @classmethod
     def load(cls, path: str | Path, overrides: Sequence[str] = ()) -> Base:
         raw, lines = resolve_raw(path, overrides)
-        return cls(Path(path), raw, lines, validate_raw(raw, lines), tuple(overrides))
+        return cls(Path(path), raw, lines, validate_loaded(raw, lines), tuple(overrides))
 
     def __repr__(self) -> str:
         return f"<Base {self.scenario.name} from {self.source}>"
@@ -230,7 +270,7 @@ class Base:
             seen.add(keys)
             current = _lookup(self.scenario.model_dump(mode="python", by_alias=True), keys)
             integer = isinstance(current, int) and not isinstance(current, bool)
-            checked.append(Assumption(a.path, a.low, a.high, a.points, integer))
+            checked.append(replace(a, integer=integer))
         return tuple(checked)
 
     def check_settings(
@@ -243,27 +283,10 @@ class Base:
             self.at(setting, by, f"{shown}: point {i + 1} of {len(settings)}")
 
     def check_box(self, assumptions: Sequence[Assumption], by: str) -> None:
-        """Validate the corners of the box of ranges (all of them when there are few).
-
-        Scenario constraints are bounds and inequalities between fields, so a box whose
-        corners are valid is valid throughout.
-        """
-        d = len(assumptions)
-        if d > CORNER_LIMIT:
-            corners = [
-                tuple((a.path, a.low if k != i else a.high) for k, a in enumerate(assumptions))
-                for i in range(d)
-            ]
-        else:
-            corners = [
-                tuple(
-                    (a.path, a.high if (mask >> k) & 1 else a.low)
-                    for k, a in enumerate(assumptions)
-                )
-                for mask in range(1 << d)
-            ]
+        """Validate the corners of the box of ranges (all of them when there are few,
+        see `corners`)."""
         given = " ".join(f"{{{by}}} {a.text}" for a in assumptions)
-        for corner in corners:
+        for corner in corners([(a.path, a.low, a.high) for a in assumptions]):
             self.at(corner, by, f"{given}: a corner of the ranges")
 
 

@@ -30,6 +30,7 @@ from .metrics import (
 )
 from .plan import POLICIES, AgendaBoost, Constraint, Effects, Policy, PrecedenceCost
 from .scenario import Experiment, Scenario, defers, soft_conditions
+from .uncertain import MAX_POINTS, Uncertain
 from .visitors import CONDITION_KINDS, AgendaItem, Condition, Preconditions, Visitor, Waiver
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "MAX_ATTEMPTS",
     "MAX_EXPECTED_SHOCKS",
     "MAX_MAGNITUDE",
+    "MAX_POINTS",
     "MAX_VISITORS",
     "OBJECTIVE_METRICS",
     "POLICIES",
@@ -66,6 +68,7 @@ __all__ = [
     "Scenario",
     "Shocks",
     "Triangular",
+    "Uncertain",
     "Uniform",
     "UntilGate",
     "Visitor",

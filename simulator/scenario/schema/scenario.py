@@ -17,6 +17,7 @@ from .host import Climate, Host, Shocks
 from .observed import Observed
 from .observed_checks import check_block
 from .plan import Constraint, Effects, Policy
+from .uncertain import Uncertain
 from .visitors import Visitor, Waiver
 
 
@@ -45,6 +46,7 @@ class Scenario(StrictModel):
     objective: dict[str, Real] = Field(min_length=1)
     experiment: Experiment = Experiment()
     observed: Observed | None = None
+    uncertain: tuple[Uncertain, ...] = Field(default=(), max_length=100)
 
     @model_validator(mode="after")
     def _limits(self) -> Scenario:
