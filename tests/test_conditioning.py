@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from simulator.api import sweep
+from simulator.api.replan import base_as_of
 from simulator.evidence.condition import gate_opening_after, truncated_ppf
 from simulator.executors import ProcessExecutor
 from simulator.experiment import AdaptiveSettings, run_adaptive, run_fixed
@@ -20,6 +22,8 @@ from simulator.model import Draws, compile_spec, simulate
 from simulator.scenario import Scenario, candidate_orderings, load_scenario, metric_names
 from simulator.scenario.schema import Crisis, Triangular, UntilGate
 from simulator.scenario.schema.observed import Observed, ObservedEvent
+from simulator.tuning import Base
+from simulator.tuning.evaluate import run_orderings
 from simulator.world import BLOCK_SIZE, draw_block
 
 FLAGSHIP = Path(__file__).resolve().parent.parent / "scenarios" / "us_china_2023.yaml"
@@ -177,3 +181,35 @@ def test_a_trace_shows_the_observed_past(flagship: Scenario) -> None:
     visits = [e for e in trace if e.kind == "visit"]
     assert visits[0].visitor == "kerry"
     assert visits[0].day == 24
+
+
+def test_a_sweep_as_of_a_date_is_as_smooth_as_an_ordinary_one(tmp_path: Path) -> None:
+    """Along an assumption, the conditioned mean utility moves smoothly on common worlds:
+    its roughness (squared second differences) is a tiny fraction of what fresh worlds
+    at every point give, as for an ordinary sweep."""
+    example = FLAGSHIP.parent / "observations" / "example.yaml"
+    grid = np.linspace(8, 28, 7)
+    plan = ("kerry", "yellen", "blinken", "raimondo")
+
+    def roughness(base: Base, seeds: list[int]) -> float:
+        means = []
+        for x, seed in zip(grid, seeds, strict=True):
+            at = base.at((("visitors.blinken.preparation.mode", float(x)),), "varies")
+            means.append(
+                run_orderings(at, (plan,), replications=100, seed=seed).records[0, :, 0].mean()
+            )
+        return float(np.sum(np.diff(means, 2) ** 2))
+
+    known = base_as_of(Base.load(FLAGSHIP), example, "2023-06-20")
+    common = roughness(known, [7] * len(grid))
+    fresh = roughness(known, list(range(100, 100 + len(grid))))
+    assert common < 0.01 * fresh
+    done = sweep(
+        known,
+        varies=("visitors.blinken.preparation.mode=8:28:3",),
+        replications=20,
+        out=tmp_path,
+    )
+    assert all(row["best"][0] == "kerry" for row in done.document["points"])
+    manifest = (done.directory / "manifest.json").read_text()
+    assert "conditioned_on" in manifest

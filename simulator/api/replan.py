@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..evidence.load import load_observations, observed_scenario, parse_as_of
 from ..scenario import Scenario
+from ..tuning import Base
 
 
 def known_as_of(scenario: Scenario, observed: Path, as_of: str | float | None = None) -> Scenario:
@@ -21,3 +22,11 @@ def known_as_of(scenario: Scenario, observed: Path, as_of: str | float | None = 
     else:
         day = parse_as_of(f"{as_of}", scenario)
     return observed_scenario(scenario, observations, day)
+
+
+def base_as_of(base: Base, observed: Path, as_of: str | float | None = None) -> Base:
+    """A scenario file for the tuning commands (sweep, sensitivity, robustness), known as
+    of `as_of`: at every setting of its assumptions, runs start from the observed state."""
+    known = known_as_of(base.scenario, observed, as_of).observed
+    assert known is not None
+    return base.known(known)

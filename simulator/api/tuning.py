@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
+from ..evidence.condition import conditioning
 from ..experiment import resolve_design
 from ..output.robustness_report import robustness_page
 from ..output.rundir import RunDirectory, exclusive
@@ -111,9 +112,11 @@ def record_tuning(
     the results directory, simulate (`simulate(replications, seed)`), write the files
     (`write`) and the figures, record how it ended, then draw the page."""
     replications, seed, _ = resolve_design(scenario, settings.replications, settings.seed)
+    past = conditioning(scenario)
     record = {
         "seed": seed,
         "replications": replications,
+        **({} if past is None else {"conditioned_on": past.summary(scenario.start)}),
         **fields,
         "overrides": list(overrides),
         **settings.record(),

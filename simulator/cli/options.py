@@ -11,11 +11,12 @@ from typing import Any, TypeVar
 import click
 from click.core import ParameterSource
 
-from ..api.replan import known_as_of
+from ..api.replan import base_as_of, known_as_of
 from ..errors import InputError
 from ..executors import EXECUTORS, make_executor
 from ..experiment import KEEP_CELLS, AdaptiveSettings
 from ..scenario import Scenario
+from ..tuning import Base
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -44,6 +45,10 @@ class Known:
     def apply(self, scenario: Scenario) -> Scenario:
         """`scenario` as known on the date."""
         return known_as_of(scenario, self.observed, self.as_of)
+
+    def apply_base(self, base: Base) -> Base:
+        """A tuning command's scenario file as known on the date."""
+        return base_as_of(base, self.observed, self.as_of)
 
 
 def evidence_options(command: F) -> F:

@@ -15,10 +15,18 @@ import click
 from rich.console import Console
 
 from ..api import Base, TuningRun
+from ..evidence.condition import conditioning
 from ..executors import Executor
 from ..output.progress import LazyProgress
 from ..output.rundir import argv
-from .options import executor_options, format_option, out_option, quiet_option
+from .options import (
+    Known,
+    evidence_options,
+    executor_options,
+    format_option,
+    out_option,
+    quiet_option,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 R = TypeVar("R")
@@ -41,6 +49,7 @@ class Tuning:
     out: Path
     fmt: str
     quiet: bool
+    known: Known | None = None
 
     def run(
         self,
@@ -52,6 +61,8 @@ class Tuning:
         """Load the scenario file and call the API (`call(base, settings' shared
         fields)`) under a progress bar over settings on stderr."""
         base = Base.load(scenario, overrides)
+        if self.known is not None:
+            base = self.known.apply_base(base)
         bar = LazyProgress(
             Console(stderr=True),
             f"{what} {base.scenario.name}",
@@ -66,6 +77,11 @@ class Tuning:
             "progress": bar,
             "command": tuple(argv()),
         }
+        past = conditioning(base.scenario)
+        if past is not None:
+            facts = past.summary(base.scenario.start)
+            click.echo(f"Conditioned on what was observed {facts[0]}:", err=True)
+            click.echo("\n".join(f"  {fact}" for fact in facts[1:]), err=True)
         with bar:
             return call(base, shared)
 
@@ -92,13 +108,15 @@ def tuning_options(replications: int, per: str) -> Callable[[F], F]:
             out: Path,
             fmt: str,
             quiet: bool,
+            known: Known | None,
             **kwargs: Any,
         ) -> Any:
-            tuning = Tuning(replications, seed, executor, out, fmt, quiet)
+            tuning = Tuning(replications, seed, executor, out, fmt, quiet, known)
             return command(*args, tuning=tuning, **kwargs)
 
         wrapped: Any = bundle
         for option in (
+            evidence_options,
             quiet_option(),
             format_option,
             out_option,

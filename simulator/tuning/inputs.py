@@ -39,6 +39,7 @@ from ..scenario import (
 )
 from ..scenario.overrides import lookup
 from ..scenario.schema import MAX_POINTS
+from ..scenario.schema.observed import Observed
 from ..types import Ordering, OrderingLike
 
 Setting = tuple[tuple[str, float], ...]
@@ -234,6 +235,13 @@ class Base:
 
     def __repr__(self) -> str:
         return f"<Base {self.scenario.name} from {self.source}>"
+
+    def known(self, observed: Observed) -> Base:
+        """This scenario as known on `observed.as_of`: every setting of its assumptions
+        starts from what was observed by then (`evidence.condition`)."""
+        block = observed.model_dump(mode="json", by_alias=True, exclude_none=True)
+        raw = {**self.raw, "observed": block}
+        return Base(self.source, raw, self.lines, validate_raw(raw, self.lines), self.overrides)
 
     def at(self, setting: Setting, by: str, where: str | None = None) -> Scenario:
         """The scenario with `setting` applied. In an error message, the run setting
