@@ -182,6 +182,7 @@ def _complete(folder: Path, scenario: str, replications: str | None) -> Path:
 
 def _interrupted(folder: Path, scenario: str) -> Path:
     """A run stopped (as by Ctrl-C) after its first block of 100 replications."""
+
     def stop(done: int, _total: int | None, _status: str) -> None:
         if done >= 100:
             raise KeyboardInterrupt

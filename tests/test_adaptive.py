@@ -42,8 +42,9 @@ def test_adaptive_run_writes_elimination_columns_and_the_guarantee(tmp_path: Pat
     design = document["design"]
     assert design["design"] == "adaptive"
     assert design["delta"] == 0.4
-    assert "exceeds every other's by at least δ = 0.4, the procedure selects it" in (
-        document["recommendation"]
+    assert (
+        "exceeds every other's by at least δ = 0.4, the procedure selects it"
+        in (document["recommendation"])
     )
     assert design["compared_on"] == design["n0"] == 20  # some go at the first check
     run_dir = Path(document["results"])

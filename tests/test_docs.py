@@ -52,9 +52,7 @@ def test_the_docs_have_examples_of_every_command() -> None:
     assert expected | {"report", "reproduce", "schema"} <= commands
 
 
-@pytest.mark.parametrize(
-    "block", BLOCKS, ids=[f"{b[0].page}:{b[0].line}" for b in BLOCKS]
-)
+@pytest.mark.parametrize("block", BLOCKS, ids=[f"{b[0].page}:{b[0].line}" for b in BLOCKS])
 def test_every_command_example_runs(
     block: list[Example], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

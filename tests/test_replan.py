@@ -91,3 +91,27 @@ def test_bad_re_planning_options_are_refused(tmp_path: Path) -> None:
     assert missing.exit_code == 2
     assert "nothing.yaml" in missing.output
     assert not list(tmp_path.glob("*/*"))  # nothing was started
+
+
+def test_observations_that_no_allowed_plan_starts_with_are_refused(tmp_path: Path) -> None:
+    variant = tmp_path / "blinken_first.yaml"
+    variant.write_text(f"extends: {FLAGSHIP}\nconstraints:\n  - first: blinken\n")
+    result = invoke("run", variant, "--observed", EXAMPLE, "--out", tmp_path, "-n", 20)
+    assert result.exit_code == 2
+    line = EXAMPLE.read_text().splitlines().index("    visitor: kerry", 40) + 1
+    assert f"example.yaml:{line}:" in result.output
+    assert "breaks the scenario's constraint {'first': 'blinken'}" in result.output
+    assert not list(tmp_path.glob("*/*"))
+
+
+def test_a_request_after_the_visit_is_refused(tmp_path: Path) -> None:
+    seen = tmp_path / "seen.yaml"
+    seen.write_text(
+        "until: 40\nevents:\n"
+        "  - {day: 20, event: visited, visitor: kerry}\n"
+        "  - {day: 30, event: requested, visitor: kerry}\n"
+    )
+    result = invoke("run", FLAGSHIP, "--observed", seen, "--out", tmp_path)
+    assert result.exit_code == 2
+    assert "seen.yaml:4: events[1].day:" in result.output
+    assert "after its visit" in result.output

@@ -113,6 +113,59 @@ def check_events(
     for record, loc, day_key in zip(records, locs, day_keys, strict=True):
         if isinstance(record, VisitorEvent):
             _check_order(record, first, scenario.start, (*loc, day_key))
+            _check_after_visit(record, first, scenario.start, (*loc, day_key))
+    _check_constraints(records, locs, scenario)
+
+
+def _check_after_visit(
+    record: VisitorEvent, first: dict[tuple[str, str], float], start: dt.date, loc: Loc
+) -> None:
+    """Nothing happens to a visitor's request after its visit: the visit ends its turn."""
+    visit = first.get((record.visitor, "visited"))
+    if record.kind != "visited" and visit is not None and record.day > visit:
+        raise FieldError(
+            f"{record.visitor} {record.kind} on {when(record.day, start)}, after its visit "
+            f"on {when(visit, start)}; a visitor asks and is answered before it visits",
+            loc,
+            (record.visitor,),
+        )
+
+
+def _check_constraints(records: Sequence[Event], locs: Sequence[Loc], scenario: Scenario) -> None:
+    """The visits made, in their order, begin some ordering the scenario's constraints
+    allow: a re-planned run ranks only orderings that start with them."""
+    visits = sorted(
+        (
+            (r.day, i)
+            for i, r in enumerate(records)
+            if isinstance(r, VisitorEvent) and r.kind == "visited"
+        ),
+    )
+    made: list[str] = []
+    n = len(scenario.visitors)
+    for _, i in visits:
+        record = records[i]
+        assert isinstance(record, VisitorEvent)
+        position = len(made)
+        for c in scenario.constraints:
+            broken = (
+                (c.first is not None and (position == 0) != (record.visitor == c.first))
+                or (c.last is not None and record.visitor == c.last and position != n - 1)
+                or (
+                    c.before is not None
+                    and c.before[1] == record.visitor
+                    and c.before[0] not in made
+                )
+            )
+            if broken:
+                raise FieldError(
+                    f"visit {position + 1} by {record.visitor!r} breaks the scenario's "
+                    f"constraint {c.model_dump(exclude_none=True)}: no ordering the scenario "
+                    "allows starts with the visits made; drop the constraint or check the record",
+                    (*locs[i], "visitor"),
+                    (record.visitor,),
+                )
+        made.append(record.visitor)
 
 
 def _key(record: Event) -> tuple[str, str]:
