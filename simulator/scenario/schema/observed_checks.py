@@ -113,6 +113,8 @@ def check_events(
     for record, loc, day_key in zip(records, locs, day_keys, strict=True):
         if isinstance(record, VisitorEvent):
             _check_order(record, first, scenario.start, (*loc, day_key))
+    for record, loc, day_key in zip(records, locs, day_keys, strict=True):
+        if isinstance(record, VisitorEvent):
             _check_after_visit(record, first, scenario.start, (*loc, day_key))
     _check_constraints(records, locs, scenario)
 
