@@ -76,7 +76,7 @@ from .recording import Tuning, tuning_options
     show_default=True,
     help="Calibrated settings at which every ordering is ranked.",
 )
-@tuning_options(api.SENSITIVITY_REPLICATIONS, "(and of the plan) at each setting")
+@tuning_options(api.SENSITIVITY_REPLICATIONS, "(and of the plan) at each setting", replan=False)
 def calibrate(
     scenario: Path,
     overrides: tuple[str, ...],

@@ -93,10 +93,11 @@ class Tuning:
             text(done.result, done.document, done.directory)
 
 
-def tuning_options(replications: int, per: str) -> Callable[[F], F]:
+def tuning_options(replications: int, per: str, *, replan: bool = True) -> Callable[[F], F]:
     """What sweep, sensitivity and robustness all take: -n/--replications (default
     `replications`, per ordering `per`), --seed, the executor options, --out, --format
-    and -q, handed to the command as one `tuning`."""
+    and -q, and (with `replan`) --observed and --as-of, handed to the command as one
+    `tuning`."""
 
     def decorate(command: F) -> F:
         @functools.wraps(command)
@@ -108,7 +109,7 @@ def tuning_options(replications: int, per: str) -> Callable[[F], F]:
             out: Path,
             fmt: str,
             quiet: bool,
-            known: Known | None,
+            known: Known | None = None,
             **kwargs: Any,
         ) -> Any:
             tuning = Tuning(replications, seed, executor, out, fmt, quiet, known)
@@ -116,7 +117,7 @@ def tuning_options(replications: int, per: str) -> Callable[[F], F]:
 
         wrapped: Any = bundle
         for option in (
-            evidence_options,
+            *((evidence_options,) if replan else ()),
             quiet_option(),
             format_option,
             out_option,

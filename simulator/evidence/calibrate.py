@@ -40,6 +40,7 @@ from ..streams import stream
 from ..tuning.inputs import Assumption, Base, Setting
 from ..tuning.robustness import Robustness, rank_across
 from ..types import FloatArray, Ordering, Progress
+from .load import observed_scenario
 from .observations import DAY_METRIC, Observations
 from .targets import STAGES, Target, calibration_targets, censored_days, target_columns
 
@@ -377,8 +378,11 @@ def run_calibration(
     last = done[-1]
     sample = tuple(last.settings[k] for k in last.kept)
     calendar = _calendar(kept_rows.reshape(-1, kept_rows.shape[2]), scenario, observations)
+    # rank from the end of the record on: the visits made are every plan's first
+    known = observed_scenario(scenario, observations, observations.until).observed
+    assert known is not None
     ranked = rank_across(
-        base,
+        base.known(known),
         assumptions,
         sample[:ranking],
         replications=n,

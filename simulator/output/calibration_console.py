@@ -31,7 +31,8 @@ def print_calibration(done: Calibration, document: Document, directory: Path) ->
     )
     console.print(f"Non-implausible settings: {counts}.")
     table = Table(
-        title=f"Orderings across {len(done.ranking.settings)} calibrated settings",
+        title=f"Orderings from day {done.observations.until:g} on, across "
+        f"{len(done.ranking.settings)} calibrated settings",
         title_justify="left",
         caption="regret: shortfall from the best ordering of each setting; best: share of "
         "settings where it is best.",

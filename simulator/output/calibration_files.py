@@ -166,7 +166,8 @@ def calibration_sentence(c: Calibration) -> str:
         f"{len(c.sample)} of {len(last.settings)} settings of wave {len(c.waves)} are "
         f"consistent with the observations up to day {c.observations.until:g} ({measure} "
         f"implausibility at most {c.cutoff:g}; the waves stopped at {c.stopped}). Across "
-        f"{len(c.ranking.settings)} of them the lowest mean regret is "
+        f"{len(c.ranking.settings)} of them, re-planned from day {c.observations.until:g} "
+        f"(the visits made come first), the lowest mean regret is "
         f"{ordering_arrows(c.ranking.orderings[first])}, best in "
         f"{c.ranking.share_best[first]:.0%} of them."
     )

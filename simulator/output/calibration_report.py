@@ -85,7 +85,7 @@ def calibration_page(directory: RunDirectory, c: Calibration, document: Document
         ],
         numeric=frozenset({0, *range(2, 7)}),
         best=True,
-        title="Orderings across the calibrated sample",
+        title=f"Orderings from day {c.observations.until:g} on, across the calibrated sample",
         note="mean, worst: mean utility across the calibrated settings and in the worst one. "
         "Regret: the shortfall from the best ordering of each setting. Best: the share of "
         "settings in which it is best (P(best) across the calibrated set).",
