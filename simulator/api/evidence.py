@@ -1,0 +1,94 @@
+"""Evidence: how well the scenario forecast what then happened (DESIGN §9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import SettingError
+from ..evidence.events import targets
+from ..evidence.forecast import as_of_scenario, default_ordering, simulate_forecast
+from ..evidence.observations import Observations
+from ..evidence.score import Scores, score_forecast_samples
+from ..output.score_figures import write_score_figures
+from ..output.score_files import write_score
+from ..output.score_report import score_page
+from ..scenario import Scenario
+from ..tuning import parse_ordering
+from .settings import ScoreSettings, settings_of
+from .tuning import TuningRun, record_tuning
+
+
+def _as_of(scenario: Scenario, observations: Observations, given: float | None) -> float | None:
+    """The day the forecast is made (None: the start), checked against the record."""
+    as_of = given if given is not None or scenario.observed is None else scenario.observed.as_of
+    if as_of is None:
+        return None
+    if not 0 <= as_of < observations.until:
+        raise SettingError(
+            f"{{as_of}} must be a day from 0 to before the end of the observations (day "
+            f"{observations.until:g}), so that something is left to score (got {as_of:g})",
+            setting="as_of",
+        )
+    return as_of
+
+
+def score_forecast(
+    scenario: Scenario,
+    observations: Observations,
+    settings: ScoreSettings | None = None,
+    **fields: Any,
+) -> TuningRun[Scores]:
+    """Score the scenario's forecast, as it stood on its start date or on day `as_of`,
+    against the events observed after it: CRPS of each event's day, Brier and log scores
+    of whether it happened by the end of the record, PIT values and interval coverage.
+
+    The forecast runs one ordering: `ordering`, or by default the observed visit order
+    followed by the other visitors in the scenario's order.
+    """
+    s = settings_of(ScoreSettings, settings, fields)
+    as_of = _as_of(scenario, observations, s.as_of)
+    forecasting = scenario if s.as_of is None else as_of_scenario(scenario, observations, s.as_of)
+    if s.ordering is None:
+        ordering, why = default_ordering(scenario, observations)
+    else:
+        ordering = parse_ordering(s.ordering, scenario, "ordering")
+        why = "given by the user (the ordering setting)"
+    events, skipped = targets(scenario, observations, as_of)
+    if not events:
+        raise SettingError(
+            "nothing to score: every event of the scenario had been seen by {as_of}",
+            setting="as_of",
+        )
+
+    def simulate(replications: int, seed: int) -> Scores:
+        forecast = simulate_forecast(
+            forecasting,
+            events,
+            ordering,
+            why,
+            replications=replications,
+            seed=seed,
+            executor=s.executor,
+            progress=s.progress,
+        )
+        return score_forecast_samples(
+            forecast, observations.until, as_of, skipped, observations.source
+        )
+
+    record = {
+        "ordering": list(ordering),
+        "ordering_reason": why,
+        "as_of": as_of,
+        "observations": {"source": observations.source, "until": observations.until},
+    }
+    return record_tuning(
+        "score",
+        forecasting,
+        s,
+        record,
+        (),
+        simulate,
+        write_score,
+        write_score_figures,
+        lambda directory, scores, _document: score_page(directory, scores),
+    )

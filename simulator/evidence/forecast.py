@@ -1,0 +1,120 @@
+"""The forecast to be scored: the scenario as it stood on a day, run for one ordering.
+
+The forecast as of day d is the scenario with what had been observed by d written into
+its `observed:` block (the run starts from that state); as of the start it is the
+scenario as written. Its predictive distribution of each event's day is the event's
+day in N replications of one ordering (`events.sample_days`): visitor days from the
+outcome records, gate openings from the worlds (which no ordering changes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..executors import Executor
+from ..experiment.task import draw_world
+from ..scenario import Scenario, is_candidate, iter_orderings
+from ..scenario.schema.observed import Observed, ObservedEvent
+from ..tuning.evaluate import run_orderings
+from ..types import FloatArray, Ordering, Progress
+from ..world import BLOCK_SIZE
+from .events import Target, sample_days
+from .observations import ClimateReading, Event, GateOpened, Incident, Observations
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Samples of each event's day (shape (events, replications), NaN: not within the
+    horizon) from `replications` runs of `ordering` in `scenario` with `seed`."""
+
+    scenario: Scenario
+    ordering: Ordering
+    ordering_reason: str
+    seed: int
+    replications: int
+    events: tuple[Target, ...]
+    samples: FloatArray
+
+
+def _observed_event(e: Event) -> ObservedEvent:
+    if isinstance(e, GateOpened):
+        return ObservedEvent(day=e.day, event="gate_opened", gate=e.gate)
+    if isinstance(e, Incident):
+        return ObservedEvent(day=e.day, event="incident", severity=e.severity)
+    if isinstance(e, ClimateReading):
+        return ObservedEvent(day=e.day, event="climate", value=e.value)
+    return ObservedEvent(day=e.day, event=e.kind, visitor=e.visitor, achieved=e.achieved)
+
+
+def as_of_scenario(scenario: Scenario, observations: Observations, as_of: float) -> Scenario:
+    """`scenario` as it stood on day `as_of`: what had been observed by then is its
+    `observed:` block."""
+    seen = observations.up_to(as_of)
+    block = Observed(
+        as_of=as_of,
+        source=observations.source,
+        events=tuple(_observed_event(e) for e in seen.events),
+    )
+    return scenario.model_copy(update={"observed": block})
+
+
+def default_ordering(scenario: Scenario, observations: Observations) -> tuple[Ordering, str]:
+    """The plan the record suggests, and why: the visitors who visited, in the order
+    they did, then the others in the scenario's order. When the constraints exclude
+    that ordering, the allowed one that agrees with it for the most leading visitors."""
+    visited = observations.visited()
+    ids = [v.id for v in scenario.visitors]
+    wanted = (*visited, *(i for i in ids if i not in visited))
+    if visited:
+        why = f"the observed visit order ({', '.join(visited)}), then the others as listed"
+    else:
+        why = "no visit was observed: the visitors in the scenario's order"
+    if is_candidate(scenario, wanted):
+        return wanted, why
+
+    def agreement(ordering: Ordering) -> int:
+        n = 0
+        while n < len(ordering) and ordering[n] == wanted[n]:
+            n += 1
+        return n
+
+    best = max(iter_orderings(scenario), key=agreement)  # the first of the best
+    return best, (
+        f"{why}; that ordering breaks the scenario's constraints, so the allowed ordering "
+        f"that starts the same way for longest ({agreement(best)} visitors)"
+    )
+
+
+def gate_openings(scenario: Scenario, seed: int, replications: int) -> FloatArray:
+    """The worlds' gate openings of replications 0..replications-1: (replications, gates)."""
+    blocks = -(-replications // BLOCK_SIZE)
+    drawn = [draw_world(scenario, seed, b).gate_open for b in range(blocks)]
+    return np.concatenate(drawn, axis=0)[:replications]
+
+
+def simulate_forecast(
+    scenario: Scenario,
+    events: tuple[Target, ...],
+    ordering: Ordering,
+    ordering_reason: str,
+    *,
+    replications: int,
+    seed: int,
+    executor: Executor | None = None,
+    progress: Progress | None = None,
+) -> Forecast:
+    """Run `ordering` `replications` times and collect each event's day."""
+    result = run_orderings(
+        scenario,
+        (ordering,),
+        replications=replications,
+        seed=seed,
+        executor=executor,
+        progress=progress,
+    )
+    samples = sample_days(
+        events, scenario, result.records[0], gate_openings(scenario, seed, replications)
+    )
+    return Forecast(scenario, ordering, ordering_reason, seed, replications, events, samples)
