@@ -78,8 +78,8 @@ def score_forecast(
     record = {
         "ordering": list(ordering),
         "ordering_reason": why,
-        "as_of": as_of,
-        "observations": {"source": observations.source, "until": observations.until},
+        "as_of": None if as_of is None else float(as_of),
+        "observations": {"source": observations.source, "until": float(observations.until)},
     }
     return record_tuning(
         "score",

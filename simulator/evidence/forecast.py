@@ -68,7 +68,7 @@ def default_ordering(scenario: Scenario, observations: Observations) -> tuple[Or
     ids = [v.id for v in scenario.visitors]
     wanted = (*visited, *(i for i in ids if i not in visited))
     if visited:
-        why = f"the observed visit order ({', '.join(visited)}), then the others as listed"
+        why = "the observed visit order, then the other visitors in the scenario's order"
     else:
         why = "no visit was observed: the visitors in the scenario's order"
     if is_candidate(scenario, wanted):

@@ -35,7 +35,7 @@ def event_row(e: EventScore) -> Document:
         "event": e.event.key,
         "kind": e.event.kind,
         "subject": e.event.subject,
-        "observed_day": e.event.observed,
+        "observed_day": num(e.event.observed),
         "happened": e.event.happened,
         "p_happened": e.p_happened,
     }
@@ -62,9 +62,9 @@ def score_document(s: Scores) -> Document:
         "replications": f.replications,
         "ordering": list(f.ordering),
         "ordering_reason": f.ordering_reason,
-        "as_of": s.as_of,
-        "observations": {"source": s.source, "until": s.until},
-        "censored_at": s.censor,
+        "as_of": num(s.as_of),
+        "observations": {"source": s.source, "until": float(s.until)},
+        "censored_at": float(s.censor),
         "methods": {
             "crps": "CRPS of min(day, censored_at) against the observed min(day, censored_at)",
             "log": "natural log; forecast probabilities clipped to [1/(2N), 1 - 1/(2N)]",
