@@ -17,6 +17,7 @@ from scipy import stats
 
 from simulator.api import score_forecast
 from simulator.cli import main
+from simulator.errors import SettingError
 from simulator.evidence import GateOpened, Observations, VisitorEvent
 from simulator.evidence.events import Target, sample_days, targets
 from simulator.evidence.forecast import default_ordering, gate_openings, simulate_forecast
@@ -29,6 +30,7 @@ from simulator.evidence.score import (
     pit_range,
     score_event,
 )
+from simulator.executors import make_executor
 from simulator.scenario import Scenario, scenario_to_yaml
 from simulator.tuning.evaluate import run_orderings
 from tests.conftest import make_scenario
@@ -247,6 +249,44 @@ def test_as_of_scores_only_what_was_still_ahead(tmp_path: Path) -> None:
     assert "visited.a" in scored
     resolved = (done.directory / "scenario.resolved.yaml").read_text()
     assert "as_of: 10" in resolved
+
+
+def test_the_scores_do_not_depend_on_the_executor(tmp_path: Path) -> None:
+    documents = []
+    for name in ("serial", "process"):
+        pool = make_executor(name, 2, None)
+        done = score_forecast(
+            gated(), RECORD, replications=150, seed=9, out=tmp_path / name, executor=pool
+        )
+        documents.append((done.directory / "score.json").read_bytes())
+    assert documents[0] == documents[1]
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"as_of": 25.0}, "as_of must be a day from 0 to before the end of the observations"),
+        ({"as_of": -1.0}, "as_of must be a day from 0"),
+        ({"replications": 1}, "replications must be between 2"),
+        ({"ordering": "a,b"}, "missing 'c'"),
+    ],
+)
+def test_bad_settings_are_refused_before_anything_runs(
+    tmp_path: Path, fields: dict[str, object], message: str
+) -> None:
+    with pytest.raises(SettingError, match=message):
+        score_forecast(gated(), RECORD, out=tmp_path, **fields)
+    assert not any(tmp_path.iterdir())
+
+
+def test_a_scenario_with_an_observed_block_is_scored_from_its_as_of_day(tmp_path: Path) -> None:
+    scenario = make_scenario(
+        gates=[GATE],
+        observed={"as_of": 10, "events": [{"day": 9, "event": "visited", "visitor": "c"}]},
+    )
+    done = score_forecast(scenario, RECORD, replications=20, out=tmp_path)
+    assert done.result.as_of == 10.0
+    assert "visited.c" not in {e.event.key for e in done.result.events}
 
 
 def _stand_in_reader(path: Path, scenario: Scenario) -> Observations:

@@ -9,13 +9,16 @@ from ..evidence.events import targets
 from ..evidence.forecast import as_of_scenario, default_ordering, simulate_forecast
 from ..evidence.observations import Observations
 from ..evidence.score import Scores, score_forecast_samples
+from ..experiment import check_memory, resolve_design
+from ..output.rundir import RunDirectory, exclusive
 from ..output.score_figures import write_score_figures
 from ..output.score_files import write_score
 from ..output.score_report import score_page
-from ..scenario import Scenario
+from ..output.tuning_report import write_page
+from ..scenario import Scenario, metric_names
 from ..tuning import parse_ordering
 from .settings import ScoreSettings, settings_of
-from .tuning import TuningRun, record_tuning
+from .tuning import TuningRun
 
 
 def _as_of(scenario: Scenario, observations: Observations, given: float | None) -> float | None:
@@ -59,8 +62,19 @@ def score_forecast(
             "nothing to score: every event of the scenario had been seen by {as_of}",
             setting="as_of",
         )
-
-    def simulate(replications: int, seed: int) -> Scores:
+    replications, seed, _ = resolve_design(forecasting, s.replications, s.seed, fixed=False)
+    check_memory(1, replications, len(metric_names(forecasting)))
+    record = {
+        "seed": seed,
+        "replications": replications,
+        "ordering": list(ordering),
+        "ordering_reason": why,
+        "as_of": None if as_of is None else float(as_of),
+        "observations": {"source": observations.source, "until": float(observations.until)},
+        **s.record(),
+    }
+    directory = RunDirectory.start(s.out, forecasting, record, list(s.command), kind="score")
+    with exclusive(directory.path), directory.recording(resumable=False):
         forecast = simulate_forecast(
             forecasting,
             events,
@@ -71,24 +85,10 @@ def score_forecast(
             executor=s.executor,
             progress=s.progress,
         )
-        return score_forecast_samples(
+        scores = score_forecast_samples(
             forecast, observations.until, as_of, skipped, observations.source
         )
-
-    record = {
-        "ordering": list(ordering),
-        "ordering_reason": why,
-        "as_of": None if as_of is None else float(as_of),
-        "observations": {"source": observations.source, "until": float(observations.until)},
-    }
-    return record_tuning(
-        "score",
-        forecasting,
-        s,
-        record,
-        (),
-        simulate,
-        write_score,
-        write_score_figures,
-        lambda directory, scores, _document: score_page(directory, scores),
-    )
+        document = write_score(directory, scores)
+        write_score_figures(directory, scores)
+    write_page(directory, lambda: score_page(directory, scores))
+    return TuningRun(directory.path, scores, document)

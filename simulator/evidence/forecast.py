@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..executors import Executor
+from ..executors import Executor, SerialExecutor
+from ..experiment import BlockTask, RecordStore, check_memory
 from ..experiment.task import draw_world
-from ..scenario import Scenario, is_candidate, iter_orderings
+from ..scenario import Scenario, is_candidate, iter_orderings, metric_names
 from ..scenario.schema.observed import Observed, ObservedEvent
-from ..tuning.evaluate import run_orderings
 from ..types import FloatArray, Ordering, Progress
 from ..world import BLOCK_SIZE
 from .events import Target, sample_days
@@ -105,16 +105,16 @@ def simulate_forecast(
     executor: Executor | None = None,
     progress: Progress | None = None,
 ) -> Forecast:
-    """Run `ordering` `replications` times and collect each event's day."""
-    result = run_orderings(
-        scenario,
-        (ordering,),
-        replications=replications,
-        seed=seed,
-        executor=executor,
-        progress=progress,
-    )
+    """Run `ordering` `replications` times on the worlds of `seed` (replication r is
+    the world of every run with that seed) and collect each event's day."""
+    metrics = len(metric_names(scenario))
+    check_memory(1, replications, metrics)
+    executor = executor or SerialExecutor()
+    store = RecordStore(1, metrics, workers=executor.workers)
+    done = None if progress is None else lambda r: progress(r, replications, "")
+    with executor.session(BlockTask(scenario, (ordering,), seed)) as run:
+        store.collect(run, 0, replications, done=done)
     samples = sample_days(
-        events, scenario, result.records[0], gate_openings(scenario, seed, replications)
+        events, scenario, store.records[0], gate_openings(scenario, seed, replications)
     )
     return Forecast(scenario, ordering, ordering_reason, seed, replications, events, samples)
