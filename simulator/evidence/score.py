@@ -131,7 +131,8 @@ class Scores:
 
 
 def score_event(event: Target, samples: FloatArray, at: float, seed: int) -> EventScore:
-    """Score one event's forecast samples against the record, censored at `at`."""
+    """Score one event's forecast samples against the record, censored at `at`; the
+    PIT's tie-breaking uniform comes from stream `score:pit:<event>` of `seed`."""
     p = p_by(samples, at)
     low, high = pit_range(samples, event.observed, at)
     u = float(stream(seed, f"score:pit:{event.key}").random())

@@ -33,7 +33,7 @@ def print_score(s: Scores, directory: Path) -> None:
             observed_text(e.event.observed, s.until),
             f"{e.quantiles[2]:.0f} [{e.quantiles[1]:.0f}, {e.quantiles[3]:.0f}]",
             f"{e.p_happened:.0%}",
-            f"{e.crps:.3g}",
+            f"{e.crps:.2f}" if e.crps < 10 else f"{e.crps:.1f}",
             f"{e.brier:.2f}",
             f"{e.log:.2f}",
             f"{e.pit:.2f}",

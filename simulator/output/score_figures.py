@@ -30,9 +30,12 @@ def calibration_figure(s: Scores) -> Figure:
     hist, cover = figure.subplots(1, 2)
     pits = np.array([e.pit for e in s.events])
     bins = _bins(pits.size)
-    hist.hist(pits, bins=bins, range=(0, 1), density=True, color=color(0), edgecolor="white")
+    heights, _, _ = hist.hist(
+        pits, bins=bins, range=(0, 1), density=True, color=color(0), edgecolor="white"
+    )
     hist.axhline(1.0, color="0.3", linestyle="--", linewidth=1, label="calibrated")
     hist.set_xlim(0, 1)
+    hist.set_ylim(0, 1.3 * max(1.0, float(np.max(heights))))  # room for the legend
     hist.set_xlabel("PIT of the observed day (0: earliest in the forecast, 1: latest)")
     hist.set_ylabel("density")
     hist.set_title(f"PIT histogram, {pits.size} events", fontsize=9)
@@ -42,22 +45,23 @@ def calibration_figure(s: Scores) -> Figure:
     curve = s.curve()
     cover.plot([0, 1], [0, 1], color="0.3", linestyle="--", linewidth=1, label="nominal")
     cover.plot(CURVE_LEVELS, curve, color=color(0), marker="o", markersize=4, label="observed")
-    for level in LEVELS:
-        k = CURVE_LEVELS.index(level)
-        cover.annotate(
-            f"{round(level * 100)}%: {curve[k]:.0%}",
-            (level, curve[k]),
-            textcoords="offset points",
-            xytext=(-8, 10),
-            ha="right",
-            fontsize=8,
-        )
+    marked = [CURVE_LEVELS.index(level) for level in LEVELS]
+    cover.plot(
+        [CURVE_LEVELS[k] for k in marked],
+        [curve[k] for k in marked],
+        linestyle="none",
+        marker="o",
+        markersize=9,
+        markerfacecolor="none",
+        markeredgecolor="black",
+        label=", ".join(f"{round(CURVE_LEVELS[k] * 100)}%: {curve[k]:.0%}" for k in marked),
+    )
     cover.set_xlim(0, 1)
     cover.set_ylim(0, 1.02)
     cover.set_xlabel("central forecast interval (nominal coverage)")
     cover.set_ylabel("share of observed days inside")
     cover.set_title("Interval coverage against nominal", fontsize=9)
-    cover.legend(loc="lower right", fontsize=8)
+    cover.legend(loc="best", fontsize=8)
     cover.grid(alpha=0.3)
     when = "start" if s.as_of is None else f"day {s.as_of:g}"
     f = s.forecast
