@@ -99,10 +99,11 @@ def score_sentence(s: Scores) -> str:
     happened = sum(e.event.happened for e in s.events)
     return (
         f"The forecast of {f.scenario.name} as of {when} ({f.replications:,} replications of "
-        f"{ordering_arrows(f.ordering)}), against {len(s.events)} events of the record to day "
-        f"{s.until:g} ({happened} happened): mean CRPS {t['crps']:.3g} days, Brier "
-        f"{t['brier']:.3g}, log {t['log']:.3g}; the 50% intervals held {t['coverage_50']:.0%} "
-        f"and the 90% intervals {t['coverage_90']:.0%} of the observed days."
+        f"{ordering_arrows(f.ordering)}: {f.ordering_reason}), against {len(s.events)} events "
+        f"of the record to day {s.until:g} ({happened} happened): mean CRPS {t['crps']:.3g} "
+        f"days, Brier {t['brier']:.3g}, log {t['log']:.3g}; the 50% intervals held "
+        f"{t['coverage_50']:.0%} and the 90% intervals {t['coverage_90']:.0%} of the observed "
+        "days."
     )
 
 

@@ -6,7 +6,6 @@ from ..evidence.score import Scores
 from .rundir import RunDirectory
 from .score_figures import FIGURE
 from .score_files import MEANINGS, score_sentence, skipped_lines
-from .tables import ordering_arrows
 from .tuning_report import Page, Section, Table, figures_section, fixed, question, sig
 
 
@@ -75,8 +74,7 @@ def score_page(directory: RunDirectory, s: Scores) -> Page:
             question(
                 f.scenario,
                 f"How well did the scenario, as it stood on {when}, forecast what the record "
-                f"{s.source} shows up to day {s.until:g}? The forecast runs the ordering "
-                f"{ordering_arrows(f.ordering)} ({f.ordering_reason}).",
+                f"{s.source} shows up to day {s.until:g}?",
             ),
             Section(
                 "result",
