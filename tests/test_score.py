@@ -3,11 +3,8 @@ the model against histories it simulated itself, and `visitsim score` end to end
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +16,7 @@ from simulator.api import score_forecast
 from simulator.cli import main
 from simulator.errors import SettingError
 from simulator.evidence import GateOpened, Observations, VisitorEvent
-from simulator.evidence.events import Target, sample_days, targets
+from simulator.evidence.events import sample_days, scored_events
 from simulator.evidence.forecast import default_ordering, gate_openings, simulate_forecast
 from simulator.evidence.score import (
     brier,
@@ -30,6 +27,7 @@ from simulator.evidence.score import (
     pit_range,
     score_event,
 )
+from simulator.evidence.targets import Target
 from simulator.executors import make_executor
 from simulator.scenario import Scenario, scenario_to_yaml
 from simulator.tuning.evaluate import run_orderings
@@ -56,7 +54,7 @@ def test_censored_crps_matches_the_hand_computed_integral() -> None:
     # not seen by day 4 (y censored: 4) the CRPS is the integral of (F(x) - 1{x >= 4})^2:
     # 0.25^2 on [1, 2) plus 0.5^2 on [2, 4) = 0.5625.
     samples = np.array([1.0, 2.0, 5.0, np.nan])
-    assert crps(samples, None, 4.0) == pytest.approx(0.5625)
+    assert crps(samples, 4.0, 4.0) == pytest.approx(0.5625)
     # An observation after the end of the record tells only that it was later: the same.
     assert crps(samples, 7.0, 4.0) == pytest.approx(0.5625)
     # Seen on day 1: E|Z - 1| - E|Z - Z'| / 2 = 1.75 - 0.6875.
@@ -66,7 +64,7 @@ def test_censored_crps_matches_the_hand_computed_integral() -> None:
 def test_censored_crps_of_a_uniform_forecast() -> None:
     # X ~ U(0, 10) censored at 5, not seen by day 5: the integral of (x/10)^2 over [0, 5].
     quantiles = (np.arange(20_000) + 0.5) / 2_000
-    assert crps(quantiles, None, 5.0) == pytest.approx(125 / 300, rel=1e-6)
+    assert crps(quantiles, 5.0, 5.0) == pytest.approx(125 / 300, rel=1e-6)
 
 
 def test_brier_and_log_scores_of_simple_forecasts() -> None:
@@ -85,7 +83,7 @@ def test_brier_and_log_scores_of_simple_forecasts() -> None:
 def test_pit_spreads_ties_and_coverage_counts_an_atom_in_part() -> None:
     # Censored at 4 (not seen by then): it ties with the two censored samples, so its rank
     # among 4 samples is 2, 3 or 4 of 0..4: PIT uniform on [2/5, 5/5].
-    low, high = pit_range(np.array([1.0, 2.0, 5.0, np.nan]), None, 4.0)
+    low, high = pit_range(np.array([1.0, 2.0, 5.0, np.nan]), 4.0, 4.0)
     assert (low, high) == (pytest.approx(0.4), pytest.approx(1.0))
     # The central 90% interval is [0.05, 0.95]: it holds 0.55 of the 0.6 wide range.
     assert coverage(low, high, 0.9) == pytest.approx(0.55 / 0.6)
@@ -104,14 +102,14 @@ def test_events_are_censored_known_or_skipped() -> None:
         ),
         until=30.0,
     )
-    chosen, skipped = targets(scenario, seen, as_of=10.0)
-    keys = {t.key: t.observed for t in chosen}
+    chosen, skipped = scored_events(scenario, seen, as_of=10.0)
+    keys = {t.name: t.observed if t.happened else None for t in chosen}
     assert "requested.a" not in keys  # seen by day 10: known, not forecast
     assert keys["accepted.a"] == 20.0
     assert keys["visited.a"] is None  # not by day 30: censored
     assert keys["gate_opened.deal"] == 12.0
     assert keys["visited.b"] == 15.0
-    assert {s.key for s in skipped} == {"requested.a", "requested.b", "accepted.b"}
+    assert {s.name for s in skipped} == {"requested.a", "requested.b", "accepted.b"}
 
 
 def test_default_ordering_follows_the_observed_visits() -> None:
@@ -138,8 +136,8 @@ def histories(scenario: Scenario, ordering: tuple[str, ...], seed: int) -> list[
     result = run_orderings(scenario, (ordering,), replications=HISTORIES, seed=seed)
     stages = ("requested", "accepted", "visited")
     everything = (
-        *(Target(kind, v.id, None) for v in scenario.visitors for kind in stages),
-        Target("gate_opened", "deal", None),
+        *(Target(kind, v.id, 0.0, False) for v in scenario.visitors for kind in stages),
+        Target("gate_opened", "deal", 0.0, False),
     )
     days = sample_days(
         everything, scenario, result.records[0], gate_openings(scenario, seed, HISTORIES)
@@ -167,20 +165,20 @@ def scored_histories(
     `truth`, of the forecast `forecasting` makes (both with ordering a, b, c); and how
     many events the record's end cut off."""
     ordering = ("a", "b", "c")
-    everything, _ = targets(forecasting, Observations((), until=UNTIL))
-    keys = [t.key for t in everything]
+    everything, _ = scored_events(forecasting, Observations((), until=UNTIL))
+    keys = [t.name for t in everything]
     forecast = simulate_forecast(forecasting, everything, ordering, "", replications=400, seed=1)
     pits: dict[str, list[float]] = {key: [] for key in keys}
     covered: dict[str, list[tuple[float, ...]]] = {key: [] for key in keys}
     censored = 0
     for h, record in enumerate(histories(truth, ordering, seed=2)):
-        chosen, skipped = targets(truth, record)
+        chosen, skipped = scored_events(truth, record)
         assert not skipped
         for event in chosen:
             # Each history draws its own tie-breaking uniforms (its own PIT seed).
-            s = score_event(event, forecast.samples[keys.index(event.key)], UNTIL, seed=h)
-            pits[event.key].append(s.pit)
-            covered[event.key].append(s.coverage)
+            s = score_event(event, forecast.samples[keys.index(event.name)], UNTIL, seed=h)
+            pits[event.name].append(s.pit)
+            covered[event.name].append(s.coverage)
             censored += not event.happened
     return pits, covered, censored
 
@@ -244,7 +242,7 @@ def test_score_forecast_records_scores_with_their_provenance(tmp_path: Path) -> 
 
 def test_as_of_scores_only_what_was_still_ahead(tmp_path: Path) -> None:
     done = score_forecast(gated(), RECORD, as_of=10.0, replications=40, seed=5, out=tmp_path)
-    scored = {e.event.key for e in done.result.events}
+    scored = {e.event.name for e in done.result.events}
     assert "visited.c" not in scored
     assert "visited.a" in scored
     resolved = (done.directory / "scenario.resolved.yaml").read_text()
@@ -286,51 +284,30 @@ def test_a_scenario_with_an_observed_block_is_scored_from_its_as_of_day(tmp_path
     )
     done = score_forecast(scenario, RECORD, replications=20, out=tmp_path)
     assert done.result.as_of == 10.0
-    assert "visited.c" not in {e.event.key for e in done.result.events}
+    assert "visited.c" not in {e.event.name for e in done.result.events}
 
 
-def _stand_in_reader(path: Path, scenario: Scenario) -> Observations:
-    """Observations from a small JSON form (the observations file format is the
-    loader's, tested with it): `until` and `events` of day, visitor and kind, or gate."""
-    raw = json.loads(path.read_text())
-    events = [
-        GateOpened(e["day"], e["gate"])
-        if "gate" in e
-        else VisitorEvent(e["day"], e["visitor"], e["kind"])
-        for e in raw["events"]
-    ]
-    return Observations(tuple(sorted(events, key=lambda e: e.day)), raw["until"], str(path))
-
-
-def _stand_in_as_of(text: str, scenario: Scenario) -> float:
-    """A date (days after the start) or a number of days."""
-    try:
-        return float((dt.date.fromisoformat(text) - scenario.start).days)
-    except ValueError:
-        return float(text)
+OBSERVATIONS = """scenario: tiny
+until: 25
+events:
+  - {day: 0, event: requested, visitor: a}
+  - {day: 0, event: requested, visitor: b}
+  - {day: 0, event: requested, visitor: c}
+  - {day: 4, event: accepted, visitor: c}
+  - {day: 6, event: accepted, visitor: a}
+  - {date: 2023-05-26, event: visited, visitor: c}
+  - {day: 14, event: gate_opened, gate: deal}
+  - {day: 16, event: visited, visitor: a}
+"""
 
 
 @pytest.fixture
-def cli_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
-    """A scenario file and an observations file `visitsim score` reads (through the
-    stand-in reader, so these tests check the command, not the file format)."""
-    try:
-        import simulator.evidence.load as loader  # noqa: PLC0415
-    except ImportError:
-        loader = types.ModuleType("simulator.evidence.load")
-        monkeypatch.setitem(sys.modules, "simulator.evidence.load", loader)
-    monkeypatch.setattr(loader, "load_observations", _stand_in_reader, raising=False)
-    monkeypatch.setattr(loader, "parse_as_of", _stand_in_as_of, raising=False)
+def cli_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A scenario file and its observations file (the record RECORD holds)."""
     scenario = tmp_path / "tiny.yaml"
     scenario.write_text(scenario_to_yaml(gated()))
-    observed = tmp_path / "record.json"
-    events = [
-        {"day": e.day, "gate": e.gate}
-        if isinstance(e, GateOpened)
-        else {"day": e.day, "visitor": e.visitor, "kind": e.kind}
-        for e in RECORD.events
-    ]
-    observed.write_text(json.dumps({"until": RECORD.until, "events": events}))
+    observed = tmp_path / "record.yaml"
+    observed.write_text(OBSERVATIONS)
     return scenario, observed
 
 
@@ -357,13 +334,21 @@ def test_score_command_writes_its_files_and_explains_the_scores(
     assert json.loads((folder / "score.json").read_text())["as_of"] == 3.0
 
 
-def test_score_command_refuses_an_ordering_with_unknown_visitors(
-    cli_files: tuple[Path, Path], tmp_path: Path
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--ordering", "a,zz,c"], "error: --ordering a,zz,c: unknown visitor 'zz'"),
+        (["--as-of", "2023-06-20"], "error: --as-of must be a day from 0 to before the end"),
+        (["--as-of", "soon"], "error: --as-of must be a date (YYYY-MM-DD)"),
+    ],
+)
+def test_score_command_refuses_bad_options_before_anything_runs(
+    cli_files: tuple[Path, Path], tmp_path: Path, option: list[str], message: str
 ) -> None:
-    result = score_cli(cli_files, tmp_path / "out", "--ordering", "a,zz,c")
+    result = score_cli(cli_files, tmp_path / "out", *option)
     assert result.exit_code == 2
-    assert "--ordering" in result.output
-    assert "unknown visitor 'zz'" in result.output
+    assert result.stderr.startswith(message), result.stderr
+    assert result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
 
 

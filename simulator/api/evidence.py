@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import SettingError
-from ..evidence.events import targets
-from ..evidence.forecast import as_of_scenario, default_ordering, simulate_forecast
+from ..evidence.events import scored_events
+from ..evidence.forecast import default_ordering, simulate_forecast
+from ..evidence.load import observed_scenario
 from ..evidence.observations import Observations
 from ..evidence.score import Scores, score_forecast_samples
 from ..experiment import check_memory, resolve_design
@@ -50,13 +51,15 @@ def score_forecast(
     """
     s = settings_of(ScoreSettings, settings, fields)
     as_of = _as_of(scenario, observations, s.as_of)
-    forecasting = scenario if s.as_of is None else as_of_scenario(scenario, observations, s.as_of)
+    forecasting = (
+        scenario if s.as_of is None else observed_scenario(scenario, observations, s.as_of)
+    )
     if s.ordering is None:
         ordering, why = default_ordering(scenario, observations)
     else:
         ordering = parse_ordering(s.ordering, scenario, "ordering")
         why = "given by the user (the ordering setting)"
-    events, skipped = targets(scenario, observations, as_of)
+    events, skipped = scored_events(scenario, observations, as_of)
     if not events:
         raise SettingError(
             "nothing to score: every event of the scenario had been seen by {as_of}",

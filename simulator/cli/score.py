@@ -8,6 +8,7 @@ import click
 from rich.console import Console
 
 from .. import api
+from ..evidence.load import load_observations, parse_as_of
 from ..executors import Executor
 from ..output.progress import LazyProgress
 from ..output.rundir import argv
@@ -68,8 +69,6 @@ def score(
     """Score SCENARIO's forecast against the events observed after its start (or
     after --as-of): CRPS of each event's day, Brier and log scores of whether it
     happened, PIT values and interval coverage, with a calibration figure."""
-    from ..evidence.load import load_observations, parse_as_of  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
-
     loaded = load_scenario(scenario, overrides)
     observations = load_observations(observed, loaded)
     day = None if as_of is None else parse_as_of(as_of, loaded)

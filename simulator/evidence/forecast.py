@@ -1,10 +1,11 @@
 """The forecast to be scored: the scenario as it stood on a day, run for one ordering.
 
 The forecast as of day d is the scenario with what had been observed by d written into
-its `observed:` block (the run starts from that state); as of the start it is the
-scenario as written. Its predictive distribution of each event's day is the event's
-day in N replications of one ordering (`events.sample_days`): visitor days from the
-outcome records, gate openings from the worlds (which no ordering changes).
+its `observed:` block (`load.observed_scenario`: the run starts from that state); as of
+the start it is the scenario as written. Its predictive distribution of each event's
+day is the event's day in N replications of one ordering (`events.sample_days`):
+visitor days from the outcome records, gate openings from the worlds (which no
+ordering changes).
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from ..executors import Executor, SerialExecutor
 from ..experiment import BlockTask, RecordStore, check_memory
 from ..experiment.task import draw_world
 from ..scenario import Scenario, is_candidate, iter_orderings, metric_names
-from ..scenario.schema.observed import Observed, ObservedEvent
 from ..types import FloatArray, Ordering, Progress
 from ..world import BLOCK_SIZE
-from .events import Target, sample_days
-from .observations import ClimateReading, Event, GateOpened, Incident, Observations
+from .events import sample_days
+from .observations import Observations
+from .targets import Target
 
 
 @dataclass(frozen=True)
@@ -36,28 +37,6 @@ class Forecast:
     replications: int
     events: tuple[Target, ...]
     samples: FloatArray
-
-
-def _observed_event(e: Event) -> ObservedEvent:
-    if isinstance(e, GateOpened):
-        return ObservedEvent(day=e.day, event="gate_opened", gate=e.gate)
-    if isinstance(e, Incident):
-        return ObservedEvent(day=e.day, event="incident", severity=e.severity)
-    if isinstance(e, ClimateReading):
-        return ObservedEvent(day=e.day, event="climate", value=e.value)
-    return ObservedEvent(day=e.day, event=e.kind, visitor=e.visitor, achieved=e.achieved)
-
-
-def as_of_scenario(scenario: Scenario, observations: Observations, as_of: float) -> Scenario:
-    """`scenario` as it stood on day `as_of`: what had been observed by then is its
-    `observed:` block."""
-    seen = observations.up_to(as_of)
-    block = Observed(
-        as_of=as_of,
-        source=observations.source,
-        events=tuple(_observed_event(e) for e in seen.events),
-    )
-    return scenario.model_copy(update={"observed": block})
 
 
 def default_ordering(scenario: Scenario, observations: Observations) -> tuple[Ordering, str]:

@@ -28,8 +28,9 @@ import scoringrules as sr
 
 from ..streams import stream
 from ..types import FloatArray
-from .events import Skipped, Target, censored
+from .events import Skipped, censored
 from .forecast import Forecast
+from .targets import Target
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 """Quantiles of each event's censored forecast shown beside its scores."""
@@ -39,10 +40,10 @@ CURVE_LEVELS = tuple(round(0.1 * k, 1) for k in range(1, 10))
 """Central intervals drawn in the coverage figure."""
 
 
-def crps(samples: FloatArray, observed: float | None, at: float) -> float:
+def crps(samples: FloatArray, observed: float, at: float) -> float:
     """CRPS of the censored day: min(X, at) over the samples against min(y, at); NaN
-    samples and a None observation count as `at`."""
-    y = at if observed is None else min(observed, at)
+    samples count as `at` (an event not seen by `at` is observed as `at` or later)."""
+    y = min(observed, at)
     return float(sr.crps_ensemble(y, censored(samples, at), estimator="qd", backend="numpy"))
 
 
@@ -64,12 +65,12 @@ def log_score(p: float, happened: bool, samples: int) -> float:
     return float(sr.log_score(float(happened), clipped, backend="numpy"))
 
 
-def pit_range(samples: FloatArray, observed: float | None, at: float) -> tuple[float, float]:
+def pit_range(samples: FloatArray, observed: float, at: float) -> tuple[float, float]:
     """The range over which the randomized PIT of the censored observation is uniform:
     [below, below + ties + 1] / (M + 1), with `below` and `ties` the samples under and
     equal to it."""
     z = censored(samples, at)
-    y = at if observed is None else min(observed, at)
+    y = min(observed, at)
     below = int(np.sum(z < y))
     ties = int(np.sum(z == y))
     places = z.size + 1
@@ -135,9 +136,9 @@ def score_event(event: Target, samples: FloatArray, at: float, seed: int) -> Eve
     PIT's tie-breaking uniform comes from stream `score:pit:<event>` of `seed`."""
     p = p_by(samples, at)
     low, high = pit_range(samples, event.observed, at)
-    u = float(stream(seed, f"score:pit:{event.key}").random())
+    u = float(stream(seed, f"score:pit:{event.name}").random())
     z = censored(samples, at)
-    happened = event.observed is not None and event.observed <= at
+    happened = event.happened and event.observed <= at
     return EventScore(
         event=event,
         p_happened=p,

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich import box
 from rich.table import Table
 
+from ..evidence.events import label
 from ..evidence.score import Scores
 from .score_files import MEANINGS, score_sentence, skipped_lines
 from .score_report import observed_text
@@ -29,8 +30,8 @@ def print_score(s: Scores, directory: Path) -> None:
         table.add_column(name, justify="right", no_wrap=True)
     for e in s.events:
         table.add_row(
-            e.event.label,
-            observed_text(e.event.observed, s.until),
+            label(e.event),
+            observed_text(e.event, s.until),
             f"{e.quantiles[2]:.0f} [{e.quantiles[1]:.0f}, {e.quantiles[3]:.0f}]",
             f"{e.p_happened:.0%}",
             f"{e.crps:.2f}" if e.crps < 10 else f"{e.crps:.1f}",

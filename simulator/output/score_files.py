@@ -32,10 +32,10 @@ def _pct(level: float) -> str:
 def event_row(e: EventScore) -> Document:
     """One event's forecast and scores, as score.json and scores.csv hold them."""
     row: Document = {
-        "event": e.event.key,
+        "event": e.event.name,
         "kind": e.event.kind,
         "subject": e.event.subject,
-        "observed_day": num(e.event.observed),
+        "observed_day": e.event.observed if e.event.happened else None,
         "happened": e.event.happened,
         "p_happened": e.p_happened,
     }
@@ -78,7 +78,7 @@ def score_document(s: Scores) -> Document:
             for level, c in zip(CURVE_LEVELS, s.curve(), strict=True)
         ],
         "events": [event_row(e) for e in s.events],
-        "skipped": [{"event": k.key, "reason": k.reason} for k in s.skipped],
+        "skipped": [{"event": k.name, "reason": k.reason} for k in s.skipped],
     }
 
 
@@ -111,5 +111,5 @@ def skipped_lines(s: Scores) -> list[str]:
     """The events left out of scoring, one sentence per reason."""
     reasons: dict[str, list[str]] = {}
     for k in s.skipped:
-        reasons.setdefault(k.reason, []).append(k.key)
+        reasons.setdefault(k.reason, []).append(k.name)
     return [f"Not scored ({reason}): {', '.join(keys)}." for reason, keys in reasons.items()]

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from ..evidence.events import label
 from ..evidence.score import Scores
+from ..evidence.targets import Target
 from .rundir import RunDirectory
 from .score_figures import FIGURE
 from .score_files import MEANINGS, score_sentence, skipped_lines
 from .tuning_report import Page, Section, Table, figures_section, fixed, question, sig
 
 
-def observed_text(day: float | None, until: float) -> str:
+def observed_text(event: Target, until: float) -> str:
     """An event's observed day, or that it had not happened by the end of the record."""
-    return f"after {until:g}" if day is None else f"{day:g}"
+    return f"{event.observed:g}" if event.happened else f"after {until:g}"
 
 
 def score_page(directory: RunDirectory, s: Scores) -> Page:
@@ -33,8 +35,8 @@ def score_page(directory: RunDirectory, s: Scores) -> Page:
         ),
         [
             [
-                e.event.label,
-                observed_text(e.event.observed, s.until),
+                label(e.event),
+                observed_text(e.event, s.until),
                 f"{e.quantiles[2]:.0f} [{e.quantiles[1]:.0f}, {e.quantiles[3]:.0f}]",
                 f"[{e.quantiles[0]:.0f}, {e.quantiles[4]:.0f}]",
                 f"{e.p_happened:.0%}",
