@@ -267,6 +267,7 @@ def test_the_scores_do_not_depend_on_the_executor(tmp_path: Path) -> None:
         ({"as_of": -1.0}, "as_of must be a day from 0"),
         ({"replications": 1}, "replications must be between 2"),
         ({"ordering": "a,b"}, "missing 'c'"),
+        ({"as_of": 12.0, "ordering": "a,b,c"}, "by day 12 the visits made were c, in that order"),
     ],
 )
 def test_bad_settings_are_refused_before_anything_runs(

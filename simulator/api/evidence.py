@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import SettingError
+from ..errors import SettingError, literal
 from ..evidence.events import scored_events
 from ..evidence.forecast import default_ordering, simulate_forecast
 from ..evidence.load import observed_scenario
@@ -18,6 +18,7 @@ from ..output.score_report import score_page
 from ..output.tuning_report import write_page
 from ..scenario import Scenario, metric_names
 from ..tuning import parse_ordering
+from ..types import Ordering, OrderingLike
 from .settings import ScoreSettings, settings_of
 from .tuning import TuningRun
 
@@ -34,6 +35,23 @@ def _as_of(scenario: Scenario, observations: Observations, given: float | None) 
             setting="as_of",
         )
     return as_of
+
+
+def _given_ordering(
+    text: OrderingLike, scenario: Scenario, observations: Observations, as_of: float | None
+) -> Ordering:
+    """The ordering given, checked against the scenario's constraints and, as of a day,
+    against the visits made by then, which a conditioned run's plan starts with."""
+    ordering = parse_ordering(text, scenario.model_copy(update={"observed": None}), "ordering")
+    made = () if as_of is None else observations.up_to(as_of).visited()
+    if ordering[: len(made)] != made:
+        raise SettingError(
+            f"{{ordering}} {literal(','.join(ordering))}: by day {as_of:g} the visits made "
+            f"were {literal(', '.join(made))}, in that order; the plan of a forecast made "
+            "then starts with them",
+            setting="ordering",
+        )
+    return ordering
 
 
 def score_forecast(
@@ -55,9 +73,9 @@ def score_forecast(
         scenario if s.as_of is None else observed_scenario(scenario, observations, s.as_of)
     )
     if s.ordering is None:
-        ordering, why = default_ordering(scenario, observations)
+        ordering, why = default_ordering(forecasting, observations)
     else:
-        ordering = parse_ordering(s.ordering, scenario, "ordering")
+        ordering = _given_ordering(s.ordering, scenario, observations, as_of)
         why = "given by the user (the ordering setting)"
     events, skipped = scored_events(scenario, observations, as_of)
     if not events:
