@@ -19,8 +19,6 @@ from ..types import FloatArray
 from .observations import Observations
 from .targets import STAGES, Target, event_targets, target_columns
 
-VERB = {"requested": "requested", "accepted": "accepted", "visited": "visited"}
-
 
 @dataclass(frozen=True)
 class Skipped:
@@ -32,7 +30,7 @@ class Skipped:
 
 def label(target: Target) -> str:
     """The event in words: `blinken visited`, `debt_ceiling opened`."""
-    return f"{target.subject} {VERB.get(target.kind, 'opened')}"
+    return f"{target.subject} {'opened' if target.kind == 'gate_opened' else target.kind}"
 
 
 def scored_events(
