@@ -14,6 +14,7 @@ from ..scenario import load_scenario
 from ..tuning import Base
 from .calibration import calibrate
 from .compare import compare_orderings, compare_variants
+from .evidence import score_forecast
 from .replan import known_as_of
 from .replay import replay
 from .report import rebuild_report
@@ -26,6 +27,7 @@ from .settings import (
     CompareSettings,
     RobustnessSettings,
     RunSettings,
+    ScoreSettings,
     SensitivitySettings,
     Settings,
     SweepSettings,
@@ -47,6 +49,7 @@ __all__ = [
     "RobustnessSettings",
     "Run",
     "RunSettings",
+    "ScoreSettings",
     "SensitivitySettings",
     "Settings",
     "SweepSettings",
@@ -64,6 +67,7 @@ __all__ = [
     "resume_run",
     "robustness",
     "run_scenario",
+    "score_forecast",
     "sensitivity",
     "sweep",
 ]

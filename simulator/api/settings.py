@@ -142,6 +142,16 @@ class VariantSettings(Settings):
     overrides: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True, kw_only=True)
+class ScoreSettings(Settings):
+    """`score_forecast`: the forecast as of day `as_of` (None: the scenario as given, from
+    its start or its own `observed:` block), run for `ordering` (None: the observed visit
+    order, then the other visitors in the scenario's order)."""
+
+    as_of: float | None = None
+    ordering: OrderingLike | None = None
+
+
 def settings_of(kind: type[S], given: S | None, fields_given: dict[str, Any]) -> S:
     """`given`, or a record built from keyword fields (not both)."""
     if given is not None and fields_given:

@@ -1,4 +1,5 @@
-"""What calibration matches: observed event days, and the same days in simulated records.
+"""What calibration matches and scoring judges: observed event days, and the same days in
+simulated records.
 
 A *target* is one day the model simulates and the observations say something about: a
 visitor's first request, first acceptance or visit (the outcome record's
@@ -63,21 +64,28 @@ def _check_subjects(observations: Observations, scenario: Scenario) -> None:
 
 
 def calibration_targets(observations: Observations, scenario: Scenario) -> tuple[Target, ...]:
-    """The targets of `observations` for `scenario`: every visitor's stages, then every
-    `until` gate, in scenario order. Raises InputError when no request, acceptance,
-    visit or gate opening was observed: there is nothing to calibrate on."""
-    _check_subjects(observations, scenario)
-    until = observations.until
+    """The targets of `observations` for `scenario` (`event_targets`). Raises InputError
+    when no request, acceptance, visit or gate opening was observed: there is nothing
+    to calibrate on."""
     informative = [
         e
         for e in observations.events
         if isinstance(e, GateOpened) or (isinstance(e, VisitorEvent) and e.kind in STAGES)
     ]
     if not informative:
+        _check_subjects(observations, scenario)
         raise InputError(
             f"{observations.source}: no event to calibrate on: the observations (up to day "
-            f"{until:g}) hold no request, acceptance, visit or gate opening"
+            f"{observations.until:g}) hold no request, acceptance, visit or gate opening"
         )
+    return event_targets(observations, scenario)
+
+
+def event_targets(observations: Observations, scenario: Scenario) -> tuple[Target, ...]:
+    """Every event of `scenario` the observations settle: every visitor's stages, then
+    every `until` gate, in scenario order; observed, or censored at the record's end."""
+    _check_subjects(observations, scenario)
+    until = observations.until
     targets: list[Target] = []
     for v in scenario.visitors:
         days = {

@@ -49,6 +49,7 @@ PACKAGES = (
     "rich",
     "matplotlib",
     "jinja2",
+    "scoringrules",
 )
 
 RESULT_TABLES = ("ranking.csv", "rank_probabilities.csv", "summary.json", "replications.csv.gz")

@@ -126,7 +126,7 @@ def write_page(directory: RunDirectory, build: Callable[[], Page]) -> None:
     try:
         page = build()
         kind = str(manifest.get("kind", ""))
-        per = {"compare": "", "sweep": " per point"}.get(kind, " per setting")
+        per = {"compare": "", "score": "", "sweep": " per point"}.get(kind, " per setting")
         settings = f"{manifest.get('replications', 0):,} replications{per}"
         html = render_page(
             "tuning.html.j2",
