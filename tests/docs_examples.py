@@ -142,7 +142,7 @@ def small(example: Example) -> tuple[str, ...]:
     if argv[0] in ("sensitivity", "robustness"):
         argv += ["--samples", "2"]
     if argv[0] == "calibrate":
-        argv += ["--samples", "8", "--waves", "1", "--ranking", "2"]
+        argv += ["--samples", "32", "--waves", "1", "--ranking", "2"]
     return tuple(argv)
 
 
