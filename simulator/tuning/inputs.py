@@ -236,6 +236,13 @@ class Base:
     def __repr__(self) -> str:
         return f"<Base {self.scenario.name} from {self.source}>"
 
+    def value(self, path: str) -> float:
+        """The scenario's value of the numeric field at dotted `path` (as `--set` names it)."""
+        marker = _Marker()
+        keys = _find(apply_overrides(self.raw, [(path, marker)]), marker, ())
+        assert keys is not None
+        return float(_lookup(self.scenario.model_dump(mode="python", by_alias=True), keys))
+
     def known(self, observed: Observed) -> Base:
         """This scenario as known on `observed.as_of`: every setting of its assumptions
         starts from what was observed by then (`evidence.condition`)."""
