@@ -10,7 +10,7 @@ ARGS ?=
 $(BIN)/visitsim: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test,dask,docs]'
+	$(BIN)/pip install --quiet -e '.[test,dask,docs,app]'
 	touch $@
 
 run: $(BIN)/visitsim

@@ -134,11 +134,25 @@ def _watch_parent(parent: int, interval: float = WATCH_SECONDS) -> None:
     os._exit(1)
 
 
-def _install(task: WorkTask, parent: int) -> None:
+def _watch_alive(parent: int, interval: float = WATCH_SECONDS) -> None:
+    """Exit this process as soon as process `parent` no longer exists."""
+    while True:
+        try:
+            os.kill(parent, 0)
+        except ProcessLookupError:
+            os._exit(1)
+        time.sleep(interval)
+
+
+def _install(task: WorkTask, parent: int, served: bool = False) -> None:
     """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us;
-    end with the parent (`_exit_with_parent`)."""
+    end with the parent (`_exit_with_parent`). A worker a fork server `served` is the
+    server's child: it watches the run's process, `parent`, for itself."""
     global _worker_task  # noqa: PLW0603 - the per-worker copy of the task, set once
-    _exit_with_parent(parent)
+    if served:
+        threading.Thread(target=_watch_alive, args=(parent,), daemon=True).start()
+    else:
+        _exit_with_parent(parent)
     _worker_task = task
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
@@ -169,12 +183,23 @@ def _run(item: WorkItem) -> FloatArray:
 def _start_method() -> str:
     """Fork when it is safe (POSIX, no other threads): workers start in milliseconds.
 
-    Otherwise spawn, which re-imports the package in each worker but cannot inherit a
-    lock held by another thread.
+    With other threads running (a web page's server, a notebook's kernel), fork could
+    copy a lock another thread holds. Then a fork server, where there is one: it starts
+    once per process, with the package imported (`FORKSERVER_PRELOAD`), and forks every
+    later worker from that clean copy in milliseconds too. Otherwise spawn, which
+    re-imports the package in each worker.
     """
-    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+    methods = multiprocessing.get_all_start_methods()
+    if "fork" in methods and threading.active_count() == 1:
         return "fork"
+    if "forkserver" in methods:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(FORKSERVER_PRELOAD)
+        return "forkserver"
     return "spawn"
+
+
+FORKSERVER_PRELOAD = ["simulator.experiment.task", "simulator.executors"]
+"""Modules the fork server imports once, so that its workers start ready to simulate."""
 
 
 def _submitter(pool: ProcessPoolExecutor) -> Callable[[WorkItem], Future[FloatArray]]:
@@ -223,11 +248,12 @@ class ProcessExecutor:
         self.workers = worker_count(workers)
 
     def _pool(self, task: WorkTask) -> ProcessPoolExecutor:
+        method = _start_method()
         return ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context(_start_method()),
+            mp_context=multiprocessing.get_context(method),
             initializer=_install,
-            initargs=(task, os.getpid()),
+            initargs=(task, os.getpid(), method == "forkserver"),
         )
 
     @contextmanager

@@ -3,6 +3,7 @@ tipping points along one assumption, and variants saved as scenario files."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import yaml
 
 from simulator.api.whatif import WhatIf
 from simulator.errors import SettingError
+from simulator.executors import ProcessExecutor
 from simulator.experiment import run_fixed
 from simulator.scenario import load_scenario
 
@@ -81,3 +83,19 @@ def test_the_tipping_points_along_one_assumption(session: WhatIf) -> None:
     for point in sweep.points:  # each grid point ranks as the session would
         best = sweep.orderings[point.best]
         assert best == session.rank({WAIVER: point.values[0], MODE: 14.0}).best
+
+
+def test_workers_started_beside_other_threads_give_the_same_records() -> None:
+    """The page's server runs threads: workers then start from a fork server (or are
+    spawned), and the records are those of a serial run."""
+    scenario = load_scenario(FLAGSHIP)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        pooled = run_fixed(scenario, replications=20, seed=4, executor=ProcessExecutor(2))
+    finally:
+        stop.set()
+        other.join()
+    serial = run_fixed(scenario, replications=20, seed=4)
+    assert np.array_equal(pooled.records, serial.records, equal_nan=True)

@@ -26,12 +26,14 @@ from typing import Any
 
 import yaml
 
-from ..errors import SettingError, literal
+from ..errors import ScenarioError, ScenarioErrors, SettingError, literal
 from ..executors import Executor
 from ..experiment import ExperimentResult, rank_orderings, run_fixed
+from ..output import files
 from ..output.calendar import Calendar, calendar_from_summary
 from ..output.tables import summary_document
-from ..scenario import Scenario, apply_overrides, load_scenario, parse_override
+from ..scenario import Scenario, apply_overrides, load_scenario, parse_override, validate_raw
+from ..scenario.assumptions import describe
 from ..scenario.overrides import assign, target
 from ..stats.ranking import Ranking
 from ..tuning import Base, Sweep, given_or_declared, parse_param, run_sweep
@@ -115,26 +117,49 @@ class WhatIf:
             for c in self.controls
         )
 
-    def scenario(self, values: Mapping[str, float] | None = None) -> Scenario:
-        """The scenario at a setting, validated as `--set` would validate it."""
-        return self.base.at(self.setting(values), "params")
+    def scenario(
+        self, values: Mapping[str, float] | None = None, policy: str | None = None
+    ) -> Scenario:
+        """The scenario at a setting (and `policy`, None: the file's), validated as `--set`
+        would validate it."""
+        return self._base(policy).at(self.setting(values), "params")
 
-    def rank(self, values: Mapping[str, float] | None = None) -> View:
-        """Every ordering ranked at a setting, on the session's common worlds."""
+    def _base(self, policy: str | None) -> Base:
+        """The scenario file, with its plan followed under `policy` (None: the file's)."""
+        if policy is None or policy == self.base.scenario.policy.mode:
+            return self.base
+        raw = apply_overrides(self.base.raw, [("policy.mode", policy)])
+        try:
+            scenario = validate_raw(raw, self.base.lines)
+        except (ScenarioError, ScenarioErrors) as error:
+            raise SettingError(
+                f"{{policy}}: {literal(describe(error))}", setting="policy"
+            ) from None
+        return replace(self.base, raw=raw, scenario=scenario)
+
+    def rank(
+        self,
+        values: Mapping[str, float] | None = None,
+        *,
+        policy: str | None = None,
+        replications: int | None = None,
+        seed: int | None = None,
+    ) -> View:
+        """Every ordering ranked at a setting, on the common worlds of `seed` (None: the
+        session's), with `replications` per ordering (None: the session's)."""
+        n = self.replications if replications is None else replications
+        seed = self.seed if seed is None else seed
         setting = self.setting(values)
-        key = (setting, self.replications, self.seed)
+        key = (setting, policy, n, seed)
         cached = self._views.get(key)
         if cached is not None:
             self._views.move_to_end(key)
             return replace(cached, seconds=0.0)
         start = time.perf_counter()
-        scenario = self.base.at(setting, "params")
-        result = run_fixed(
-            scenario, replications=self.replications, seed=self.seed, executor=self.executor
-        )
-        ranking = rank_orderings(result.orderings, result.records[:, :, 0], seed=self.seed)
-        design = {"design": "fixed", "replications": self.replications}
-        summary = summary_document(result, ranking, design)
+        scenario = self._base(policy).at(setting, "params")
+        result = run_fixed(scenario, replications=n, seed=seed, executor=self.executor)
+        ranking = rank_orderings(result.orderings, result.records[:, :, 0], seed=seed)
+        summary = summary_document(result, ranking, {"design": "fixed", "replications": n})
         calendar = calendar_from_summary(scenario, summary)
         view = View(setting, result, ranking, calendar, time.perf_counter() - start)
         self._views[key] = view
@@ -142,30 +167,47 @@ class WhatIf:
             self._views.popitem(last=False)
         return view
 
-    def flips(self, path: str, values: Mapping[str, float] | None = None, points: int = 9) -> Sweep:
+    def flips(
+        self,
+        path: str,
+        values: Mapping[str, float] | None = None,
+        points: int = 9,
+        *,
+        policy: str | None = None,
+        replications: int | None = None,
+        seed: int | None = None,
+    ) -> Sweep:
         """The tipping points along assumption `path`, over its range in `points` grid
-        points, with the other assumptions at their `values`."""
+        points, with the other assumptions at their `values` (and `policy`,
+        `replications`, `seed` as for `rank`)."""
         setting = self.setting(values)
         if path not in self._assumptions:
             self.setting({path: 0.0})  # the same message as an unknown control
         others = tuple((p, v) for p, v in setting if p != path)
+        base = self._base(policy)
         held = replace(
-            self.base,
-            raw=apply_overrides(self.base.raw, others),
-            scenario=self.base.at(others, "params"),
+            base, raw=apply_overrides(base.raw, others), scenario=base.at(others, "params")
         )
         axis = replace(self._assumptions[path], points=points)
         return run_sweep(
-            held, [axis], replications=self.replications, seed=self.seed, executor=self.executor
+            held,
+            [axis],
+            replications=self.replications if replications is None else replications,
+            seed=self.seed if seed is None else seed,
+            executor=self.executor,
         )
 
-    def save_variant(self, values: Mapping[str, float], folder: Path) -> Path:
+    def save_variant(
+        self, values: Mapping[str, float], folder: Path, policy: str | None = None
+    ) -> Path:
         """Write the setting as a scenario file in `folder` that `extends:` the base with
         only the changed values (and the base's own overrides), dated; check that it
         loads to the scenario the session ranks. Returns its path."""
         setting = self.setting(values)
         changed = [(p, v) for (p, v), c in zip(setting, self.controls, strict=True) if v != c.value]
         overrides = [parse_override(text) for text in self.base.overrides]
+        if policy is not None and policy != self.base.scenario.policy.mode:
+            overrides.append(("policy.mode", policy))
         folder.mkdir(parents=True, exist_ok=True)
         scenario = self.base.scenario
         now = dt.datetime.now(dt.UTC)
@@ -177,16 +219,16 @@ class WhatIf:
         }
         for path, value in [*overrides, *changed]:
             tree = _merge(tree, _nest(self.base.raw, _keys(self.base.raw, path), value))
-        lines = [f"  {p} = {v:g}" for p, v in changed] or ["  (no value changed)"]
+        lines = [f"  {p} = {v}" for p, v in [*changed, *overrides]] or ["  (no value changed)"]
         header = [
             f"# What-if variant of {scenario.name}, saved {now:%Y-%m-%d %H:%M} UTC.",
             f"# From {self.base.source}; changed:",
             *(f"#{line}" for line in lines),
         ]
         text = "\n".join(header) + "\n" + yaml.safe_dump(tree, sort_keys=False, allow_unicode=True)
-        target.write_text(text, encoding="utf-8")
+        files.write_text(target, text)
         saved = load_scenario(target)
-        expected = self.base.at(setting, "params").model_copy(update={"name": name})
+        expected = self.scenario(values, policy).model_copy(update={"name": name})
         if saved != expected:
             target.unlink()
             raise SettingError(

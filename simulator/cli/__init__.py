@@ -7,6 +7,7 @@ calls one API function and prints. Importing the modules registers the commands.
 from __future__ import annotations
 
 from . import (
+    app,
     calibrate,
     compare,
     init,
@@ -23,6 +24,7 @@ from . import (
 from .main import main
 
 __all__ = [
+    "app",
     "calibrate",
     "compare",
     "init",
