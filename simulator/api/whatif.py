@@ -100,6 +100,7 @@ class WhatIf:
         self.seed = self.base.scenario.experiment.seed if seed is None else seed
         self.executor = executor
         self._views: OrderedDict[tuple[Any, ...], View] = OrderedDict()
+        self._flips: dict[tuple[Any, ...], Sweep] = {}
 
     def setting(self, values: Mapping[str, float] | None = None) -> Setting:
         """The setting of every control: `values` where given, else the file's value."""
@@ -179,23 +180,23 @@ class WhatIf:
     ) -> Sweep:
         """The tipping points along assumption `path`, over its range in `points` grid
         points, with the other assumptions at their `values` (and `policy`,
-        `replications`, `seed` as for `rank`)."""
+        `replications`, `seed` as for `rank`); kept, so asking again costs nothing."""
         setting = self.setting(values)
         if path not in self._assumptions:
             self.setting({path: 0.0})  # the same message as an unknown control
         others = tuple((p, v) for p, v in setting if p != path)
-        base = self._base(policy)
-        held = replace(
-            base, raw=apply_overrides(base.raw, others), scenario=base.at(others, "params")
-        )
-        axis = replace(self._assumptions[path], points=points)
-        return run_sweep(
-            held,
-            [axis],
-            replications=self.replications if replications is None else replications,
-            seed=self.seed if seed is None else seed,
-            executor=self.executor,
-        )
+        n = self.replications if replications is None else replications
+        seed = self.seed if seed is None else seed
+        key = (path, others, points, policy, n, seed)
+        found = self._flips.get(key)
+        if found is None:
+            base = self._base(policy)
+            scenario = base.at(others, "params")
+            held = replace(base, raw=apply_overrides(base.raw, others), scenario=scenario)
+            axis = replace(self._assumptions[path], points=points)
+            found = run_sweep(held, [axis], replications=n, seed=seed, executor=self.executor)
+            self._flips[key] = found
+        return found
 
     def save_variant(
         self, values: Mapping[str, float], folder: Path, policy: str | None = None
