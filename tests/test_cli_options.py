@@ -15,7 +15,7 @@ from simulator.cli import main
 
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml"
 COMMANDS = sorted(main.commands)
-QUIET_EXEMPT = {"schema"}
+QUIET_EXEMPT = {"schema", "app"}  # they print one thing: the schema, the address
 """Commands whose only output is their result, so -q would have nothing to leave out."""
 
 

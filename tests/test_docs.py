@@ -72,7 +72,7 @@ def test_the_readmes_links_into_the_docs_resolve() -> None:
     which mkdocs.yml makes the site's too)."""
     slug = slugify(case="lower")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    links = re.findall(r"\]\((docs/[^)#]+)(?:#([^)]+))?\)", readme)
+    links = re.findall(r"\]\((docs/[^)#]+\.md)(?:#([^)]+))?\)", readme)
     assert links
     for page, anchor in links:
         path = ROOT / page
@@ -80,6 +80,8 @@ def test_the_readmes_links_into_the_docs_resolve() -> None:
         headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.MULTILINE)
         ids = {slug(re.sub(r"[`*]", "", h), "-") for h in headings}
         assert not anchor or anchor in ids, f"{page}#{anchor}"
+    for image in re.findall(r"!\[[^\]]*\]\((docs/[^)]+)\)", readme):
+        assert (ROOT / image).is_file(), image
 
 
 def test_the_readme_stays_short() -> None:
