@@ -10,20 +10,13 @@ from .. import api
 from ..evidence.calibrate import RULES
 from ..output.calibration_console import print_calibration
 from .main import main
-from .options import scenario_options
+from .options import observed_option, scenario_options
 from .recording import Tuning, tuning_options
 
 
 @main.command()
 @scenario_options
-@click.option(
-    "--observed",
-    "observations",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="The observations file: what happened, in days from the scenario's start.",
-)
+@observed_option("The observations file: what happened, in days from the scenario's start.")
 @click.option(
     "--param",
     "params",
@@ -80,7 +73,7 @@ from .recording import Tuning, tuning_options
 def calibrate(
     scenario: Path,
     overrides: tuple[str, ...],
-    observations: Path,
+    observed: Path,
     params: tuple[str, ...],
     samples: int,
     waves: int,
@@ -98,7 +91,7 @@ def calibrate(
         overrides,
         lambda base, shared: api.calibrate(
             base,
-            observations,
+            observed,
             api.CalibrateSettings(
                 params=params,
                 samples=samples,

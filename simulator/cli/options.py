@@ -51,6 +51,18 @@ class Known:
         return base_as_of(base, self.observed, self.as_of)
 
 
+def observed_option(help: str) -> Callable[[F], F]:
+    """--observed FILE, required: the observations file a command judges (`help` says
+    how it uses it)."""
+    return click.option(
+        "--observed",
+        required=True,
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help=help,
+    )
+
+
 def evidence_options(command: F) -> F:
     """--observed and --as-of, handed to the command as one `known` (None: neither)."""
 

@@ -15,20 +15,20 @@ from ..output.rundir import argv
 from ..output.score_console import print_score
 from ..scenario import load_scenario
 from .main import main
-from .options import executor_options, format_option, out_option, quiet_option, scenario_options
+from .options import (
+    executor_options,
+    format_option,
+    observed_option,
+    out_option,
+    quiet_option,
+    scenario_options,
+)
 from .recording import echo_json
 
 
 @main.command()
 @scenario_options
-@click.option(
-    "--observed",
-    "observed",
-    required=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    metavar="FILE",
-    help="The observations file: what happened, day by day, up to its end.",
-)
+@observed_option("The observations file: what happened, day by day, up to its end.")
 @click.option(
     "--as-of",
     "as_of",
