@@ -30,6 +30,7 @@ from ..api import run_scenario
 from ..api.whatif import Control, View, WhatIf
 from ..errors import SimulatorError
 from ..output.calendar import calendar_lines
+from ..scenario import load_scenario
 from ..scenario.schema import POLICIES
 from ..tuning import Sweep
 
@@ -310,6 +311,4 @@ def _tipping(
 
 def _run_full(variant: Path, results: Path, session: WhatIf) -> Path:
     """`visitsim run` of a saved variant, at its own replications; its results folder."""
-    from ..scenario import load_scenario  # noqa: PLC0415 - only when a full run is asked
-
     return run_scenario(load_scenario(variant), out=results, executor=session.executor).directory
