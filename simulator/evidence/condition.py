@@ -101,10 +101,6 @@ class Conditioning:
     observations: Observations
     pasts: dict[str, Past]
 
-    def visited(self) -> tuple[str, ...]:
-        """Visitors who had visited by the as-of day, in the order of their visits."""
-        return self.observations.visited()
-
     def summary(self, start: dt.date) -> list[str]:
         """What the run is conditioned on, one line per fact, with dates from `start`."""
 
@@ -157,11 +153,6 @@ def conditioning(scenario: Scenario) -> Conditioning | None:
         if events:
             pasts[v.id] = _past(events)
     return Conditioning(observed.as_of, observations, pasts)
-
-
-def consistent(ordering: tuple[str, ...], visited: tuple[str, ...]) -> bool:
-    """Whether a plan starts with the visits already made, in their order."""
-    return ordering[: len(visited)] == visited
 
 
 # -- conditional draws ---------------------------------------------------------------------
