@@ -11,18 +11,13 @@ from ..errors import InputError
 from ..executors import Executor
 from ..tuning import Base
 from .main import main
-from .options import executor_options, out_option, scenario_options
+from .options import executor_options, out_option, param_option, scenario_options
 
 
 @main.command()
 @scenario_options
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="PATH=LOW:HIGH",
-    help="An assumption to move, with its range (repeatable; default: the scenario's "
-    "uncertain: block).",
+@param_option(
+    "An assumption to move, with its range (repeatable; default: the scenario's uncertain: block)."
 )
 @click.option(
     "--replications",

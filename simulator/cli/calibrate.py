@@ -10,20 +10,16 @@ from .. import api
 from ..evidence.calibrate import RULES
 from ..output.calibration_console import print_calibration
 from .main import main
-from .options import observed_option, scenario_options
+from .options import observed_option, param_option, scenario_options
 from .recording import Tuning, tuning_options
 
 
 @main.command()
 @scenario_options
 @observed_option("The observations file: what happened, in days from the scenario's start.")
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="PATH=LOW:HIGH",
-    help="An uncertain assumption and its range, e.g. host.acceptance=0.4:0.9 "
-    "(repeatable; default: the scenario's declared uncertain assumptions).",
+@param_option(
+    "An uncertain assumption and its range, e.g. host.acceptance=0.4:0.9 "
+    "(repeatable; default: the scenario's declared uncertain assumptions)."
 )
 @click.option(
     "--samples",

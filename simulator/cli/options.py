@@ -51,6 +51,12 @@ class Known:
         return base_as_of(base, self.observed, self.as_of)
 
 
+def param_option(help: str) -> Callable[[F], F]:
+    """--param PATH=LOW:HIGH, repeatable, as `params`: assumptions and their ranges
+    (`help` says what the command does with them)."""
+    return click.option("--param", "params", multiple=True, metavar="PATH=LOW:HIGH", help=help)
+
+
 def observed_option(help: str) -> Callable[[F], F]:
     """--observed FILE, required: the observations file a command judges (`help` says
     how it uses it)."""

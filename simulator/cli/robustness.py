@@ -10,19 +10,15 @@ from .. import api
 from ..output.tuning_console import print_robustness
 from ..tuning.robustness import DEFAULT_SAMPLES
 from .main import main
-from .options import scenario_options
+from .options import param_option, scenario_options
 from .recording import Tuning, tuning_options
 
 
 @main.command()
 @scenario_options
-@click.option(
-    "--param",
-    "params",
-    multiple=True,
-    metavar="PATH=LOW:HIGH",
-    help="A contested assumption and its plausible range, e.g. host.preference.bonus=0:2 "
-    "(repeatable; default: the assumptions the scenario declares uncertain).",
+@param_option(
+    "A contested assumption and its plausible range, e.g. host.preference.bonus=0:2 "
+    "(repeatable; default: the assumptions the scenario declares uncertain)."
 )
 @click.option(
     "--samples",
