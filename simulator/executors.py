@@ -14,8 +14,10 @@ and a multi-threaded BLAS competing with them costs more than it gains.
 from __future__ import annotations
 
 import ctypes
+import itertools
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -144,7 +146,7 @@ def _watch_alive(parent: int, interval: float = WATCH_SECONDS) -> None:
         time.sleep(interval)
 
 
-def _install(task: WorkTask, parent: int, served: bool = False) -> None:
+def _install(task: WorkTask | None, parent: int, served: bool = False) -> None:
     """Worker initializer: keep the task; leave Ctrl-C to the parent, which stops us;
     end with the parent (`_exit_with_parent`). A worker a fork server `served` is the
     server's child: it watches the run's process, `parent`, for itself."""
@@ -180,6 +182,20 @@ def _run(item: WorkItem) -> FloatArray:
     return _worker_task(item)
 
 
+_worker_session = -1
+"""The session whose task a kept pool's worker holds (`_run_in`)."""
+
+
+def _run_in(session: int, task: bytes, item: WorkItem) -> FloatArray:
+    """Run `item` in a kept pool's worker: the pickled `task` of `session` is unpickled
+    once per worker and session, then held for the session's later items."""
+    global _worker_task, _worker_session  # noqa: PLW0603 - the worker's task of a session
+    if session != _worker_session:
+        _worker_task = pickle.loads(task)  # our own task, from our parent
+        _worker_session = session
+    return _run(item)
+
+
 def _start_method() -> str:
     """Fork when it is safe (POSIX, no other threads): workers start in milliseconds.
 
@@ -202,11 +218,16 @@ FORKSERVER_PRELOAD = ["simulator.experiment.task", "simulator.executors"]
 """Modules the fork server imports once, so that its workers start ready to simulate."""
 
 
-def _submitter(pool: ProcessPoolExecutor) -> Callable[[WorkItem], Future[FloatArray]]:
-    """Submit one work item to `pool`, to run in a worker with its task."""
+def _submitter(
+    pool: ProcessPoolExecutor, kept: tuple[int, bytes] | None
+) -> Callable[[WorkItem], Future[FloatArray]]:
+    """Submit one work item to `pool`, to run in a worker with its task: the pool's own,
+    or, in a `kept` pool, the session's (its number and pickled task)."""
 
     def submit(item: WorkItem) -> Future[FloatArray]:
-        return pool.submit(_run, item)
+        if kept is None:
+            return pool.submit(_run, item)
+        return pool.submit(_run_in, *kept, item)
 
     return submit
 
@@ -240,21 +261,32 @@ class ProcessExecutor:
     whose result had not arrived is run again: results are pure functions of the item,
     so a re-run gives the same numbers and nothing is dropped. After MAX_RESTARTS
     replacements the run fails with `WorkerLost`.
+
+    With `keep=True` the workers outlive the session: the next session's task goes to
+    the same workers (pickled once per session, unpickled once per worker), which
+    saves starting a pool each time, for callers that run many short sessions (the
+    what-if page re-ranks on every move). `close()` stops them.
     """
 
     name = "process"
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, *, keep: bool = False) -> None:
         self.workers = worker_count(workers)
+        self.keep = keep
+        self._kept: ProcessPoolExecutor | None = None
+        self._sessions = itertools.count(1)  # next() is atomic: threads may share a pool
 
-    def _pool(self, task: WorkTask) -> ProcessPoolExecutor:
+    def _pool(self, task: WorkTask | None) -> ProcessPoolExecutor:
         method = _start_method()
-        return ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             max_workers=self.workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_install,
             initargs=(task, os.getpid(), method == "forkserver"),
         )
+        if task is None:
+            weakref.finalize(self, _terminate, pool)
+        return pool
 
     @contextmanager
     def session(self, task: WorkTask) -> Iterator[Mapper]:
@@ -262,7 +294,13 @@ class ProcessExecutor:
             yield from self._pools(task)
 
     def _pools(self, task: WorkTask) -> Iterator[Mapper]:
-        pools = [self._pool(task)]
+        kept: tuple[int, bytes] | None = None
+        if self.keep:
+            kept = (next(self._sessions), pickle.dumps(task))
+            self._kept = self._kept or self._pool(None)
+            pools = [self._kept]
+        else:
+            pools = [self._pool(task)]
         window = WINDOW_PER_WORKER * self.workers
 
         def run(items: Sequence[WorkItem]) -> Iterator[FloatArray]:
@@ -271,7 +309,7 @@ class ProcessExecutor:
             while done < len(items):
                 pool = pools[-1]
                 try:
-                    for result in _in_order(_submitter(pool), items[done:], window):
+                    for result in _in_order(_submitter(pool, kept), items[done:], window):
                         yield result
                         done += 1
                 except BrokenProcessPool as error:
@@ -283,7 +321,9 @@ class ProcessExecutor:
                             f"{items[done][0]}; no results were written. Rerun with "
                             "{executor} serial to see the error in this process."
                         ) from error
-                    pools.append(self._pool(task))
+                    pools.append(self._pool(None if self.keep else task))
+                    if self.keep:
+                        self._kept = pools[-1]
 
         try:
             yield run
@@ -291,9 +331,16 @@ class ProcessExecutor:
             # Interrupted or failed: do not wait for blocks nobody will read.
             for pool in pools:
                 _terminate(pool)
+            self._kept = None
             raise
-        for pool in pools:
+        for pool in pools if not self.keep else pools[:-1]:
             pool.shutdown(wait=True)
+
+    def close(self) -> None:
+        """Stop the kept workers, if any (a later session starts new ones)."""
+        if self._kept is not None:
+            self._kept.shutdown(wait=True, cancel_futures=True)
+            self._kept = None
 
 
 def _call(task: WorkTask, item: WorkItem) -> FloatArray:
@@ -393,6 +440,14 @@ def _close(client: Any, cluster: Any) -> None:
         client.close()
     if cluster is not None:
         cluster.close()
+
+
+def kept(executor: Executor) -> Executor:
+    """`executor`, with its workers kept from one session to the next where that saves
+    starting them each time (process executors); for callers of many short sessions."""
+    if isinstance(executor, ProcessExecutor) and not executor.keep:
+        return ProcessExecutor(executor.workers, keep=True)
+    return executor
 
 
 def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:

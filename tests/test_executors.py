@@ -122,6 +122,32 @@ def test_a_dead_dask_worker_is_replaced_and_its_blocks_rerun(tmp_path: Path) -> 
     assert np.array_equal(records, expected, equal_nan=True)
 
 
+def test_a_kept_pool_serves_many_sessions_with_their_own_tasks(tmp_path: Path) -> None:
+    other = make_scenario(host={"acceptance": 0.3})
+    pool = ProcessExecutor(2, keep=True)
+    try:
+        runs = [
+            run_fixed(scenario, replications=150, seed=seed, executor=pool)
+            for scenario, seed in [(SCENARIO, 3), (other, 3), (SCENARIO, 5)]
+        ]
+        workers = set(pool._kept._processes)  # type: ignore[union-attr]
+        # a worker that dies is replaced, and the pool kept for later sessions
+        inner = BlockTask(SCENARIO, (("a", "b", "c"), ("c", "b", "a")), seed=4)
+        killed = collect(pool, KillOnce(inner, tmp_path / "killed", block=1), SCENARIO, 300)
+        again = run_fixed(SCENARIO, replications=150, seed=3, executor=pool)
+    finally:
+        pool.close()
+    assert workers, "the first session's workers were not kept"
+    for (scenario, seed), run in zip([(SCENARIO, 3), (other, 3), (SCENARIO, 5)], runs, strict=True):
+        reference = run_fixed(scenario, replications=150, seed=seed, executor=SerialExecutor())
+        assert np.array_equal(reference.records, run.records, equal_nan=True)
+    assert not np.array_equal(runs[0].records, runs[1].records, equal_nan=True)
+    expected = collect(SerialExecutor(), KillOnce(inner, tmp_path / "no", block=-1), SCENARIO, 300)
+    assert np.array_equal(killed, expected, equal_nan=True)
+    assert np.array_equal(again.records, runs[0].records, equal_nan=True)
+    assert pool._kept is None
+
+
 def test_executor_options_are_checked() -> None:
     with pytest.raises(InputError, match=r"^workers must be between"):
         make_executor("process", 0)

@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from ..errors import ScenarioError, ScenarioErrors, SettingError, literal
-from ..executors import Executor
+from ..executors import Executor, kept
 from ..experiment import ExperimentResult, rank_orderings, run_fixed
 from ..output import files
 from ..output.calendar import Calendar, calendar_from_summary
@@ -99,7 +99,7 @@ class WhatIf:
         self._assumptions = {a.path: a for a in checked}
         self.replications = replications
         self.seed = self.base.scenario.experiment.seed if seed is None else seed
-        self.executor = executor
+        self.executor = None if executor is None else kept(executor)
         self._views: OrderedDict[tuple[Any, ...], View] = OrderedDict()
         self._flips: dict[tuple[Any, ...], Sweep] = {}
 

@@ -47,7 +47,7 @@ class _Replication(Preconditions, ObservedPast):
             env.process(self.as_of_marker(self.spec.as_of))
         for v in self.plan:
             env.process(self.visitor(v))
-        env.run()
+        env.run_all()
         if self.trace is not None:
             horizon, ids = self.spec.horizon, self.spec.ids
             for v in self.plan:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from heapq import heappop, heappush
+from itertools import count
 from typing import Any, NamedTuple
 
 import simpy
+from simpy.events import NORMAL
 
 
 class TraceEvent(NamedTuple):
@@ -22,6 +25,65 @@ class TraceEvent(NamedTuple):
 Trace = list[TraceEvent]
 
 
+class Clock(simpy.Environment):
+    """A `simpy.Environment` for one replication, trimmed for the hot path.
+
+    A replication makes one environment and a few dozen events, so SimPy's per-instance
+    set-up (binding its event classes early) and its per-event overheads (a `step` call
+    per event, a property call per `now`, a constructor call chain per timeout) show.
+    Here `now` is a plain attribute, the event constructors are plain methods, a
+    timeout is scheduled inline, and `run_all` processes events in one loop. Events
+    are created, numbered and processed exactly as SimPy would, so every result is
+    SimPy's.
+    """
+
+    now: float = 0.0  # an attribute here, not SimPy's property
+
+    def __init__(self) -> None:
+        self._now = self.now = 0.0
+        self._queue = []
+        self._eid = count()
+        self._active_proc = None
+
+    def event(self) -> simpy.Event:
+        """A new untriggered event."""
+        return simpy.Event(self)
+
+    def timeout(self, delay: float, value: Any = None) -> simpy.Timeout:  # type: ignore[override]
+        """An event processed `delay` days from now (`simpy.Timeout`, built inline)."""
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        event: simpy.Timeout = _new_timeout(simpy.Timeout)
+        event.env = self
+        event.callbacks = []
+        event._value = value
+        event._delay = delay
+        event._ok = True
+        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        return event
+
+    def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
+        """Start the agent `generator` now."""
+        return simpy.Process(self, generator)
+
+    def run_all(self) -> None:
+        """Process every event until none is left (`simpy.Environment.run()`, inlined)."""
+        queue = self._queue
+        while queue:
+            self._now, _, _, event = heappop(queue)
+            self.now = self._now
+            callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                error = type(event._value)(*event._value.args)
+                error.__cause__ = event._value
+                raise error
+
+
+_new_timeout: Callable[[type[simpy.Timeout]], simpy.Timeout] = object.__new__
+
+
 class Due(simpy.Event):
     """An event created now and scheduled later: a `simpy.Timeout` whose delay is known
     only after others have started waiting for it, and whose value is decided when it
@@ -33,7 +95,8 @@ class Due(simpy.Event):
         self._ok = True
         self._decide = decide, args
         self.callbacks.insert(0, _decide)  # before anyone waiting reads the value
-        self.env.schedule(self, delay=delay)
+        env = self.env
+        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # schedule
 
 
 def _decide(event: Any) -> None:

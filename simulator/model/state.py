@@ -15,7 +15,7 @@ from typing import Any
 import simpy
 
 from .draws import Draws
-from .events import Due, HostCalendar, Trace, TraceEvent
+from .events import Clock, Due, HostCalendar, Trace, TraceEvent
 from .spec import Spec
 
 Process = Generator[simpy.Event, Any, Any]
@@ -42,7 +42,7 @@ class ReplicationState:
         self.trace = trace
         self.draws = draws
         self.plan = plan
-        self.env = env = simpy.Environment()
+        self.env = env = Clock()
         self.position = [0] * n
         for position, v in enumerate(plan):
             self.position[v] = position
