@@ -237,7 +237,11 @@ def _show(view: Callable[[], View | SimulatorError], output: Outputs) -> None:
     )
     def _calendar_figure() -> Any:
         current = view()
-        return None if isinstance(current, SimulatorError) else calendar_figure(current.calendar)
+        if isinstance(current, SimulatorError):
+            return None
+        figure = calendar_figure(current.calendar)
+        figure.set_layout_engine("tight")  # the one Shiny sizes figures with
+        return figure
 
     @output(id="calendar")
     @render.ui

@@ -43,8 +43,9 @@ def _band(axes: Axes, step: Step, y: float, color: Color, origin: float) -> None
 
 
 def calendar_figure(calendar: Calendar, width: float = 8.0) -> Figure:
-    """The calendar's bands, one lane per visitor in plan order, the share of the
-    replications in which each visits on the right."""
+    """The calendar's bands, one lane per visitor in plan order (by family name, as
+    the run's figures name them), the share of the replications in which each visits
+    on the right."""
     rows = calendar.rows
     figure = new_figure(width, 1.1 + 0.6 * len(rows))
     axes = figure.subplots()
@@ -54,7 +55,7 @@ def calendar_figure(calendar: Calendar, width: float = 8.0) -> Figure:
             color, offset = STEP_STYLE[name]
             _band(axes, step, j + offset, color, origin)
     lanes = range(len(rows))
-    axes.set_yticks(lanes, [row.name for row in rows], fontsize=8)
+    axes.set_yticks(lanes, [row.name.split()[-1] for row in rows], fontsize=8)
     axes.set_ylim(len(rows) - 0.5, -0.5)
     right = axes.secondary_yaxis("right")
     visited = [share_text(row.visit.n, row.visit.replications) for row in rows]
@@ -71,5 +72,13 @@ def calendar_figure(calendar: Calendar, width: float = 8.0) -> Figure:
         Patch(facecolor="0.3", alpha=DARK, label="25–75%"),
         Line2D([], [], color="black", lw=1.6, label="median"),
     ]
-    figure.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    # on the axes, above them: any layout engine makes room for it
+    axes.legend(
+        handles=handles,
+        loc="lower center",
+        bbox_to_anchor=(0.5, 1.0),
+        ncols=2,  # the steps, then the bands: narrow enough for a phone
+        fontsize=8,
+        frameon=False,
+    )
     return figure
