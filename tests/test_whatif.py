@@ -210,8 +210,8 @@ def test_every_control_gets_its_flips_one_at_a_time_and_each_value_is_simulated_
     worker = _Worker(gate)
     tipping = Tipping(two, worker)
     try:
-        target = tipping.target({ACCEPTANCE: 0.5}, None, 200, 3)
-        assert target.replications == FLIP_REPLICATIONS  # searches stay cheap
+        target = tipping.target({ACCEPTANCE: 0.5}, None, 10 * FLIP_REPLICATIONS, 3)
+        assert target.replications == FLIP_REPLICATIONS  # searches stay affordable
         tipping.follow(target)
         _until(lambda: worker.calls)
         assert tipping.state(ACCEPTANCE, target) == Computing(started=True, tried=1)
@@ -227,7 +227,7 @@ def test_every_control_gets_its_flips_one_at_a_time_and_each_value_is_simulated_
         assert (penalty.below, penalty.above) == (None, None)
         assert len(worker.calls) == len(set(worker.calls))  # the current setting once
         calls = len(worker.calls)
-        tipping.follow(tipping.target({ACCEPTANCE: 0.6}, None, 200, 3))
+        tipping.follow(tipping.target({ACCEPTANCE: 0.6}, None, 20, 3))
         tipping.follow(target)  # back: known, nothing simulated
         assert tipping.state(ACCEPTANCE, target) == acceptance
         assert len(worker.calls) == calls

@@ -55,9 +55,12 @@ from .settings import SWEEP_REPLICATIONS
 CACHED_VIEWS = 64
 """Settings whose views a session keeps (each holds its records: about 1 MB for the
 flagship at 200 replications per ordering)."""
-FLIP_REPLICATIONS = 50
-"""Most replications per ordering at each point of a nearest-flips search: a page's
-search runs after every move, behind its ranking, so it is kept cheap."""
+FLIP_REPLICATIONS = SWEEP_REPLICATIONS
+"""Most replications per ordering at each value a page's nearest-flips search tries.
+Up to it, the page's own: then the search's best at the current value is the ranking's
+(at fewer, near-ties between the leaders come out otherwise, and the flips found are
+away from an ordering the page does not recommend). Beyond it, searches stay affordable
+after every move, and the page says at how many it searched."""
 FLIP_POINTS = 5
 """Evenly spaced values a nearest-flips search may try across a range (and the current
 value), before three bisections locate a flip to an eighth of their spacing."""

@@ -7,9 +7,9 @@ answer per setting, so moving back costs nothing. Moving on abandons the setting
 at its next simulated value; the values already simulated are kept, and a search at
 the new setting reuses them.
 
-The simulations run in one worker process at a low CPU priority (`NICE`), at
-`FLIP_REPLICATIONS` per ordering at most, so a ranking, in the server's process or its
-workers, gets the cores first: a move re-ranks at once whatever is being searched.
+A search runs at the page's replications per ordering (`FLIP_REPLICATIONS` at most), in
+one worker process at a low CPU priority (`NICE`), so a ranking, in the server's process
+or its workers, gets the cores first: a move re-ranks at once whatever is being searched.
 """
 
 from __future__ import annotations
