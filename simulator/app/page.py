@@ -116,6 +116,7 @@ def _differences_figure(view: View) -> Figure:
 
 
 def _ordering(ordering: tuple[str, ...]) -> str:
+    """An ordering as the page writes it, escaped."""
     return html.escape("→".join(ordering))
 
 
