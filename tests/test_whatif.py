@@ -5,12 +5,14 @@ files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import matplotlib.dates as mdates
 import numpy as np
 import pytest
 import yaml
@@ -28,6 +30,7 @@ from simulator.app.tipping import NICE, Computing, Failed, NicedWorker, Tipping
 from simulator.errors import InputError, SettingError
 from simulator.executors import ProcessExecutor
 from simulator.experiment import run_fixed
+from simulator.output.calendar_figure import calendar_figure
 from simulator.scenario import Scenario, load_scenario
 from simulator.types import Ordering
 
@@ -279,3 +282,19 @@ def test_the_worker_process_yields_the_cores_and_simulates_as_here() -> None:
         assert os.getpriority(os.PRIO_PROCESS, pid) >= NICE
     finally:
         worker.close()
+
+
+def test_the_calendar_figure_has_a_lane_per_visitor_in_plan_order(session: WhatIf) -> None:
+    calendar = session.rank().calendar
+    axes = calendar_figure(calendar).axes[0]
+    names = [label.get_text() for label in axes.get_yticklabels()]
+    assert names == [row.name.split()[-1] for row in calendar.rows]
+    origin = mdates.date2num(dt.datetime.combine(calendar.start, dt.time()))
+    extents = [path.get_extents() for bars in axes.collections for path in bars.get_paths()]
+    bands = {(round(e.x0 - origin, 6), round(e.x1 - origin, 6)) for e in extents}
+    visit = calendar.rows[0].visit
+    quantiles = (visit.q05, visit.q25, visit.q75, visit.q95)
+    assert all(q is not None for q in quantiles)
+    q05, q25, q75, q95 = (round(float(q or 0), 6) for q in quantiles)
+    assert (q05, q95) in bands  # 5–95%, light
+    assert (q25, q75) in bands  # 25–75%, dark
