@@ -1,6 +1,7 @@
 """The what-if page (`visitsim app`) in a real browser: it starts on a free local port,
 ranks, moves across a tipping point the sweep knows, saves a variant that validates,
-and fits a laptop's and a phone's screen. Headless Chromium from Debian's packages,
+shows every control's nearest tipping points unasked and the calendar as a figure, and
+fits a laptop's and a phone's screen. Headless Chromium from Debian's packages,
 driven by Selenium; skipped, with the reason, where they are not installed."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from simulator.api.whatif import WhatIf
+from simulator.api.whatif import WhatIf, nearest_flips
 from simulator.app.serve import free_port
 from simulator.scenario import load_scenario
 
@@ -78,6 +80,28 @@ def _best(driver: webdriver.Chrome, other_than: str | None = None) -> str:
     return result
 
 
+def _flips(driver: webdriver.Chrome, controls: int) -> list[str] | bool:
+    """Every control's tipping-point text, once none is still computing."""
+    texts = []
+    for i in range(controls):
+        found = driver.find_elements(By.ID, f"flips{i}")
+        text = found[0].text if found else ""
+        if not text or "computing" in text:
+            return False
+        texts.append(text)
+    return texts
+
+
+def _figures_loaded(driver: webdriver.Chrome) -> bool:
+    """Whether the page's figures (the calendar's and the differences') are drawn."""
+    return bool(
+        driver.execute_script(
+            "const images = Array.from(document.images);"
+            "return images.length >= 2 && images.every(i => i.complete && i.naturalWidth > 0)"
+        )
+    )
+
+
 def test_moving_an_assumption_across_a_tipping_point_changes_the_best(
     page: tuple[str, Path], browser: webdriver.Chrome
 ) -> None:
@@ -112,6 +136,30 @@ def test_moving_an_assumption_across_a_tipping_point_changes_the_best(
     assert scenario.host.preference.waiver.probability == pytest.approx(low.values[0])
 
 
+def test_every_control_shows_its_nearest_tipping_points_unasked_and_the_calendar_is_drawn(
+    page: tuple[str, Path], browser: webdriver.Chrome
+) -> None:
+    address, _ = page
+    session = WhatIf(FLAGSHIP, replications=int(N), seed=int(SEED))
+    browser.set_window_size(1280, 1600)
+    browser.get(address)
+    _best(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, "button[id^='flip']")  # nothing to press
+    texts = WebDriverWait(browser, 300).until(partial(_flips, controls=len(session.controls)))
+    for control, text in zip(session.controls, texts, strict=True):
+        assert text.startswith(("flips to ", "no flip in ")), (control.path, text)
+    # the first control's text is the engine's own search at the file's values
+    best_at = partial(session.best_at, replications=int(N), seed=int(SEED))
+    found = nearest_flips(session.controls[0], session.setting(), best_at)
+    assert found.below is not None  # the waiver's file value is its range's top
+    assert f"flips to {'→'.join(found.below.to)} at {found.below.at:.3g} (current 1)" in texts[0]
+    WebDriverWait(browser, 60).until(_figures_loaded)
+    figure = browser.find_element(By.CSS_SELECTOR, "#calendar_figure img")
+    assert "calendar" in (figure.get_attribute("alt") or "")
+    assert figure.size["width"] > 600
+    assert "Calendar of " in browser.find_element(By.ID, "calendar").text  # the dates as text
+
+
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_page_fits_the_screen(
     page: tuple[str, Path], browser: webdriver.Chrome, width: int, tmp_path: Path
@@ -120,12 +168,9 @@ def test_the_page_fits_the_screen(
     browser.set_window_size(width, 1400)
     browser.get(address)
     _best(browser)
-    WebDriverWait(browser, 60).until(
-        lambda d: d.execute_script(
-            "return document.images.length > 0 && "
-            "Array.from(document.images).every(i => i.complete)"
-        )
-    )
+    controls = len(WhatIf(FLAGSHIP).controls)
+    WebDriverWait(browser, 300).until(partial(_flips, controls=controls))
+    WebDriverWait(browser, 60).until(_figures_loaded)
     layout = browser.execute_script(LAYOUT)
     browser.save_screenshot(str(tmp_path / f"app-{width}.png"))
     assert layout["scrollWidth"] <= layout["width"], layout["outside"][:5]

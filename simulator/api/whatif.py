@@ -4,8 +4,10 @@ A `WhatIf` session holds one scenario file and the assumptions an analyst may mo
 (its `uncertain:` block, or `params`). `rank` re-ranks every ordering at a setting of
 them on the common worlds of the session's seed, so what changes between two settings
 is the assumption, not the noise; `flips` locates the tipping points along one
-assumption with the others held where they are; `save_variant` writes the setting as
-a scenario file that `extends:` the base. Every value goes through the scenario's own
+assumption with the others held where they are, and `nearest_flips` the ones on either
+side of its current value, cheaply enough to follow every move (`simulator.app.tipping`
+runs it in the background); `save_variant` writes the setting as a scenario file that
+`extends:` the base. Every value goes through the scenario's own
 validation, so a bad one gets the message `--set` would give.
 
 Drawing a world block costs about 1% of simulating its orderings (6 ms against 0.9 s
@@ -19,11 +21,12 @@ import datetime as dt
 import os
 import time
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import yaml
 
 from ..errors import ScenarioError, ScenarioErrors, SettingError, literal
@@ -32,11 +35,19 @@ from ..experiment import ExperimentResult, rank_orderings, run_fixed
 from ..output import files
 from ..output.calendar import Calendar, calendar_from_summary
 from ..output.tables import summary_document
-from ..scenario import Scenario, apply_overrides, load_scenario, parse_override, validate_raw
+from ..scenario import (
+    Scenario,
+    apply_overrides,
+    candidate_orderings,
+    load_scenario,
+    parse_override,
+    validate_raw,
+)
 from ..scenario.assumptions import describe
 from ..scenario.overrides import assign, target
 from ..stats.ranking import Ranking
 from ..tuning import Base, Sweep, given_or_declared, parse_param, run_sweep
+from ..tuning.evaluate import evaluate_settings
 from ..tuning.inputs import Setting
 from ..types import Ordering
 from .settings import SWEEP_REPLICATIONS
@@ -44,6 +55,16 @@ from .settings import SWEEP_REPLICATIONS
 CACHED_VIEWS = 64
 """Settings whose views a session keeps (each holds its records: about 1 MB for the
 flagship at 200 replications per ordering)."""
+FLIP_REPLICATIONS = SWEEP_REPLICATIONS
+"""Most replications per ordering at each value a page's nearest-flips search tries.
+Up to it, the page's own: then the search's best at the current value is the ranking's
+(at fewer, near-ties between the leaders come out otherwise, and the flips found are
+away from an ordering the page does not recommend). Beyond it, searches stay affordable
+after every move, and the page says at how many it searched."""
+FLIP_POINTS = 5
+"""Evenly spaced values a nearest-flips search may try across a range (and the current
+value), before three bisections locate a flip to an eighth of their spacing."""
+HALVINGS = 3
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,101 @@ class View:
     def best(self) -> Ordering:
         """The best ordering by mean utility."""
         return self.ranking.best
+
+
+@dataclass(frozen=True)
+class Flip:
+    """Where the best ordering changes as one assumption moves away from its current
+    value: `to` is best at `outer`; `inner`, nearer the current value, is the farthest
+    value tried at which the current best still is; `at` is the flip's estimate."""
+
+    at: float
+    inner: float
+    outer: float
+    to: Ordering
+
+
+@dataclass(frozen=True)
+class NearestFlips:
+    """The flips of one assumption nearest its `current` value, below and above it
+    (None: none in [`low`, `high`]), with the others held; `best` is the best ordering at
+    the current value and `tried` counts the values simulated to find them."""
+
+    path: str
+    low: float
+    high: float
+    current: float
+    best: Ordering
+    below: Flip | None
+    above: Flip | None
+    tried: int
+
+
+BestAt = Callable[[Setting], Ordering]
+"""The best ordering at a setting of every control."""
+
+
+def best_ordering(scenario: Scenario, replications: int, seed: int) -> Ordering:
+    """The candidate ordering with the highest mean utility over `replications` on the
+    worlds of `seed`, simulated here, serially (as a sweep's point ranks them)."""
+    evaluation = evaluate_settings([scenario], replications=replications, seed=seed)[0]
+    return candidate_orderings(scenario)[evaluation.best]
+
+
+def nearest_flips(
+    control: Control,
+    setting: Setting,
+    best_at: BestAt,
+    points: int = FLIP_POINTS,
+    halvings: int = HALVINGS,
+) -> NearestFlips:
+    """The flips of `control` nearest its value in `setting`, the others held: walking
+    out from the current value over `points` evenly spaced values of the range, the
+    first value on each side with another best ordering is bracketed, then the bracket
+    is halved `halvings` times. Cheap (at most 1 + points + 2 x halvings settings, and
+    a setting is simulated once however often it is asked for), so it can follow every
+    move; a flip and back between two tried values is not seen."""
+    values = dict(setting)
+    current = values[control.path]
+
+    def value(x: float) -> float:
+        return float(round(x)) if control.integer else float(x)
+
+    tried: dict[float, Ordering] = {}
+
+    def best(x: float) -> Ordering:
+        if x not in tried:
+            tried[x] = best_at(tuple((p, x if p == control.path else v) for p, v in setting))
+        return tried[x]
+
+    here = best(current)
+    grid = list(dict.fromkeys(value(x) for x in np.linspace(control.low, control.high, points)))
+
+    def walk(steps: list[float]) -> Flip | None:
+        inner = current
+        for x in steps:
+            to = best(x)
+            if to == here:
+                inner = x
+                continue
+            outer = x
+            for _ in range(halvings):
+                mid = value((inner + outer) / 2)
+                if mid in (inner, outer):
+                    break
+                if best(mid) == here:
+                    inner = mid
+                else:
+                    outer, to = mid, best(mid)
+            at = outer if control.integer else (inner + outer) / 2
+            return Flip(at, inner, outer, to)
+        return None
+
+    below = walk([x for x in reversed(grid) if x < current])
+    above = walk([x for x in grid if x > current])
+    return NearestFlips(
+        control.path, control.low, control.high, current, here, below, above, len(tried)
+    )
 
 
 class WhatIf:
@@ -198,6 +314,14 @@ class WhatIf:
             found = run_sweep(held, [axis], replications=n, seed=seed, executor=self.executor)
             self._flips[key] = found
         return found
+
+    def best_at(
+        self, setting: Setting, *, policy: str | None = None, replications: int, seed: int
+    ) -> Ordering:
+        """The best ordering at `setting` (and `policy`), at `replications` per ordering
+        on the worlds of `seed`, simulated here, serially: a `BestAt` for
+        `nearest_flips` once the other arguments are bound."""
+        return best_ordering(self._base(policy).at(setting, "params"), replications, seed)
 
     def save_variant(
         self, values: Mapping[str, float], folder: Path, policy: str | None = None

@@ -3,10 +3,12 @@
 One slider per assumption of a `WhatIf` session (the scenario's `uncertain:` block, or
 `--param`), plus replications, seed and policy. Moving any of them re-ranks every
 ordering on the session's common worlds and redraws the ranking (mean ± CI, P(best)),
-the recommended ordering's calendar and the paired differences from the best.
+the recommended ordering's calendar (bands on a date axis, and the dates as text) and
+the paired differences from the best.
 
-- **Where it flips:** each slider's button finds the tipping points along that
-  assumption, with the others where they are, in the background.
+- **Where it flips:** after every move, each slider shows the flips nearest its value,
+  with the others where they are, found in the background one slider at a time
+  (`tipping.Tipping`) while the ranking comes first.
 - **Keep what you found:** save the setting as a variant file (`extends:` the base) in
   the results folder, and run the variant in full, with a link to its `report.html`
   (the results folder is the only one the page serves).
@@ -27,15 +29,18 @@ from matplotlib.figure import Figure
 from shiny import App, Inputs, Outputs, Session, reactive, render, ui
 
 from ..api import run_scenario
-from ..api.whatif import Control, View, WhatIf
+from ..api.whatif import Control, Flip, NearestFlips, View, WhatIf
 from ..errors import SimulatorError
 from ..output.calendar import calendar_lines
+from ..output.calendar_figure import calendar_figure
 from ..scenario import load_scenario
 from ..scenario.schema import POLICIES
-from ..tuning import Sweep
+from .tipping import Computing, Failed, Target, Tipping
 
 ROWS = 10
 """Orderings shown in the ranking table (the best first)."""
+POLL = 0.5
+"""Seconds between looks at a tipping-point search under way."""
 
 STYLE = """
 body { font-family: system-ui, sans-serif; }
@@ -46,7 +51,8 @@ body { font-family: system-ui, sans-serif; }
 pre.calendar { font-size: 0.8rem; white-space: pre; }
 .reason { font-size: 0.8rem; color: #555; margin-top: -0.5rem; }
 .error { color: #a40000; font-weight: 600; }
-.flips { font-size: 0.85rem; }
+.flips { font-size: 0.85rem; margin-top: -0.5rem; }
+.flips.computing { color: #555; font-style: italic; }
 """
 
 
@@ -56,7 +62,7 @@ def _step(control: Control) -> float:
 
 
 def _slider(i: int, control: Control) -> Any:
-    """A control's slider, its reason and its tipping-point button."""
+    """A control's slider, its reason and its nearest flips."""
     return ui.div(
         ui.input_slider(
             f"a{i}",
@@ -67,7 +73,6 @@ def _slider(i: int, control: Control) -> Any:
             step=_step(control),
         ),
         ui.p(control.reason or "", class_="reason"),
-        ui.input_action_button(f"flip{i}", "Where does it flip?", class_="btn-sm"),
         ui.output_ui(f"flips{i}"),
     )
 
@@ -110,19 +115,24 @@ def _differences_figure(view: View) -> Figure:
     return figure
 
 
-def _flips_html(sweep: Sweep) -> str:
-    """The tipping points of a one-assumption sweep, as a short list."""
-    if not sweep.tipping_points:
-        best = "→".join(sweep.orderings[sweep.points[0].best])
-        return (
-            f"<p class='flips'>No tipping point over the range: {html.escape(best)} stays best.</p>"
-        )
-    items = "".join(
-        f"<li>at about {flip.at:.3g}: {html.escape('→'.join(sweep.orderings[flip.before]))} → "
-        f"{html.escape('→'.join(sweep.orderings[flip.after]))}</li>"
-        for flip in sweep.tipping_points
-    )
-    return f"<ul class='flips'>{items}</ul>"
+def _ordering(ordering: tuple[str, ...]) -> str:
+    """An ordering as the page writes it, escaped."""
+    return html.escape("→".join(ordering))
+
+
+def _flips_html(found: NearestFlips, shown: tuple[str, ...], replications: int) -> str:
+    """A control's nearest flips: the ordering that becomes best on each side and where,
+    or that none does over the range; the best at the search's replications if it is
+    not the one the page ranks first."""
+
+    def line(flip: Flip) -> str:
+        return f"flips to {_ordering(flip.to)} at {flip.at:.3g} (current {found.current:.3g})"
+
+    flips = [f for f in (found.below, found.above) if f is not None]
+    lines = [line(f) for f in flips] or [f"no flip in [{found.low:g}, {found.high:g}]"]
+    if found.best != shown:
+        lines.append(f"(at {replications} replications the best here is {_ordering(found.best)})")
+    return f"<p class='flips'>{'<br>'.join(lines)}</p>"
 
 
 def _layout(session: WhatIf) -> Any:
@@ -149,6 +159,7 @@ def _layout(session: WhatIf) -> Any:
         ui.h4("Ranking"),
         ui.output_ui("ranking"),
         ui.h4("The recommended ordering's calendar"),
+        ui.output_plot("calendar_figure", height=f"{110 + 60 * len(scenario.visitors)}px"),
         ui.output_ui("calendar"),
         ui.h4("Paired differences from the best"),
         ui.output_plot("differences", height="480px"),
@@ -156,8 +167,9 @@ def _layout(session: WhatIf) -> Any:
     )
 
 
-def make_app(session: WhatIf, results: Path) -> App:
-    """The page of a what-if session; variants and full runs go under `results`."""
+def make_app(session: WhatIf, results: Path, tipping: Tipping) -> App:
+    """The page of a what-if session; variants and full runs go under `results`, and
+    `tipping` searches the tipping points of the setting shown."""
 
     def server(input: Inputs, output: Outputs, _page: Session) -> None:
         def values() -> dict[str, float]:
@@ -175,10 +187,23 @@ def make_app(session: WhatIf, results: Path) -> App:
             except SimulatorError as error:
                 return error
 
+        @reactive.calc
+        def target() -> Target | None:
+            if isinstance(view(), SimulatorError):
+                return None
+            replications, seed = int(input.replications() or 0), int(input.seed() or 0)
+            return tipping.target(values(), input.policy(), replications, seed)
+
+        @reactive.effect
+        def _follow() -> None:
+            wanted = target()  # after the ranking, which `target` waits for
+            if wanted is not None:
+                tipping.follow(wanted)
+
         _show(view, output)
         _keep(values, input, output, session, results)
         for i, control in enumerate(session.controls):
-            _tipping(i, control.path, input, output, session, values)
+            _flips(i, control.path, view, target, tipping, output)
 
     return App(_layout(session), server, static_assets={"/results": results.resolve()})
 
@@ -205,6 +230,19 @@ def _show(view: Callable[[], View | SimulatorError], output: Outputs) -> None:
     def _ranking() -> Any:
         current = view()
         return "" if isinstance(current, SimulatorError) else ui.HTML(_ranking_html(current))
+
+    @output(id="calendar_figure")
+    @render.plot(
+        alt="the recommended ordering's calendar: when each visitor asks, is accepted and "
+        "visits, as bands on a date axis (the dates are in the text below)"
+    )
+    def _calendar_figure() -> Any:
+        current = view()
+        if isinstance(current, SimulatorError):
+            return None
+        figure = calendar_figure(current.calendar)
+        figure.set_layout_engine("tight")  # the one Shiny sizes figures with
+        return figure
 
     @output(id="calendar")
     @render.ui
@@ -279,34 +317,31 @@ def _keep(
         return ui.div(*parts)
 
 
-def _tipping(
-    i: int, path: str, input: Inputs, output: Outputs, session: WhatIf, values: Any
+def _flips(
+    i: int,
+    path: str,
+    view: Callable[[], View | SimulatorError],
+    target: Callable[[], Target | None],
+    tipping: Tipping,
+    output: Outputs,
 ) -> None:
-    """Control `i`'s tipping points: found in the background when its button is pressed."""
-
-    @reactive.extended_task
-    async def find(held: dict[str, float], policy: str, replications: int, seed: int) -> Sweep:
-        return await asyncio.to_thread(
-            session.flips, path, held, policy=policy, replications=replications, seed=seed
-        )
-
-    @reactive.effect
-    @reactive.event(input[f"flip{i}"])
-    def _start() -> None:
-        replications, seed = int(input.replications() or 0), int(input.seed() or 0)
-        find.invoke(values(), input.policy(), replications, seed)
+    """Control `i`'s nearest flips at the setting shown: "computing…" until the
+    background search has them, looked at every `POLL` seconds."""
 
     @output(id=f"flips{i}")
     @render.ui
-    def _flips() -> Any:
-        status = find.status()
-        if status == "running":
-            return ui.p("Sweeping the range…", class_="flips")
-        if status == "success":
-            return ui.HTML(_flips_html(find.result()))
-        if status == "error":
-            return ui.p("Could not sweep this assumption.", class_="error")
-        return ""
+    def _show_flips() -> Any:
+        current, wanted = view(), target()
+        if wanted is None or isinstance(current, SimulatorError):
+            return ""
+        state = tipping.state(path, wanted)
+        if isinstance(state, Computing):
+            reactive.invalidate_later(POLL)
+            progress = f"{state.tried} values tried" if state.started else "queued"
+            return ui.p(f"computing… ({progress})", class_="flips computing")
+        if isinstance(state, Failed):
+            return ui.p(f"no tipping points: {state.message}", class_="flips error")
+        return ui.HTML(_flips_html(state, current.best, wanted.replications))
 
 
 def _run_full(variant: Path, results: Path, session: WhatIf) -> Path:

@@ -13,6 +13,7 @@ import uvicorn
 
 from ..api.whatif import WhatIf
 from .page import make_app
+from .tipping import Tipping
 
 LOCAL = "127.0.0.1"
 
@@ -33,11 +34,16 @@ def serve(
     browser: bool = True,
     announce: Callable[[str], None] = print,
 ) -> None:
-    """Serve the page until interrupted; `announce` is told its address first."""
+    """Serve the page until interrupted; `announce` is told its address first. The
+    tipping points' background search stops with it."""
     port = free_port(host) if port is None else port
     address = f"http://{host}:{port}/"
     announce(address)
     if browser:
         threading.Timer(1.0, webbrowser.open, (address,)).start()
-    config = uvicorn.Config(make_app(session, results), host=host, port=port, log_level="warning")
-    uvicorn.Server(config).run()
+    tipping = Tipping(session)
+    app = make_app(session, results, tipping)
+    try:
+        uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
+    finally:
+        tipping.close()

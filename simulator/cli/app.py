@@ -52,8 +52,9 @@ def app(
 ) -> None:
     """A local web page to move SCENARIO's uncertain assumptions and watch the ranking
     move: the ranking, the recommended calendar and the paired differences are redrawn
-    on the same worlds at each move; each assumption's tipping points, a variant file
-    and a full run of it are a button away. Ctrl-C stops it."""
+    on the same worlds at each move, then each assumption's nearest tipping points are
+    found in the background; a variant file and a full run of it are a button away.
+    Ctrl-C stops it."""
     try:
         from ..app.serve import LOCAL, serve  # noqa: PLC0415 - optional extra
     except ImportError as error:

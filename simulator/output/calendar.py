@@ -1,6 +1,6 @@
 """The calendar of an ordering: when each visitor asks, is accepted and visits, as dates.
 
-Built from a finished run's statistics (summary.json's n and q05/q50/q95 of the
+Built from a finished run's statistics (summary.json's n and quantiles of the
 `request_day.`, `accept_day.` and `day.` metrics), never from a simulation: a date is
 the scenario's `start` plus the day (whole days, as a replay shows them). The quantiles are
 over the replications in which the step happened; how often it did is `n` out of the
@@ -57,7 +57,8 @@ def share_text(n: int, total: int) -> str:
 @dataclass(frozen=True)
 class Step:
     """One step of one visitor (request, acceptance or visit) over the replications: in
-    how many it happened, and its 5%, 50% and 95% quantile days (None if never)."""
+    how many it happened, and its 5%, 50% and 95% quantile days (None if never); the
+    25% and 75% ones too when the summary has them (figures draw them as bands)."""
 
     n: int
     replications: int
@@ -65,6 +66,8 @@ class Step:
     q50: float | None
     q95: float | None
     start: dt.date
+    q25: float | None = None
+    q75: float | None = None
 
     @property
     def share(self) -> float:
@@ -162,6 +165,8 @@ def _step(stats: dict[str, Any], replications: int, start: dt.date) -> Step:
         q50=stats.get("q50"),
         q95=stats.get("q95"),
         start=start,
+        q25=stats.get("q25"),
+        q75=stats.get("q75"),
     )
 
 
