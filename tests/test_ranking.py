@@ -8,7 +8,7 @@ from scipy import stats
 
 from simulator.experiment import SeededResampling, rank_orderings
 from simulator.output.ranking_text import mcb_sentence
-from simulator.stats.bootstrap import best_shares, bootstrap_means
+from simulator.stats.bootstrap import BROADCAST_RANKS, best_shares, bootstrap_means, rank_bounds
 
 ORDERINGS = (("a", "b"), ("b", "a"), ("c", "d"))
 
@@ -230,3 +230,13 @@ def test_differences_to_the_best_are_paired_t_intervals_on_shared_replications(
         assert ranking.diff_best_low[i] == pytest.approx(d.mean() - half, rel=1e-9)
         assert ranking.diff_best_high[i] == pytest.approx(d.mean() + half, rel=1e-9)
         assert ranking.diff_best_high[i] < 0  # common random numbers: clearly behind
+
+
+@pytest.mark.parametrize("k", [1, 3, BROADCAST_RANKS, BROADCAST_RANKS + 1])
+def test_rank_bounds_give_best_and_worst_rank_of_tied_means(k: int) -> None:
+    means = np.round(np.random.default_rng(k).normal(size=(300, k)), 1)  # many ties
+    low, high = rank_bounds(means)
+    for row, lows, highs in zip(means, low, high, strict=True):
+        for x, lo, hi in zip(row, lows, highs, strict=True):
+            assert lo == np.sum(row > x)  # as many strictly better: its best rank
+            assert hi == k - 1 - np.sum(row < x)  # all the tied ones ahead: its worst

@@ -142,10 +142,20 @@ def _best_rows(means: FloatArray) -> FloatArray:
     return rows
 
 
+BROADCAST_RANKS = 64
+"""Up to this many orderings, `rank_bounds` compares every pair at once (rows x k x k
+values); above, it searches each row's sorted means."""
+
+
 def rank_bounds(means: FloatArray) -> tuple[IntArray, IntArray]:
     """Per row and column: best and worst 0-based rank (equal unless tied)."""
-    ascending = np.sort(means, axis=1)
     k = means.shape[1]
+    if k <= BROADCAST_RANKS:  # count, in one step, the columns above and below each
+        x = means[:, :, None]
+        above = (means[:, None, :] > x).sum(axis=2)
+        below = (means[:, None, :] < x).sum(axis=2)
+        return above, k - 1 - below
+    ascending = np.sort(means, axis=1)
     low = np.empty(means.shape, dtype=np.int64)
     high = np.empty(means.shape, dtype=np.int64)
     for b in range(means.shape[0]):
