@@ -219,6 +219,12 @@ class WhatIf:
         self._views: OrderedDict[tuple[Any, ...], View] = OrderedDict()
         self._flips: dict[tuple[Any, ...], Sweep] = {}
 
+    def close(self) -> None:
+        """Stop the session's kept workers (a later ranking starts new ones)."""
+        close = getattr(self.executor, "close", None)
+        if close is not None:
+            close()
+
     def setting(self, values: Mapping[str, float] | None = None) -> Setting:
         """The setting of every control: `values` where given, else the file's value."""
         values = dict(values or {})

@@ -47,3 +47,4 @@ def serve(
         uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning")).run()
     finally:
         tipping.close()
+        session.close()
