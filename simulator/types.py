@@ -23,3 +23,7 @@ Progress: TypeAlias = Callable[[int, int | None, str], None]
 
 BatchProgress: TypeAlias = Callable[[int, int], None]
 """Told (replications done, candidates still in) after each batch of a selection procedure."""
+
+RoundProgress: TypeAlias = Callable[[int, int, int, int], None]
+"""Told (replications done, candidates still in, current round, rounds) after each batch
+of a knockout tournament."""

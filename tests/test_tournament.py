@@ -1,18 +1,33 @@
-"""Knockout-tournament selection: KN's decisions in one group, fresh data per round, PCS."""
+"""Knockout-tournament selection: KN's decisions in one group, fresh data per round, the
+split of α over the rounds, PCS, executors and progress."""
 
 from __future__ import annotations
 
 import itertools
 import math
 import tracemalloc
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from simulator.api.designs import knockout
+from simulator.executors import Executor, ProcessExecutor, SerialExecutor
+from simulator.experiment import AdaptiveSettings
+from simulator.experiment.knockout import GROUP_SIZE
+from simulator.output.ranking_text import spent_sentence
+from simulator.scenario import load_scenario
 from simulator.stats.selection import kn_constants, kn_select
 from simulator.stats.synthetic import Normals, configuration
-from simulator.stats.tournament import knockout_select, tournament_rounds
+from simulator.stats.tournament import (
+    alpha_split,
+    knockout_select,
+    round_sizes,
+    tournament_rounds,
+)
 from simulator.types import IntArray
+
+SYNTHETIC_5 = Path(__file__).parent.parent / "scenarios" / "synthetic" / "synthetic_5.yaml"
 
 
 class Recording:
@@ -48,7 +63,8 @@ def test_one_group_makes_exactly_kns_decisions(seed: int) -> None:
     sampler = Normals(means, 0.3, seed)
     tour = knockout_select(sampler, 12, n0=8, delta=0.5, alpha=0.1, batch=5, group_size=16)
     assert tour.rounds == 1
-    assert tour.alpha_round == 0.1
+    assert tour.alpha_rounds == (0.1,)
+    assert tour.h2_rounds == (kn.h2,)
     assert tour.selected == kn.selected
     np.testing.assert_array_equal(tour.replications, kn.replications)
     assert tour.final_group == tuple(range(12))
@@ -121,13 +137,50 @@ def test_a_group_of_one_advances_unopposed() -> None:
     )
 
 
-def test_alpha_is_split_evenly_over_the_rounds() -> None:
+def test_alpha_goes_where_the_systems_play() -> None:
     tour = knockout_select(far_apart, 300, n0=5, delta=0.5, alpha=0.06, batch=8, group_size=16)
-    assert tour.rounds == 3
-    assert tour.alpha_round == pytest.approx(0.02)
-    assert tour.h2 == kn_constants(16, 5, 0.02)[1]
+    assert tour.rounds == 3  # 300 → 19 → 2 → 1
+    alphas = tour.alpha_rounds
+    assert alphas == alpha_split(300, 16, 5, 0.06)
+    assert sum(alphas) == pytest.approx(0.06, rel=1e-12)
+    assert alphas[0] > 0.06 / 2 > alphas[1] > alphas[2]
+    assert tour.h2_rounds == tuple(
+        kn_constants(size, 5, a)[1] for size, a in zip((16, 16, 2), alphas, strict=True)
+    )
     assert tour.selected == 299
     assert tour.guaranteed
+
+
+@pytest.mark.parametrize(("k", "size", "n0"), [(300, 16, 5), (40_320, 16, 10), (90, 4, 20)])
+def test_the_split_minimises_the_expected_cost(k: int, size: int, n0: int) -> None:
+    """Σ_r Σ_groups s·h²(s, α_r) is KN's cost model: no other split of α costs less."""
+
+    def cost(alphas: np.ndarray) -> float:
+        return sum(
+            s * kn_constants(s, n0, a)[1]
+            for n, a in zip(round_sizes(k, size), alphas, strict=True)
+            for s in [size] * (n // size) + ([n % size] if n % size > 1 else [])
+        )
+
+    alphas = np.array(alpha_split(k, size, n0, 0.05))
+    best = cost(alphas)
+    rounds = len(alphas)
+    assert best < cost(np.full(rounds, 0.05 / rounds))
+    geometric = 0.5 ** np.arange(1, rounds + 1)
+    assert best < cost(0.05 * geometric / geometric.sum())
+    rng = np.random.default_rng(0)
+    for _ in range(50):  # moving error between rounds only costs more
+        step = rng.normal(size=rounds) * alphas * 0.05
+        assert best <= cost(alphas + step - alphas * step.sum() / alphas.sum())
+
+
+def test_an_error_too_large_for_the_optimal_split_falls_back_to_the_even_one() -> None:
+    # 18 → 2 → 1: round one plays a group of 16 and a pair, which needs α_1 < 1 − 1/2.
+    assert alpha_split(18, 16, 5, 0.5)[0] == pytest.approx(0.455, abs=1e-3)
+    assert alpha_split(18, 16, 5, 0.6) == (0.3, 0.3)
+    tour = knockout_select(far_apart, 18, n0=5, delta=0.5, alpha=0.6, batch=8)
+    assert tour.alpha_rounds == (0.3, 0.3)
+    assert tour.selected == 17
 
 
 def test_identical_systems_select_the_lowest_index() -> None:
@@ -143,7 +196,7 @@ def test_identical_systems_select_the_lowest_index() -> None:
 
 def test_a_budget_stops_early_without_the_guarantee() -> None:
     means = np.zeros(30)  # equal means: KN would need its maximum stage
-    progress: list[tuple[int, int]] = []
+    progress: list[tuple[int, int, int, int]] = []
     tour = knockout_select(
         Normals(means, 0.0, 2),
         30,
@@ -153,12 +206,15 @@ def test_a_budget_stops_early_without_the_guarantee() -> None:
         batch=4,
         group_size=6,
         max_replications=12,
-        on_batch=lambda spent, alive: progress.append((spent, alive)),
+        on_batch=lambda *told: progress.append(told),
     )
     assert not tour.guaranteed
     assert tour.replications.max() <= 12 * tour.rounds
-    assert progress[-1] == (int(tour.replications.sum()), 1)
+    assert progress[-1] == (int(tour.replications.sum()), 1, 2, 2)  # 30 → 5 → 1
     assert all(a[0] < b[0] and a[1] >= b[1] for a, b in itertools.pairwise(progress))
+    # Every round reports, in order, and knows how many there are.
+    assert sorted({told[2:] for told in progress}) == [(1, 2), (2, 2)]
+    assert [told[2] for told in progress] == sorted(told[2] for told in progress)
 
 
 def test_forty_thousand_candidates_in_memory_proportional_to_k_times_g() -> None:
@@ -197,6 +253,21 @@ def test_invalid_arguments_are_rejected(arguments: dict[str, float], message: st
         knockout_select(far_apart, k, **settings)  # type: ignore[arg-type]
 
 
+def test_the_uneven_split_keeps_the_probability_of_correct_selection() -> None:
+    """Three rounds (32 → 8 → 2 → 1) with α = 0.2, most of it in the first round: the
+    best, δ above the rest, still wins at least 80% of the time (3 standard errors)."""
+    k, macro, delta, alpha = 32, 300, 0.5, 0.2
+    means = configuration("slippage", k, delta)
+    correct = 0
+    for seed in range(macro):
+        tour = knockout_select(
+            Normals(means, 0.0, seed), k, n0=10, delta=delta, alpha=alpha, batch=10, group_size=4
+        )
+        correct += tour.selected == k - 1
+    assert tour.alpha_rounds[0] > alpha / 2
+    assert correct / macro >= 1 - alpha - 3 * math.sqrt(alpha * (1 - alpha) / macro)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("k", "size"), [(64, 8), (200, 16)])
 @pytest.mark.parametrize("rho", [0.0, 0.5])
@@ -213,3 +284,39 @@ def test_the_tournament_attains_its_probability_of_correct_selection(
         for seed in range(macro)
     )
     assert correct / macro >= 1 - alpha - 3 * math.sqrt(alpha * (1 - alpha) / macro)
+
+
+def test_a_run_tells_the_round_it_plays_and_how_alpha_was_split() -> None:
+    told: list[str] = []
+    _, _, design = knockout(
+        load_scenario(SYNTHETIC_5),
+        AdaptiveSettings(delta=4.0, n0=10, batch=10),
+        3,
+        SerialExecutor(),
+        lambda _done, _total, status: told.append(status),
+    )
+    assert told[0].startswith("(round 1 of 2: ")
+    assert told[0].endswith(" of 120 orderings left)")
+    assert told[-1] == "(round 2 of 2: 1 of 120 orderings left)"
+    alphas = alpha_split(120, GROUP_SIZE, 10, 0.05)
+    assert design["alpha_rounds"] == list(alphas)
+    # 120 orderings in 8 groups of 16 (the last of 8), then the 8 winners in one group.
+    assert design["h2_rounds"] == [
+        kn_constants(size, 10, a)[1] for size, a in zip((16, 8), alphas, strict=True)
+    ]
+    assert f"split by the orderings each round played: {alphas[0]:.3g}, " in spent_sentence(design)
+
+
+@pytest.mark.parametrize(
+    "executor", [SerialExecutor(), ProcessExecutor(2)], ids=["serial", "process"]
+)
+def test_an_executor_splits_the_sampler_and_changes_nothing(executor: Executor) -> None:
+    means = configuration("monotone", 90, 0.05)
+    settings = {"n0": 6, "delta": 0.3, "alpha": 0.1, "batch": 7, "group_size": 8}
+    alone = knockout_select(Normals(means, 0.5, 4), 90, **settings)  # type: ignore[arg-type]
+    split = knockout_select(Normals(means, 0.5, 4), 90, executor=executor, **settings)  # type: ignore[arg-type]
+    assert alone.rounds == 3
+    for name in ("selected", "alpha_rounds", "h2_rounds", "final_group", "round_starts"):
+        assert getattr(split, name) == getattr(alone, name)
+    for name in ("eliminated_round", "replications", "final_observations"):
+        assert getattr(split, name).tobytes() == getattr(alone, name).tobytes()

@@ -99,7 +99,8 @@ def knockout(
             "2022), common random numbers within each round"
         ),
         "rounds": tournament.rounds,
-        "alpha_round": tournament.alpha_round,
+        "alpha_rounds": list(tournament.alpha_rounds),
+        "h2_rounds": list(tournament.h2_rounds),
         "round_starts": list(tournament.round_starts),
         "final_round": [list(result.orderings[i]) for i in tournament.final_group],
         "selected": list(result.orderings[tournament.selected]),

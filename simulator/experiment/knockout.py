@@ -4,7 +4,8 @@ KN over all k orderings keeps k x k pairwise state and its Bonferroni split over
 rivals makes every comparison stricter as k grows (see `stats.tournament`). Above
 `KNOCKOUT_ABOVE` candidates the adaptive design therefore plays Zhong & Hong's knockout
 tournament instead: KN inside groups of `GROUP_SIZE`, winners advancing, α split over
-the rounds, fresh common-random-number replications every round. The guarantee is the
+the rounds (most to the first, which plays the most orderings), fresh
+common-random-number replications every round. The guarantee is the
 same: with probability at least 1 - α the selected ordering is the best whenever the
 best leads every other by δ or more.
 
@@ -76,9 +77,11 @@ def run_knockout(
         def sampler(systems: IntArray, start: int, stop: int) -> FloatArray:
             return store.collect(run, start, stop, systems.tolist())
 
-        def on_batch(done: int, alive: int) -> None:
+        def on_batch(done: int, alive: int, number: int, rounds: int) -> None:
             if progress is not None:
-                progress(done, None, f"({alive:,} of {k:,} orderings left)")
+                progress(
+                    done, None, f"(round {number} of {rounds}: {alive:,} of {k:,} orderings left)"
+                )
 
         tournament = knockout_select(
             sampler,

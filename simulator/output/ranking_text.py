@@ -103,9 +103,11 @@ def spent_sentence(design: dict[str, Any]) -> str:
     """What the adaptive design spent."""
     if design.get("rounds"):
         return (
-            f"The knockout tournament played {design['rounds']} rounds (α/{design['rounds']} "
-            f"= {design['alpha_round']:.3g} each) and spent {design['replications_total']:,} "
-            f"replications in all. δ: {design['delta_source']}."
+            f"The knockout tournament played {design['rounds']} rounds (α = "
+            f"{design['alpha']:g} split by the orderings each round played: "
+            f"{', '.join(f'{a:.3g}' for a in design['alpha_rounds'])}) and spent "
+            f"{design['replications_total']:,} replications in all. "
+            f"δ: {design['delta_source']}."
         )
     return (
         f"KN spent {design['replications_total']:,} replications in all; a fixed "

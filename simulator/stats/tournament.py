@@ -7,13 +7,30 @@ Research 70(1), 2022) play KN in small groups instead: `knockout_select` splits 
 surviving systems, in index order, into consecutive groups of `group_size` (the last
 may be smaller; a group of one advances unopposed), runs KN with common random numbers
 inside every group, and advances each group's selection. It repeats until one system
-remains. The number of rounds R (k → ⌈k/g⌉ until 1) is known in advance; every
-round's KN uses the error α/R, with KN's constants for the group's own size.
+remains. The rounds are known in advance: round r plays n_r systems, n_1 = k and
+n_(r+1) = ⌈n_r / g⌉, until one is left after R rounds. Round r's KN uses its own error
+α_r (`alpha_split`), with KN's constants for each group's own size.
 
 Guarantee (indifference zone). If the best system b has μ_b ≥ μ_i + δ for all i ≠ b,
 it exceeds every member of its group by δ, so — given the group it plays in — KN
-eliminates it with probability at most α/R. Summing over the R rounds,
-P(b loses) ≤ Σ_j P(b loses in round j | b reached round j) ≤ R · α/R = α.
+eliminates it with probability at most α_r in round r. The α_r depend on k, g, n0
+and α only, never on data, and Σ_r α_r ≤ α. Summing over the R rounds,
+P(b loses) = Σ_r P(b loses in round r, b reached round r)
+           ≤ Σ_r P(b loses in round r | b reached round r) ≤ Σ_r α_r ≤ α.
+
+The split (`alpha_split`). KN's h² for s systems at error a is
+h²(s, a) = (n0 − 1)[((s − 1) / 2a)^c − 1], c = 2 / (n0 − 1), and every continuation
+region, so every system's expected sample size, grows in proportion to h². A round's
+expected cost is therefore about Σ_groups s·h²(s, α_r) = (n0 − 1)(A_r α_r^−c − n_r),
+A_r = Σ_groups s((s − 1)/2)^c over the groups that play (a group of one does not).
+Minimising Σ_r A_r α_r^−c (convex) subject to Σ_r α_r = α, the Lagrange condition
+c A_r α_r^−(c+1) = λ gives α_r = α · A_r^(1/(1+c)) / Σ_q A_q^(1/(1+c)): the first
+round, which plays the most systems, gets the most error (about α · 0.90 for
+k = 4,096, g = 16, n0 = 10, against α/2 for a geometric split α/2^r and α/3 for an
+even one), and the few systems of the last rounds pay for their small α_r with
+larger h². A group of s systems needs α_r < 1 − 1/s (else a random pick is as good);
+should the split give any round more (α near 1/2 or above), the even split α/R,
+always below 1/2, is used instead.
 
 Fresh replications. The conditional statement needs round j's data to be independent
 of everything that decided round j's groups. So round j + 1 simulates new
@@ -28,7 +45,7 @@ decide a round would break the guarantee: a group's winner is the system whose
 sample mean came out high, so its old data are biased upward. A mediocre system
 that advanced by luck would carry that inflated mean into the next round, where
 KN's error bound (derived for unbiased data) no longer holds, and the best could
-lose with probability above α/R.
+lose with probability above α_r.
 
 Lockstep. All groups of a round run on one replication clock, as numpy arrays over
 groups: S²_il of shape (groups, g, g), sums of shape (groups, g). Memory and work per
@@ -54,7 +71,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import BatchProgress, FloatArray, IntArray
+from ..executors import Executor
+from ..types import FloatArray, IntArray, RoundProgress
+from .parallel import parallel_sampler
 from .selection import (
     Sampler,
     _check_delta,
@@ -73,8 +92,8 @@ class Tournament:
     selected: int
     rounds: int
     group_size: int
-    alpha_round: float  # α / rounds: KN's error within every group
-    h2: float  # KN's h² for a full group (min(group_size, k) systems) at alpha_round
+    alpha_rounds: tuple[float, ...]  # KN's error within every group of each round
+    h2_rounds: tuple[float, ...]  # KN's h² for each round's largest group, at its error
     delta: float
     alpha: float
     n0: int
@@ -86,13 +105,44 @@ class Tournament:
     guaranteed: bool  # False when a per-round budget stopped some group
 
 
+def round_sizes(k: int, group_size: int) -> tuple[int, ...]:
+    """Systems playing each round when k systems are reduced to one in groups of
+    `group_size`."""
+    sizes: list[int] = []
+    while k > 1:
+        sizes.append(k)
+        k = -(-k // group_size)
+    return tuple(sizes)
+
+
 def tournament_rounds(k: int, group_size: int) -> int:
     """Rounds needed to reduce k systems to one with groups of `group_size`."""
-    rounds = 0
-    while k > 1:
-        k = -(-k // group_size)
-        rounds += 1
-    return rounds
+    return len(round_sizes(k, group_size))
+
+
+def _groups(systems: int, group_size: int) -> list[int]:
+    """Sizes of the groups that play when `systems` are split in index order (groups of
+    one advance unopposed and are left out)."""
+    full, last = divmod(systems, group_size)
+    return [group_size] * full + ([last] if last > 1 else [])
+
+
+def alpha_split(k: int, group_size: int, n0: int, alpha: float) -> tuple[float, ...]:
+    """Each round's error α_r, Σ α_r = α, minimising the expected total sample size.
+
+    α_r ∝ A_r^(1/(1+c)), c = 2/(n0 − 1), A_r = Σ s((s − 1)/2)^c over round r's groups
+    (module doc); the even split α/R when that gives a round α_r ≥ 1 − 1/s for one of
+    its groups. Deterministic and cheap: one pass over the rounds.
+    """
+    c = 2 / (n0 - 1)
+    played = [_groups(n, group_size) for n in round_sizes(k, group_size)]
+    weights = np.array(
+        [sum(s * ((s - 1) / 2) ** c for s in groups) ** (1 / (1 + c)) for groups in played]
+    )
+    alphas = alpha * (weights / weights.sum())
+    if any(a >= 1 - 1 / min(groups) for a, groups in zip(alphas, played, strict=True)):
+        return (alpha / len(played),) * len(played)
+    return tuple(float(a) for a in alphas)
 
 
 @dataclass
@@ -140,11 +190,11 @@ class _Knockout:
     sampler: Sampler
     n0: int
     delta: float
-    alpha_round: float
+    alpha_rounds: tuple[float, ...]
     batch: int
     group_size: int
     max_replications: int | None
-    on_batch: BatchProgress | None
+    on_batch: RoundProgress | None
     eliminated_round: IntArray
     replications: IntArray
     guaranteed: bool = True
@@ -161,11 +211,12 @@ class _Knockout:
         laid[:, mask] = block.T
         return laid
 
-    def report(self) -> None:
-        """Tell `on_batch` the replications simulated so far and the systems alive."""
+    def report(self, number: int) -> None:
+        """Tell `on_batch` the replications simulated so far, the systems alive and the
+        round being played."""
         if self.on_batch is not None:
             alive = int(np.count_nonzero(self.eliminated_round == 0))
-            self.on_batch(int(self.replications.sum()), alive)
+            self.on_batch(int(self.replications.sum()), alive, number, len(self.alpha_rounds))
 
     def play(
         self, survivors: IntArray, offset: int, number: int, keep: Callable[..., None] | None
@@ -182,7 +233,7 @@ class _Knockout:
         counts = (members >= 0).sum(axis=1)
         winners = [members[counts == 1, 0]]  # groups of one advance unopposed
         members = members[counts >= 2]
-        h2 = np.array([self.h2(int(c)) for c in counts[counts >= 2]])
+        h2 = np.array([self.h2(int(c), number) for c in counts[counts >= 2]])
         alive = members >= 0
         block = self.sample(members, alive, offset, 0, self.n0)
         if keep is not None:
@@ -197,7 +248,7 @@ class _Knockout:
             state, block, won = self.screen(state, block, start, number)
             winners.extend(won)
             stop = start + len(block)
-            self.report()
+            self.report(number)
             if len(state.members) == 0:
                 break
             start = stop
@@ -213,9 +264,9 @@ class _Knockout:
                 keep(state.members[state.alive], block[:, state.alive].T)
         return np.sort(np.concatenate(winners)), offset + self.stage
 
-    def h2(self, size: int) -> float:
-        """KN's h² for a group of `size` systems at the per-round error."""
-        return kn_constants(size, self.n0, self.alpha_round)[1]
+    def h2(self, size: int, number: int) -> float:
+        """KN's h² for a group of `size` systems at round `number`'s error."""
+        return kn_constants(size, self.n0, self.alpha_rounds[number - 1])[1]
 
     def screen(
         self, state: _Groups, block: FloatArray, start: int, number: int
@@ -277,15 +328,21 @@ def knockout_select(
     batch: int,
     group_size: int = 16,
     max_replications: int | None = None,
-    on_batch: BatchProgress | None = None,
+    on_batch: RoundProgress | None = None,
+    executor: Executor | None = None,
 ) -> Tournament:
     """Select the system with the largest mean by a knockout tournament of KN groups.
 
     With probability at least 1 − α it selects the best when the best exceeds all
     others by at least δ (normal observations). `max_replications` is a per-round
-    budget per system. Raises ValueError on invalid arguments (k ≥ 2, n0 ≥ 2,
-    δ > 0 finite, 0 < α < 1 − 1/k, batch ≥ 1, group_size ≥ 2, max_replications ≥ n0)
-    or on a sampler that returns the wrong shape or non-finite values.
+    budget per system. `on_batch` hears (replications simulated, systems alive, round,
+    rounds) after every batch. With an `executor`, every sampler call is split by
+    systems over its workers (`parallel.parallel_sampler`: the sampler must be
+    picklable, and give each system's row whatever other systems a call names); the
+    result is the same as without. Raises ValueError on invalid arguments (k ≥ 2,
+    n0 ≥ 2, δ > 0 finite, 0 < α < 1 − 1/k, batch ≥ 1, group_size ≥ 2,
+    max_replications ≥ n0) or on a sampler that returns the wrong shape or non-finite
+    values.
     """
     _check_design(k, n0, alpha)
     _check_delta(delta)
@@ -295,19 +352,27 @@ def knockout_select(
         raise ValueError(f"group_size must be at least 2 systems, got {group_size}")
     if max_replications is not None and max_replications < n0:
         raise ValueError(f"max_replications must be at least n0 = {n0}, got {max_replications}")
-    rounds = tournament_rounds(k, group_size)
-    run = _Knockout(
-        sampler=sampler,
-        n0=n0,
-        delta=delta,
-        alpha_round=alpha / rounds,
-        batch=batch,
-        group_size=group_size,
-        max_replications=max_replications,
-        on_batch=on_batch,
-        eliminated_round=np.zeros(k, dtype=np.int64),
-        replications=np.zeros(k, dtype=np.int64),
-    )
+    with parallel_sampler(sampler, executor) as sample:
+        return _tournament(
+            _Knockout(
+                sampler=sample,
+                n0=n0,
+                delta=delta,
+                alpha_rounds=alpha_split(k, group_size, n0, alpha),
+                batch=batch,
+                group_size=group_size,
+                max_replications=max_replications,
+                on_batch=on_batch,
+                eliminated_round=np.zeros(k, dtype=np.int64),
+                replications=np.zeros(k, dtype=np.int64),
+            ),
+            alpha,
+        )
+
+
+def _tournament(run: _Knockout, alpha: float) -> Tournament:
+    """Play every round of `run`; the last round keeps its observations."""
+    k, rounds = len(run.replications), len(run.alpha_rounds)
     survivors: IntArray = np.arange(k)
     starts = [0]
     for number in range(1, rounds):
@@ -325,12 +390,15 @@ def knockout_select(
     return Tournament(
         selected=int(winner),
         rounds=rounds,
-        group_size=group_size,
-        alpha_round=run.alpha_round,
-        h2=run.h2(min(group_size, k)),
-        delta=delta,
+        group_size=run.group_size,
+        alpha_rounds=run.alpha_rounds,
+        h2_rounds=tuple(
+            run.h2(min(run.group_size, n), number)
+            for number, n in enumerate(round_sizes(k, run.group_size), start=1)
+        ),
+        delta=run.delta,
         alpha=alpha,
-        n0=n0,
+        n0=run.n0,
         eliminated_round=run.eliminated_round,
         replications=run.replications,
         final_group=tuple(final),
