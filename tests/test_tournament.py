@@ -174,12 +174,20 @@ def test_the_split_minimises_the_expected_cost(k: int, size: int, n0: int) -> No
         assert best <= cost(alphas + step - alphas * step.sum() / alphas.sum())
 
 
+@pytest.mark.parametrize("alpha", [0.05, 0.1, 0.01, 0.3, 0.6, 1 / 3])
+@pytest.mark.parametrize("k", [17, 300, 4_096, 40_320, 362_880])
+def test_the_rounds_never_spend_more_than_alpha(k: int, alpha: float) -> None:
+    split = alpha_split(k, 16, 10, alpha)
+    assert math.fsum(split) <= alpha
+    assert math.fsum(split) == pytest.approx(alpha, rel=1e-12)
+
+
 def test_an_error_too_large_for_the_optimal_split_falls_back_to_the_even_one() -> None:
     # 18 → 2 → 1: round one plays a group of 16 and a pair, which needs α_1 < 1 − 1/2.
     assert alpha_split(18, 16, 5, 0.5)[0] == pytest.approx(0.455, abs=1e-3)
-    assert alpha_split(18, 16, 5, 0.6) == (0.3, 0.3)
+    assert alpha_split(18, 16, 5, 0.6) == pytest.approx((0.3, 0.3), rel=1e-15)
     tour = knockout_select(far_apart, 18, n0=5, delta=0.5, alpha=0.6, batch=8)
-    assert tour.alpha_rounds == (0.3, 0.3)
+    assert tour.alpha_rounds == alpha_split(18, 16, 5, 0.6)
     assert tour.selected == 17
 
 

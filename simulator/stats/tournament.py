@@ -66,6 +66,7 @@ A group stops when one system survives, when r > max N_il over its surviving pai
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -141,7 +142,9 @@ def alpha_split(k: int, group_size: int, n0: int, alpha: float) -> tuple[float, 
     )
     alphas = alpha * (weights / weights.sum())
     if any(a >= 1 - 1 / min(groups) for a, groups in zip(alphas, played, strict=True)):
-        return (alpha / len(played),) * len(played)
+        alphas = np.full(len(played), alpha / len(played))
+    while math.fsum(alphas) > alpha:  # rounding must not spend more than α
+        alphas = np.nextafter(alphas, 0.0)
     return tuple(float(a) for a in alphas)
 
 
