@@ -666,9 +666,9 @@ def test_run_options_have_limits(tmp_path: Path) -> None:
         ("shocks.rate_per_day=1000", "shocks.rate_per_day: too many incidents"),
         (
             "visitors=["
-            + ",".join(f"{{id: v{i}, name: V, track: t, preparation: 1}}" for i in range(9))
+            + ",".join(f"{{id: v{i}, name: V, track: t, preparation: 1}}" for i in range(10))
             + "]",
-            "visitors: too long (got 9 items); allowed: at most 8 items",
+            "visitors: too long (got 10 items); allowed: at most 9 items",
         ),
         ("name=!!python/object/apply:os.system [touch pwned]", "unsupported YAML tag"),
     ],
