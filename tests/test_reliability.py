@@ -408,7 +408,7 @@ def test_reproduce_verifies_the_hashes_and_reports_a_mismatch(
     assert manifest(copy)["reproduces"] == {"run": str(path), "identical": True, "differing": []}
 
     ranking_csv = tables.ranking_csv  # code that now writes ranking.csv differently
-    monkeypatch.setattr(tables, "ranking_csv", lambda *a: ranking_csv(*a) + "\n")
+    monkeypatch.setattr(tables, "ranking_csv", lambda *a: [*ranking_csv(*a), "\n"])
     mismatch = invoke("reproduce", path, "--executor", "serial", "--format", "json")
     assert mismatch.exit_code == 1
     document = json.loads(mismatch.stdout)
