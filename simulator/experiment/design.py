@@ -75,8 +75,10 @@ def resolve_design(
     orderings = candidate_orderings(scenario)
     if not orderings:
         raise InputError(f"scenario {scenario.name!r}: the constraints rule out every ordering")
+    metrics = len(metric_names(scenario))
+    if not fixed:
+        check_selection_memory(scenario.name, len(orderings), metrics)
     if fixed:
-        metrics = len(metric_names(scenario))
         check_memory(
             len(orderings),
             kept_replications(len(orderings), n, metrics, keep),
@@ -99,6 +101,45 @@ def memory_estimate(orderings: int, replications: int, metrics: int) -> int:
     bootstrap = 2 * orderings * BOOTSTRAP_SAMPLES * 8
     comoments = orderings * orderings * 8 if orderings <= RANK_MATRIX_LIMIT else 0
     return BASE_BYTES + records + bootstrap + comoments
+
+
+ORDERING_BYTES = 2_000
+"""Memory per candidate ordering that an adaptive run holds besides its metric
+statistics, with a margin: the ordering itself, its counts, its place in the
+tournament's groups (two 16 x 16 matrices per group), one batch of its utilities, its
+row of the ranking, and that row read back from ranking.csv for the report."""
+
+WORKER_BYTES = 200 << 20
+"""Memory of a worker process before it holds the orderings (measured: 170 MB)."""
+
+WORKER_ORDERING_BYTES = 150
+"""Memory per candidate ordering in each worker: its copy of the ordering."""
+
+
+def selection_memory_estimate(orderings: int, metrics: int, workers: int) -> int:
+    """Peak bytes of an adaptive run over `orderings`, beside the replications it keeps.
+
+    Its own cost grows with the orderings, not with the replications: the count, mean
+    and sum of squares of every metric of every ordering (24 bytes a metric) and
+    ORDERING_BYTES more in this process, and each worker's copy of the orderings. Work
+    comes back in pieces of at most 16 MiB, so the replications in flight add little.
+    """
+    parent = BASE_BYTES + orderings * (3 * metrics * 8 + ORDERING_BYTES)
+    return parent + workers * (WORKER_BYTES + orderings * WORKER_ORDERING_BYTES)
+
+
+def check_selection_memory(name: str, orderings: int, metrics: int) -> None:
+    """Refuse an adaptive run whose estimated peak (`selection_memory_estimate`, with a
+    worker per core, the default) exceeds the memory available now."""
+    estimate = selection_memory_estimate(orderings, metrics, os.cpu_count() or 1)
+    available = available_memory()
+    if available is not None and estimate > available:
+        raise InputError(
+            f"scenario {name!r}: an adaptive run over its {orderings:,} orderings would need "
+            f"about {estimate / 2**30:,.1f} GiB of memory, but only {available / 2**30:,.1f} "
+            "GiB is available; free memory, or add constraints (first, last, before) that "
+            "rule out orderings"
+        )
 
 
 def available_memory() -> int | None:
