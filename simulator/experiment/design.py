@@ -79,6 +79,7 @@ def resolve_design(
     if not fixed:
         check_selection_memory(scenario.name, len(orderings), metrics)
     if fixed:
+        check_fixed_design_fits(len(orderings), metrics)
         check_memory(
             len(orderings),
             kept_replications(len(orderings), n, metrics, keep),
@@ -139,6 +140,23 @@ def check_selection_memory(name: str, orderings: int, metrics: int) -> None:
             f"about {estimate / 2**30:,.1f} GiB of memory, but only {available / 2**30:,.1f} "
             "GiB is available; free memory, or add constraints (first, last, before) that "
             "rule out orderings"
+        )
+
+
+def check_fixed_design_fits(orderings: int, metrics: int) -> None:
+    """Refuse a fixed design that would not fit in the memory available now with even
+    2 replications (its bootstrap sums grow with the orderings) while an adaptive run
+    would: fewer replications cannot help, the adaptive design can."""
+    least = memory_estimate(orderings, 2, metrics)
+    available = available_memory()
+    adaptive = selection_memory_estimate(orderings, metrics, os.cpu_count() or 1)
+    if available is not None and adaptive <= available < least:
+        raise SettingError(
+            f"a fixed design over {orderings:,} orderings would need about "
+            f"{least / 2**30:,.1f} GiB of memory with any number of replications, but only "
+            f"{available / 2**30:,.1f} GiB is available; use {{design}} adaptive, or "
+            "constraints that rule out orderings",
+            setting="design",
         )
 
 
