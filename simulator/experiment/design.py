@@ -61,7 +61,8 @@ def resolve_design(
     """Replications, seed and candidates of a run, checked before any work starts.
 
     For a fixed design (N replications of every candidate) this also checks that the
-    outcome records it keeps (see `kept_replications`) fit in memory.
+    outcome records it keeps (see `kept_replications`) fit in memory; for an adaptive
+    one, that its per-ordering state does (`check_selection_memory`).
     """
     n = scenario.experiment.replications if replications is None else replications
     seed = scenario.experiment.seed if seed is None else seed
@@ -76,8 +77,6 @@ def resolve_design(
     if not orderings:
         raise InputError(f"scenario {scenario.name!r}: the constraints rule out every ordering")
     metrics = len(metric_names(scenario))
-    if not fixed:
-        check_selection_memory(scenario.name, len(orderings), metrics)
     if fixed:
         check_fixed_design_fits(len(orderings), metrics)
         check_memory(
@@ -86,6 +85,8 @@ def resolve_design(
             metrics,
             also="{no_keep_replications} to stream the statistics",
         )
+    else:
+        check_selection_memory(scenario.name, len(orderings), metrics)
     return n, seed, orderings
 
 
