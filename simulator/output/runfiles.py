@@ -11,6 +11,7 @@ import gzip
 import io
 import json
 import math
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,7 +83,7 @@ def _ranking_rows(path: Path) -> tuple[RankingRow, ...]:
         return tuple(
             RankingRow(
                 rank=int(row["rank"]),
-                ordering=tuple(row["ordering"].split(",")),
+                ordering=tuple(map(sys.intern, row["ordering"].split(","))),  # ids shared
                 replications=int(row["replications"]),
                 mean=float(row["mean_utility"]),
                 ci_low=float(row["ci_low"]),
