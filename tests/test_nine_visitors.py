@@ -171,14 +171,15 @@ def test_a_tournament_that_would_not_fit_in_memory_is_refused_before_it_starts(
 
 @pytest.mark.parametrize(
     ("visitors", "metrics", "measured_kb"),
-    [(8, 48, 642_672), (9, 54, 1_357_180)],
+    [(8, 48, 642_672), (9, 54, 1_631_728 + 100_652)],
 )
 def test_the_tournament_estimate_bounds_the_measured_peak(
     visitors: int, metrics: int, measured_kb: int
 ) -> None:
-    """Peaks measured with 2 workers, summed over the run's processes
-    (docs/scale-and-speed.md); at 9 visitors through the first round, which holds more
-    than the end of the run (ranking, files, report: 929,260 KB measured alone)."""
+    """Peaks measured with 2 workers, summed over the run's processes sampled every 2 s
+    (docs/scale-and-speed.md); at 9 visitors over 78 minutes of the first rounds, plus
+    what the main process peaked above its samples (time -v: 1,154,488 KB). The end of
+    the run (ranking, files, report) holds less: 929,260 KB measured alone."""
     estimate = design.selection_memory_estimate(math.factorial(visitors), metrics, 2)
     assert measured_kb * 1024 <= estimate <= 2 * measured_kb * 1024
 
