@@ -1,7 +1,7 @@
-"""Write the synthetic scale-test scenarios `scenarios/synthetic/synthetic_{5,6,8}.yaml`.
+"""Write the synthetic scale-test scenarios `scenarios/synthetic/synthetic_{5,6,8,9}.yaml`.
 
 Visitors, tracks, agendas, gates and effects are varied by simple formulas so that the
-family has the shape of a real scenario at 120, 720 and 40,320 orderings. Every number
+family has the shape of a real scenario at 120, 720, 40,320 and 362,880 orderings. Every number
 is an assumption for testing scale, not a claim about any real situation.
 Run: `.venv/bin/python bench/make_synthetic.py`.
 """
@@ -15,8 +15,18 @@ from typing import Any
 import yaml
 
 OUT = Path(__file__).resolve().parent.parent / "scenarios" / "synthetic"
-TRACKS = ["economic", "security", "climate", "trade", "health", "economic", "security", "culture"]
-NAMES = ["Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Gray", "Harper"]
+TRACKS = [
+    "economic",
+    "security",
+    "climate",
+    "trade",
+    "health",
+    "economic",
+    "security",
+    "culture",
+    "trade",
+]
+NAMES = ["Avery", "Blake", "Casey", "Devon", "Emery", "Finley", "Gray", "Harper", "Indigo"]
 
 
 def visitor(i: int) -> dict[str, Any]:
@@ -138,7 +148,7 @@ def scenario(n: int) -> dict[str, Any]:
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    for n in (5, 6, 8):
+    for n in (5, 6, 8, 9):
         header = (
             "# yaml-language-server: $schema=../scenario.schema.json\n"
             f"# Synthetic scale-test scenario: {n} visitors, {math.factorial(n):,} orderings.\n"

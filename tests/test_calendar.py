@@ -252,6 +252,11 @@ def test_statistics_not_in_the_summary_are_a_clear_error(document: dict[str, Any
     last = tuple(summary["orderings"][-1]["ordering"])
     with pytest.raises(InputError, match=r"summary\.json has no statistics for it"):
         calendar_from_summary(files.scenario, summary, last)
+    listed = json.loads(json.dumps(files.summary))  # a run with more orderings than it lists
+    listed["orderings_total"] = len(listed["orderings"])
+    del listed["orderings"][-1]
+    with pytest.raises(InputError, match=r"best-ranked of the run's \d+ orderings only"):
+        calendar_from_summary(files.scenario, listed, last)
     old = json.loads(json.dumps(files.summary))  # a run from before request days were kept
     del old["orderings"][0]["metrics"]["request_day.b"]
     with pytest.raises(InputError, match=r"has no request_day\.b statistics"):

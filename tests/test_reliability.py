@@ -408,7 +408,7 @@ def test_reproduce_verifies_the_hashes_and_reports_a_mismatch(
     assert manifest(copy)["reproduces"] == {"run": str(path), "identical": True, "differing": []}
 
     ranking_csv = tables.ranking_csv  # code that now writes ranking.csv differently
-    monkeypatch.setattr(tables, "ranking_csv", lambda *a: ranking_csv(*a) + "\n")
+    monkeypatch.setattr(tables, "ranking_csv", lambda *a: [*ranking_csv(*a), "\n"])
     mismatch = invoke("reproduce", path, "--executor", "serial", "--format", "json")
     assert mismatch.exit_code == 1
     document = json.loads(mismatch.stdout)
@@ -666,9 +666,9 @@ def test_run_options_have_limits(tmp_path: Path) -> None:
         ("shocks.rate_per_day=1000", "shocks.rate_per_day: too many incidents"),
         (
             "visitors=["
-            + ",".join(f"{{id: v{i}, name: V, track: t, preparation: 1}}" for i in range(9))
+            + ",".join(f"{{id: v{i}, name: V, track: t, preparation: 1}}" for i in range(10))
             + "]",
-            "visitors: too long (got 9 items); allowed: at most 8 items",
+            "visitors: too long (got 10 items); allowed: at most 9 items",
         ),
         ("name=!!python/object/apply:os.system [touch pwned]", "unsupported YAML tag"),
     ],

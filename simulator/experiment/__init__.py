@@ -18,10 +18,12 @@ from .design import (
     KEEP_CELLS,
     MAX_REPLICATIONS,
     check_memory,
+    check_selection_memory,
     keeps_every_replication,
     kept_replications,
     memory_estimate,
     resolve_design,
+    selection_memory_estimate,
 )
 from .fixed import run_fixed
 from .knockout import KNOCKOUT_ABOVE, KnockoutResult, run_knockout
@@ -51,6 +53,7 @@ __all__ = [
     "bootstrap_weights",
     "check_adaptive",
     "check_memory",
+    "check_selection_memory",
     "keeps_every_replication",
     "kept_replications",
     "memory_estimate",
@@ -62,6 +65,7 @@ __all__ = [
     "run_adaptive",
     "run_fixed",
     "run_knockout",
+    "selection_memory_estimate",
     "utility_stream",
     "work_items",
 ]

@@ -61,7 +61,8 @@ def resolve_design(
     """Replications, seed and candidates of a run, checked before any work starts.
 
     For a fixed design (N replications of every candidate) this also checks that the
-    outcome records it keeps (see `kept_replications`) fit in memory.
+    outcome records it keeps (see `kept_replications`) fit in memory; for an adaptive
+    one, that its per-ordering state does (`check_selection_memory`).
     """
     n = scenario.experiment.replications if replications is None else replications
     seed = scenario.experiment.seed if seed is None else seed
@@ -75,14 +76,17 @@ def resolve_design(
     orderings = candidate_orderings(scenario)
     if not orderings:
         raise InputError(f"scenario {scenario.name!r}: the constraints rule out every ordering")
+    metrics = len(metric_names(scenario))
     if fixed:
-        metrics = len(metric_names(scenario))
+        check_fixed_design_fits(len(orderings), metrics)
         check_memory(
             len(orderings),
             kept_replications(len(orderings), n, metrics, keep),
             metrics,
             also="{no_keep_replications} to stream the statistics",
         )
+    else:
+        check_selection_memory(scenario.name, len(orderings), metrics)
     return n, seed, orderings
 
 
@@ -99,6 +103,62 @@ def memory_estimate(orderings: int, replications: int, metrics: int) -> int:
     bootstrap = 2 * orderings * BOOTSTRAP_SAMPLES * 8
     comoments = orderings * orderings * 8 if orderings <= RANK_MATRIX_LIMIT else 0
     return BASE_BYTES + records + bootstrap + comoments
+
+
+ORDERING_BYTES = 2_000
+"""Memory per candidate ordering that an adaptive run holds besides its metric
+statistics, with a margin: the ordering itself, its counts, its place in the
+tournament's groups (two 16 x 16 matrices per group), one batch of its utilities, its
+row of the ranking, and that row read back from ranking.csv for the report."""
+
+WORKER_BYTES = 200 << 20
+"""Memory of a worker process before it holds the orderings (measured: 170 MB)."""
+
+WORKER_ORDERING_BYTES = 150
+"""Memory per candidate ordering in each worker: its copy of the ordering."""
+
+
+def selection_memory_estimate(orderings: int, metrics: int, workers: int) -> int:
+    """Peak bytes of an adaptive run over `orderings`, beside the replications it keeps.
+
+    Its own cost grows with the orderings, not with the replications: the count, mean
+    and sum of squares of every metric of every ordering (24 bytes a metric) and
+    ORDERING_BYTES more in this process, and each worker's copy of the orderings. Work
+    comes back in pieces of at most 16 MiB, so the replications in flight add little.
+    """
+    parent = BASE_BYTES + orderings * (3 * metrics * 8 + ORDERING_BYTES)
+    return parent + workers * (WORKER_BYTES + orderings * WORKER_ORDERING_BYTES)
+
+
+def check_selection_memory(name: str, orderings: int, metrics: int) -> None:
+    """Refuse an adaptive run whose estimated peak (`selection_memory_estimate`, with a
+    worker per core, the default) exceeds the memory available now."""
+    estimate = selection_memory_estimate(orderings, metrics, os.cpu_count() or 1)
+    available = available_memory()
+    if available is not None and estimate > available:
+        raise InputError(
+            f"scenario {name!r}: an adaptive run over its {orderings:,} orderings would need "
+            f"about {estimate / 2**30:,.1f} GiB of memory, but only {available / 2**30:,.1f} "
+            "GiB is available; free memory, or add constraints (first, last, before) that "
+            "rule out orderings"
+        )
+
+
+def check_fixed_design_fits(orderings: int, metrics: int) -> None:
+    """Refuse a fixed design that would not fit in the memory available now with even
+    2 replications (its bootstrap sums grow with the orderings) while an adaptive run
+    would: fewer replications cannot help, the adaptive design can."""
+    least = memory_estimate(orderings, 2, metrics)
+    available = available_memory()
+    adaptive = selection_memory_estimate(orderings, metrics, os.cpu_count() or 1)
+    if available is not None and adaptive <= available < least:
+        raise SettingError(
+            f"a fixed design over {orderings:,} orderings would need about "
+            f"{least / 2**30:,.1f} GiB of memory with any number of replications, but only "
+            f"{available / 2**30:,.1f} GiB is available; use {{design}} adaptive, or "
+            "constraints that rule out orderings",
+            setting="design",
+        )
 
 
 def available_memory() -> int | None:

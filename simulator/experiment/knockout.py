@@ -118,7 +118,9 @@ def _ranking(result: ExperimentResult, tournament: Tournament) -> Ranking:
     moments = result.metric_moments()
     counts = result.counts
     mean = moments.mean[:, UTILITY].copy()
-    sd = moments.sd()[:, UTILITY]
+    n, m2 = moments.count[:, UTILITY], moments.m2[:, UTILITY]
+    with np.errstate(invalid="ignore", divide="ignore"):  # utility only: k x metrics is large
+        sd = np.where(n > 1, np.sqrt(m2 / (n - 1)), np.nan)
     half = (
         stats.t.ppf(0.5 + last.confidence / 2, np.maximum(counts - 1, 1))
         * sd
@@ -131,7 +133,8 @@ def _ranking(result: ExperimentResult, tournament: Tournament) -> Ranking:
     reached = np.where(
         tournament.eliminated_round == 0, tournament.rounds + 1, tournament.eliminated_round
     )
-    rest = sorted(set(range(k)) - set(final), key=lambda i: (-reached[i], -mean[i], i))
+    others = np.setdiff1d(np.arange(k), final)
+    rest = others[np.lexsort((others, -mean[others], -reached[others]))].tolist()
     return Ranking(
         orderings=result.orderings,
         replications=counts,

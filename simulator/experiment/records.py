@@ -10,7 +10,7 @@ bytes as simulating them again.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -27,6 +27,11 @@ from .task import split_item, work_items
 
 UTILITY = RECORD_HEAD.index("utility")
 """Where utility sits in an outcome record."""
+
+PIECE_VALUES = 2 << 20
+"""Most outcome values (orderings x replications x metrics, 16 MiB) in one piece of
+work a worker returns: a large work item is cut by orderings into pieces of this size,
+each merged as it arrives, so memory does not grow with the number of orderings."""
 
 STATE_SECONDS = 10.0
 """How often a streamed run saves its merged statistics to its checkpoint."""
@@ -173,7 +178,8 @@ class RecordStore:
 
         Returns their utilities, shape (systems, stop - start). All work items are
         submitted at once (workers run them in parallel; an item is split by orderings
-        when there are fewer items than twice the workers); `done` hears the replication
+        when there are fewer items than twice the workers, and into pieces of at most
+        PIECE_VALUES values, each taken in as it arrives); `done` hears the replication
         reached as each item's results arrive, in order.
         """
         chosen = tuple(range(len(self.counts))) if systems is None else tuple(systems)
@@ -192,7 +198,13 @@ class RecordStore:
             if not (was_kept or skip)
         ]
         parts = -(-2 * self.workers // len(todo)) if todo else 1
-        pieces = [split_item(item, len(self.counts), parts) for item in todo]
+        metrics = self.records.shape[2]
+        pieces = [
+            split_item(
+                item, len(self.counts), parts, PIECE_VALUES // ((item[2] - item[1]) * metrics)
+            )
+            for item in todo
+        ]
         computed = run([piece for split in pieces for piece in split]) if todo else iter(())
         sizes = iter(len(split) for split in pieces)
         utility = np.empty((len(chosen), stop - start))
@@ -209,13 +221,17 @@ class RecordStore:
                     done(r)
                 continue
             if saved is not None and was_kept:
-                part = self._load_kept(saved, item, len(chosen))
+                results: Iterable[FloatArray] = [self._load_kept(saved, item, len(chosen))]
             else:
-                part = np.concatenate([next(computed) for _ in range(next(sizes))], axis=0)
-                if saved is not None and not (streamed and r >= held):
-                    saved.save(item, part)
-            utility[:, r - start : r - start + width] = part[:, :, UTILITY]
-            self._take_in(rows, r, held, part)
+                pieces_of_item = (next(computed) for _ in range(next(sizes)))
+                save = saved if not (streamed and r >= held) else None
+                results = self._arrived(item, pieces_of_item, save)
+            low = 0  # each piece is taken in as it arrives, so no item is held whole
+            for part in results:
+                high = low + len(part)
+                utility[low:high, r - start : r - start + width] = part[:, :, UTILITY]
+                self._take_in(rows[low:high], r, held, part)
+                low = high
             r += width
             if streamed and r > held and time.monotonic() >= next_state:
                 assert saved is not None
@@ -224,6 +240,18 @@ class RecordStore:
             if done is not None:
                 done(r)
         return utility
+
+    def _arrived(
+        self, item: WorkItem, pieces: Iterator[FloatArray], save: Checkpoint | None
+    ) -> Iterable[FloatArray]:
+        """The records of a simulated item, piece by piece as they arrive; whole when the
+        checkpoint `save` keeps it or the ranking stream takes in all orderings at once."""
+        if save is None and self.stream is None:
+            return pieces
+        whole = np.concatenate(list(pieces), axis=0)
+        if save is not None:
+            save.save(item, whole)
+        return [whole]
 
     def _grow(self, held: int, stop: int) -> None:
         """Widen the buffers to hold `held` replications' records and `stop` utilities."""

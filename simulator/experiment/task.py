@@ -99,12 +99,18 @@ def work_items(start: int, stop: int, systems: tuple[int, ...] | None) -> list[W
     return items
 
 
-def split_item(item: WorkItem, candidates: int, parts: int) -> list[WorkItem]:
-    """A work item cut into up to `parts` items over consecutive slices of its orderings,
-    so that more workers share it; their results, stacked, are the item's."""
+def split_item(
+    item: WorkItem, candidates: int, parts: int, most: int | None = None
+) -> list[WorkItem]:
+    """A work item cut over consecutive slices of its orderings: into at least `parts`
+    items, so that more workers share it, and into slices of at most `most` orderings,
+    so that no one result is large. Their results, stacked, are the item's."""
     block, start, stop, systems = item
-    chosen = np.arange(candidates) if systems is None else np.asarray(systems)
-    if parts <= 1 or len(chosen) < 2:
+    count = candidates if systems is None else len(systems)
+    if most is not None:
+        parts = max(parts, -(-count // max(1, most)))
+    if parts <= 1 or count < 2:
         return [item]
-    chunks = np.array_split(chosen, min(parts, len(chosen)))
-    return [(block, start, stop, tuple(int(s) for s in chunk)) for chunk in chunks]
+    chosen = np.arange(candidates) if systems is None else np.asarray(systems)
+    chunks = np.array_split(chosen, min(parts, count))
+    return [(block, start, stop, tuple(chunk.tolist())) for chunk in chunks]

@@ -19,7 +19,7 @@ from ..errors import InputError
 from ..scenario import Scenario
 from ..types import Ordering
 from .runfiles import RunFiles
-from .tables import SUMMARY_METRICS_LIMIT
+from .tables import SUMMARY_LIMIT
 
 STEPS = (
     ("request", "request_day", "asks"),
@@ -187,6 +187,17 @@ def calendar_from_summary(
         if ordering is None
         else next((e for e in entries if tuple(e["ordering"]) == tuple(ordering)), None)
     )
+    total = int(summary.get("orderings_total", len(entries)))
+    if (
+        entry is None
+        and total > len(entries)
+        and sorted(ordering or ()) == sorted(v.id for v in scenario.visitors)
+    ):
+        raise InputError(
+            f"calendar of {text}: summary.json has statistics for the {len(entries):,} "
+            f"best-ranked of the run's {total:,} orderings only, and this is not one of "
+            "them (ranking.csv lists every ordering)"
+        )
     if entry is None:
         ids = [v.id for v in scenario.visitors]
         why = (
@@ -199,7 +210,7 @@ def calendar_from_summary(
     if metrics is None:
         raise InputError(
             f"calendar of {text}: summary.json has no statistics for it (it keeps them for "
-            f"the {SUMMARY_METRICS_LIMIT:,} best-ranked orderings; this one ranks "
+            f"the {SUMMARY_LIMIT:,} best-ranked orderings; this one ranks "
             f"{int(entry['rank']):,} of {len(entries):,})"
         )
     missing = [

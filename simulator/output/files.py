@@ -13,7 +13,7 @@ import math
 import os
 import signal
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -73,10 +73,12 @@ def new_folder(parent: Path, name: str) -> Path:
             raise cannot_write(path, error) from None
 
 
-def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def write_bytes(path: Path, data: bytes | Iterable[bytes], *, exclusive: bool = False) -> None:
     """Write to a temporary name in the same folder, fsync, then rename into place.
 
-    Signals are held meanwhile, so an interrupt cannot leave the temporary file behind.
+    `data` may come in pieces, written as they are made (a large table is never held
+    whole). Signals are held meanwhile, so an interrupt cannot leave the temporary file
+    behind.
     `exclusive`: never replace an existing file (FileExistsError); the temporary file
     is linked to `path` instead of renamed, which fails if `path` exists.
     """
@@ -93,7 +95,8 @@ def write_bytes(path: Path, data: bytes, *, exclusive: bool = False) -> None:
             # mkstemp makes the file private (0600); results are meant to be shared.
             os.fchmod(fd, 0o666 & ~_UMASK)
             with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+                for piece in [data] if isinstance(data, bytes) else data:
+                    handle.write(piece)
                 handle.flush()
                 os.fsync(handle.fileno())
             if exclusive:
@@ -135,9 +138,11 @@ def _ends_with_newline(path: Path) -> bool:
         return handle.read(1) == b"\n"
 
 
-def write_text(path: Path, text: str, *, exclusive: bool = False) -> None:
-    """Atomically write UTF-8 text (`exclusive`: to a new file only, see `write_bytes`)."""
-    write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
+def write_text(path: Path, text: str | Iterable[str], *, exclusive: bool = False) -> None:
+    """Atomically write UTF-8 text, whole or in pieces (`exclusive`: to a new file only,
+    see `write_bytes`)."""
+    pieces = [text] if isinstance(text, str) else text
+    write_bytes(path, (piece.encode("utf-8") for piece in pieces), exclusive=exclusive)
 
 
 def write_json(path: Path, document: Any) -> None:

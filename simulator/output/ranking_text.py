@@ -46,8 +46,7 @@ def ranking_table(
     if adaptive:
         table.add_column("reps", justify="right")
         table.add_column("out", justify="right")
-    rows = ranking_rows(ranking, design.get("eliminated_at"))
-    for row in rows[:limit]:
+    for row in ranking_rows(ranking, design.get("eliminated_at"), limit):
         cells: list[RenderableType] = [
             str(row["rank"]),
             Pieces(ordering_arrows(row["ordering"].split(","))),
@@ -59,8 +58,8 @@ def ranking_table(
             out_at = row["eliminated_at"]
             cells += [str(row["replications"]), "" if out_at is None else str(out_at)]
         table.add_row(*cells, style="bold green" if row["rank"] == 1 else None)
-    if limit is not None and len(rows) > limit:
-        table.caption = f"{len(rows) - limit:,} more orderings in ranking.csv"
+    if limit is not None and len(ranking.order) > limit:
+        table.caption = f"{len(ranking.order) - limit:,} more orderings in ranking.csv"
     return table
 
 

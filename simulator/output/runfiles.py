@@ -11,7 +11,8 @@ import gzip
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,9 @@ RESULT_FILES = ("summary.json", "ranking.csv")
 RANKING_COLUMNS = ("rank", "ordering", "replications", "mean_utility", "ci_low", "ci_high")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RankingRow:
-    """One row of ranking.csv."""
+    """One row of ranking.csv (slotted: a table can have 362,880 of them)."""
 
     rank: int
     ordering: Ordering
@@ -60,16 +61,21 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: cannot read it ({error})") from None
 
 
-def _read_csv(path: Path, required: Sequence[str]) -> list[dict[str, str]]:
+def _read_csv(path: Path, required: Sequence[str]) -> Iterator[dict[str, str]]:
+    """The rows of a CSV table, read from the file as they are used (a ranking can
+    have hundreds of thousands)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            first = next(reader, None)
+            missing = [c for c in required if first is None or c not in first]
+            if missing:
+                raise InputError(f"{path}: no rows, or missing column(s) {', '.join(missing)}")
+            assert first is not None
+            yield first
+            yield from reader
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: cannot read it ({error})") from None
-    rows = list(csv.DictReader(io.StringIO(text)))
-    missing = [c for c in required if not rows or c not in rows[0]]
-    if missing:
-        raise InputError(f"{path}: no rows, or missing column(s) {', '.join(missing)}")
-    return rows
 
 
 def _ranking_rows(path: Path) -> tuple[RankingRow, ...]:
@@ -77,7 +83,7 @@ def _ranking_rows(path: Path) -> tuple[RankingRow, ...]:
         return tuple(
             RankingRow(
                 rank=int(row["rank"]),
-                ordering=tuple(row["ordering"].split(",")),
+                ordering=tuple(map(sys.intern, row["ordering"].split(","))),  # ids shared
                 replications=int(row["replications"]),
                 mean=float(row["mean_utility"]),
                 ci_low=float(row["ci_low"]),

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -18,14 +19,13 @@ import numpy as np
 from ..evidence.condition import conditioning
 from ..experiment import ExperimentResult
 from ..scenario import Scenario
-from ..stats.moments import MetricMoments
 from ..stats.ranking import Ranking
 from ..types import FloatArray, Ordering
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
-SUMMARY_METRICS_LIMIT = 1000
-"""summary.json gives per-metric statistics for this many best-ranked orderings (the
-rest have `"metrics": null`), which keeps it readable with tens of thousands."""
+SUMMARY_LIMIT = 1000
+"""summary.json describes this many best-ranked orderings (ranking.csv lists every one),
+which keeps it readable with hundreds of thousands."""
 
 
 def ordering_text(ordering: Ordering) -> str:
@@ -54,17 +54,17 @@ def _cell(x: float) -> str:
     return "" if math.isnan(x) else repr(float(x))
 
 
-def ranking_rows(
+def iter_ranking_rows(
     ranking: Ranking, eliminated_at: Sequence[int | None] | None = None
-) -> list[dict[str, Any]]:
+) -> Iterator[dict[str, Any]]:
     """One row per ordering, best first, with the ranking's statistics (diff_best: the
-    paired mean difference to the best ordering, with its interval).
+    paired mean difference to the best ordering, with its interval), made as they are read.
 
     `eliminated_at` (adaptive design) is the replication count at which the selection
     procedure dropped each ordering, None for those it kept.
     """
-    return [
-        {
+    for position, k in enumerate(ranking.order):
+        yield {
             "rank": position + 1,
             "ordering": ordering_text(ranking.orderings[k]),
             "replications": int(ranking.replications[k]),
@@ -80,15 +80,21 @@ def ranking_rows(
             "diff_best_high": num(float(ranking.diff_best_high[k])),
             "eliminated_at": None if eliminated_at is None else eliminated_at[k],
         }
-        for position, k in enumerate(ranking.order)
-    ]
 
 
-def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A CSV table: floats written with `repr` (exact, byte-stable), NaN and None empty."""
+def ranking_rows(
+    ranking: Ranking,
+    eliminated_at: Sequence[int | None] | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The first `limit` (default all) of `iter_ranking_rows`."""
+    return list(islice(iter_ranking_rows(ranking, eliminated_at), limit))
+
+
+def _csv_rows(rows: Iterable[Iterable[Any]]) -> str:
+    """CSV lines: floats written with `repr`, NaN and None empty."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
     for row in rows:
         writer.writerow(
             [
@@ -103,10 +109,28 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return out.getvalue()
 
 
-def ranking_csv(ranking: Ranking, eliminated_at: Sequence[int | None] | None = None) -> str:
-    """ranking.csv: one row per candidate ordering, best first."""
-    rows = ranking_rows(ranking, eliminated_at)
-    return csv_text(list(rows[0]), [list(row.values()) for row in rows])
+def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A CSV table: floats written with `repr` (exact, byte-stable), NaN and None empty."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(header)
+    return out.getvalue() + _csv_rows(rows)
+
+
+CSV_CHUNK_ROWS = 10_000
+"""Rows of ranking.csv made and written at a time."""
+
+
+def ranking_csv(
+    ranking: Ranking, eliminated_at: Sequence[int | None] | None = None
+) -> Iterator[str]:
+    """ranking.csv, one row per candidate ordering, best first, as consecutive pieces of
+    text: a table of hundreds of thousands of orderings is written as it is made,
+    never held whole."""
+    rows = iter_ranking_rows(ranking, eliminated_at)
+    first = next(rows)
+    yield csv_text(list(first), [list(first.values())])
+    while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
+        yield _csv_rows(row.values() for row in chunk)
 
 
 def rank_probabilities_csv(ranking: Ranking) -> str | None:
@@ -160,12 +184,17 @@ def _conditioned_on(scenario: Scenario) -> dict[str, Any]:
 def summary_document(
     result: ExperimentResult, ranking: Ranking, design: dict[str, Any]
 ) -> dict[str, Any]:
-    """summary.json: the design, then per ordering (best first) its ranking statistics
-    and, per outcome metric, n, mean, sd (all replications) and quantiles (from
+    """summary.json: the design, then per ordering (best first, the SUMMARY_LIMIT best
+    when there are more, with `orderings_total`) its ranking statistics and, per
+    outcome metric, n, mean, sd (all replications) and quantiles (from
     `quantiles_from` replications: all of them unless the run did not keep them)."""
-    rows = ranking_rows(ranking, design.get("eliminated_at"))
+    rows = ranking_rows(ranking, design.get("eliminated_at"), SUMMARY_LIMIT)
+    listed = list(ranking.order[:SUMMARY_LIMIT])
     moments = result.metric_moments()
-    sd = moments.sd()
+    count, mean = moments.count[listed], moments.mean[listed]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.where(count > 1, np.sqrt(moments.m2[listed] / (count - 1)), np.nan)
+    total = len(result.orderings)
     return {
         "scenario": result.scenario.name,
         "seed": result.seed,
@@ -174,6 +203,7 @@ def summary_document(
         **_conditioned_on(result.scenario),
         "best": list(ranking.best),
         "quantiles_from": min(result.kept, result.replications),
+        **({"orderings_total": total} if total > len(listed) else {}),
         "orderings": [
             {
                 **row,
@@ -181,22 +211,21 @@ def summary_document(
                 "rank_probabilities": None
                 if ranking.rank_probabilities is None
                 else [float(p) for p in ranking.rank_probabilities[k]],
-                "metrics": None
-                if position >= SUMMARY_METRICS_LIMIT
-                else _metrics(result, moments, sd, k),
+                "metrics": _metrics(result, count[i], mean[i], sd[i], k),
             }
-            for position, (row, k) in enumerate(zip(rows, ranking.order, strict=True))
+            for i, (row, k) in enumerate(zip(rows, listed, strict=True))
         ],
     }
 
 
 def _metrics(
-    result: ExperimentResult, moments: MetricMoments, sd: FloatArray, k: int
+    result: ExperimentResult, count: FloatArray, mean: FloatArray, sd: FloatArray, k: int
 ) -> dict[str, dict[str, float | int | None]]:
-    """Ordering `k`'s statistics of every metric, by name."""
+    """Ordering `k`'s statistics of every metric, by name, from its `count`, `mean` and
+    `sd` per metric and its kept replications."""
     quantiles = _quantiles(result.records[k, : result.counts[k]])
     return {
-        name: _describe(moments.count[k, m], moments.mean[k, m], sd[k, m], quantiles[:, m])
+        name: _describe(count[m], mean[m], sd[m], quantiles[:, m])
         for m, name in enumerate(result.metrics)
     }
 

@@ -40,7 +40,7 @@ Probability = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
 Real = Annotated[float, Field(allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0.0, allow_inf_nan=False)]
 
-MAX_VISITORS = 8
+MAX_VISITORS = 9
 MAX_ATTEMPTS = 20
 MAX_EXPECTED_SHOCKS = 1000
 """Most incidents a scenario may expect over its horizon: each replication draws room
