@@ -1,15 +1,15 @@
 """Knockout-tournament selection for thousands of candidates (after Zhong & Hong 2022).
 
-KN (`selection.kn_select`) keeps k × k pairwise state, and its Bonferroni split over k −
-1 rivals makes h² grow with k. Zhong & Hong ("Knockout-tournament procedures for large-
-scale ranking and selection in parallel computing environments", Operations Research
-70(1), 2022) play KN in small groups instead: `knockout_select` deals the surviving
-systems, in index order, round-robin into ⌈n / `group_size`⌉ groups of `group_size` or
-one fewer (`deal`; a group of one advances unopposed), runs KN with common random
-numbers inside every group, and advances each group's selection. It repeats until one
-system remains. The rounds are known in advance: round r plays n_r systems, n_1 = k and
-n_(r+1) = ⌈n_r / g⌉, until one is left after R rounds. Round r's KN uses its own error
-α_r (`alpha_split`), with KN's constants for each group's own size.
+KN (`selection.kn_select`) keeps k × k pairwise state, and its Bonferroni split over
+k − 1 rivals makes h² grow with k. Zhong & Hong ("Knockout-tournament procedures for
+large- scale ranking and selection in parallel computing environments", Operations
+Research 70(1), 2022) play KN in small groups instead: `knockout_select` deals the
+surviving systems, in index order, round-robin into ⌈n / `group_size`⌉ groups of
+`group_size` or one fewer (`deal`; a group of one advances unopposed), runs KN with
+common random numbers inside every group, and advances each group's selection. It
+repeats until one system remains. The rounds are known in advance: round r plays n_r
+systems, n_1 = k and n_(r+1) = ⌈n_r / g⌉, until one is left after R rounds. Round r's KN
+uses its own error α_r (`alpha_split`), with KN's constants for each group's own size.
 
 Guarantee (indifference zone). If the best system b has μ_b ≥ μ_i + δ for all i ≠ b,
 it exceeds every member of its group by δ, so — given the group it plays in — KN
