@@ -2,7 +2,7 @@
 
 KN (`selection.kn_select`) keeps k × k pairwise state, and its Bonferroni split over
 k − 1 rivals makes h² grow with k. Zhong & Hong ("Knockout-tournament procedures for
-large- scale ranking and selection in parallel computing environments", Operations
+large-scale ranking and selection in parallel computing environments", Operations
 Research 70(1), 2022) play KN in small groups instead: `knockout_select` deals the
 surviving systems, in index order, round-robin into ⌈n / `group_size`⌉ groups of
 `group_size` or one fewer (`deal`; a group of one advances unopposed), runs KN with
