@@ -5,8 +5,8 @@ default) runs seeded macro-replications of `knockout_select` (groups of 16, the 
 system last) and prints the empirical probability of correct selection with its
 standard error, the mean total sample size (replications simulated, all rounds) and
 the mean time per tournament. `--shuffle` places the systems in a fixed random order
-(the same in every macro-replication) instead of by their means, so that neighbouring
-indices are not neighbouring means. `--split even` or
+(the same in every macro-replication) instead of by their means, so that groups of
+consecutive systems are not groups of neighbouring means. `--split even` or
 `--split geometric` plays the same problems with α/R or α/2^r (renormalised) per round
 instead of the optimised split, to measure what the split saves. Asserts nothing; the
 statistical tests live in tests/test_tournament.py.
