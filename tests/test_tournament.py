@@ -21,7 +21,6 @@ from simulator.stats.selection import kn_constants, kn_select
 from simulator.stats.synthetic import Normals, configuration
 from simulator.stats.tournament import (
     alpha_split,
-    deal,
     knockout_select,
     round_sizes,
     tournament_rounds,
@@ -108,7 +107,7 @@ def test_every_round_uses_fresh_common_replications(batch: int) -> None:
     assert tour.round_starts[0] == 0
     played = rounds_of(sampler.calls, tour.round_starts)
     # A round opens with its first stage: n0 replications of all its (non-solo) systems.
-    assert [len(calls[0][0]) for calls in played] == [70, 9, 2]
+    assert [len(calls[0][0]) for calls in played] == [70, 8, 2]
     assert all(calls[0][2] - calls[0][1] == n0 for calls in played)
     for calls, start, following in zip(
         played, tour.round_starts, tour.round_starts[1:], strict=False
@@ -127,24 +126,14 @@ def test_every_round_uses_fresh_common_replications(batch: int) -> None:
     assert np.count_nonzero(tour.eliminated_round == 3) == 1
 
 
-def test_systems_are_dealt_round_robin_into_groups() -> None:
-    groups = deal(np.arange(100, 170), 8)  # 70 systems: 9 groups, of 8 or 7
-    assert groups.shape == (9, 8)
-    assert groups[0].tolist() == [100 + 9 * i for i in range(8)]
-    assert (groups == -1).sum(axis=1).max() == 1  # at most one empty place per group
-    assert sorted(groups[groups >= 0].tolist()) == list(range(100, 170))
-    assert deal(np.array([3, 5, 9]), 2).tolist() == [[3, 9], [5, -1]]
-
-
 def test_a_group_of_one_advances_unopposed() -> None:
-    # 5 systems in pairs: dealt {0, 3}, {1, 4}, {2}; system 2 plays from round two on.
-    sampler = Recording(Normals(configuration("slippage", 5, 1.0), 0.0, 1))
-    tour = knockout_select(sampler, 5, n0=5, delta=1.0, alpha=0.05, batch=10, group_size=2)
-    first, *later = rounds_of(sampler.calls, tour.round_starts)
-    assert all(2 not in systems for systems, _, _ in first)
-    assert tour.eliminated_round[2] != 1
-    assert tour.replications[2] == sum(
-        stop - start for calls in later for systems, start, stop in calls if 2 in systems
+    sampler = Recording(Normals(configuration("slippage", 17, 1.0), 0.0, 1))
+    tour = knockout_select(sampler, 17, n0=5, delta=1.0, alpha=0.05, batch=10, group_size=16)
+    first, second = rounds_of(sampler.calls, tour.round_starts)
+    assert all(16 not in systems for systems, _, _ in first)
+    assert tour.final_group[1] == 16
+    assert tour.replications[16] == sum(
+        stop - start for systems, start, stop in second if 16 in systems
     )
 
 
@@ -156,7 +145,7 @@ def test_alpha_goes_where_the_systems_play() -> None:
     assert sum(alphas) == pytest.approx(0.06, rel=1e-12)
     assert alphas[0] > 0.06 / 2 > alphas[1] > alphas[2]
     assert tour.h2_rounds == tuple(
-        kn_constants(size, 5, a)[1] for size, a in zip((16, 10, 2), alphas, strict=True)
+        kn_constants(size, 5, a)[1] for size, a in zip((16, 16, 2), alphas, strict=True)
     )
     assert tour.selected == 299
     assert tour.guaranteed
@@ -170,8 +159,7 @@ def test_the_split_minimises_the_expected_cost(k: int, size: int, n0: int) -> No
         return sum(
             s * kn_constants(s, n0, a)[1]
             for n, a in zip(round_sizes(k, size), alphas, strict=True)
-            for s in [len(range(j, n, -(-n // size))) for j in range(-(-n // size))]
-            if s > 1
+            for s in [size] * (n // size) + ([n % size] if n % size > 1 else [])
         )
 
     alphas = np.array(alpha_split(k, size, n0, 0.05))
@@ -195,12 +183,12 @@ def test_the_rounds_never_spend_more_than_alpha(k: int, alpha: float) -> None:
 
 
 def test_an_error_too_large_for_the_optimal_split_falls_back_to_the_even_one() -> None:
-    # 5 → 2 → 1 in threes: round one plays a three and a pair, which needs α_1 < 1 − 1/2.
-    assert alpha_split(5, 3, 5, 0.7)[0] == pytest.approx(0.477, abs=1e-3)
-    assert alpha_split(5, 3, 5, 0.75) == pytest.approx((0.375, 0.375), rel=1e-15)
-    tour = knockout_select(far_apart, 5, n0=5, delta=0.5, alpha=0.75, batch=8, group_size=3)
-    assert tour.alpha_rounds == alpha_split(5, 3, 5, 0.75)
-    assert tour.selected == 4
+    # 18 → 2 → 1: round one plays a group of 16 and a pair, which needs α_1 < 1 − 1/2.
+    assert alpha_split(18, 16, 5, 0.5)[0] == pytest.approx(0.455, abs=1e-3)
+    assert alpha_split(18, 16, 5, 0.6) == pytest.approx((0.3, 0.3), rel=1e-15)
+    tour = knockout_select(far_apart, 18, n0=5, delta=0.5, alpha=0.6, batch=8)
+    assert tour.alpha_rounds == alpha_split(18, 16, 5, 0.6)
+    assert tour.selected == 17
 
 
 def test_identical_systems_select_the_lowest_index() -> None:
@@ -209,7 +197,7 @@ def test_identical_systems_select_the_lowest_index() -> None:
 
     tour = knockout_select(same, 40, n0=5, delta=0.5, alpha=0.05, batch=3, group_size=8)
     assert tour.selected == 0  # every group stops at n0 (S² = 0) and keeps its lowest index
-    assert tour.final_group == (0, 1, 2, 3, 4)  # group j holds j, j + 5, j + 10, …
+    assert tour.final_group == (0, 8, 16, 24, 32)
     assert tour.round_starts == (0, 5)
     assert tour.replications[0] == 10
 
@@ -320,9 +308,9 @@ def test_a_run_tells_the_round_it_plays_and_how_alpha_was_split() -> None:
     assert told[-1] == "(round 2 of 2: 1 of 120 orderings left)"
     alphas = alpha_split(120, GROUP_SIZE, 10, 0.05)
     assert design["alpha_rounds"] == list(alphas)
-    # 120 orderings dealt into 8 groups of 15, then the 8 winners in one group.
+    # 120 orderings in 8 groups of 16 (the last of 8), then the 8 winners in one group.
     assert design["h2_rounds"] == [
-        kn_constants(size, 10, a)[1] for size, a in zip((15, 8), alphas, strict=True)
+        kn_constants(size, 10, a)[1] for size, a in zip((16, 8), alphas, strict=True)
     ]
     assert f"split by the orderings each round played: {alphas[0]:.3g}, " in spent_sentence(design)
 

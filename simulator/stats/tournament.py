@@ -3,13 +3,18 @@
 KN (`selection.kn_select`) keeps k × k pairwise state, and its Bonferroni split over
 k − 1 rivals makes h² grow with k. Zhong & Hong ("Knockout-tournament procedures for
 large-scale ranking and selection in parallel computing environments", Operations
-Research 70(1), 2022) play KN in small groups instead: `knockout_select` deals the
-surviving systems, in index order, round-robin into ⌈n / `group_size`⌉ groups of
-`group_size` or one fewer (`deal`; a group of one advances unopposed), runs KN with
-common random numbers inside every group, and advances each group's selection. It
-repeats until one system remains. The rounds are known in advance: round r plays n_r
-systems, n_1 = k and n_(r+1) = ⌈n_r / g⌉, until one is left after R rounds. Round r's KN
-uses its own error α_r (`alpha_split`), with KN's constants for each group's own size.
+Research 70(1), 2022) play KN in small groups instead: `knockout_select` splits the
+surviving systems, in index order, into consecutive groups of `group_size` (the last
+may be smaller; a group of one advances unopposed), runs KN with common random numbers
+inside every group, and advances each group's selection. It repeats until one system
+remains. The rounds are known in advance: round r plays n_r systems, n_1 = k and
+n_(r+1) = ⌈n_r / g⌉, until one is left after R rounds. Round r's KN uses its own error
+α_r (`alpha_split`), with KN's constants for each group's own size.
+Consecutive, not dealt round-robin as PyPRS's KT deals them: candidate orderings are
+enumerated in lexicographic order, so neighbours share their first visits, and with
+common random numbers their differences vary little; KN's sample sizes grow with that
+variance (S²_il), not with how close the means are. Dealt groups spent 3.1 times the
+replications on the 8-visitor synthetic scenario (docs/scale-and-speed.md).
 
 Guarantee (indifference zone). If the best system b has μ_b ≥ μ_i + δ for all i ≠ b,
 it exceeds every member of its group by δ, so — given the group it plays in — KN
@@ -121,28 +126,11 @@ def tournament_rounds(k: int, group_size: int) -> int:
     return len(round_sizes(k, group_size))
 
 
-def deal(survivors: IntArray, group_size: int) -> IntArray:
-    """The groups of a round, shape (G, group_size), −1 for padding: the survivors
-    (ascending) dealt round-robin over G = ⌈n / group_size⌉ groups, so group j holds
-    survivors j, j + G, j + 2G, … and no group holds more than one padding place.
-
-    Dealt, not cut into consecutive runs: neighbouring indices are often similar
-    systems (orderings that share their first visits), and a group of near-equals is
-    the most expensive for KN to settle.
-    """
-    groups = -(-len(survivors) // group_size)
-    flat = np.full(groups * group_size, -1, dtype=np.int64)
-    flat[: len(survivors)] = survivors
-    members: IntArray = np.ascontiguousarray(flat.reshape(group_size, groups).T)
-    return members
-
-
 def _groups(systems: int, group_size: int) -> list[int]:
-    """Sizes of the groups that play when `systems` are dealt (`deal`); groups of one
-    advance unopposed and are left out."""
-    groups = -(-systems // group_size)
-    sizes = [len(range(j, systems, groups)) for j in range(groups)]
-    return [s for s in sizes if s > 1]
+    """Sizes of the groups that play when `systems` are split in index order (groups of
+    one advance unopposed and are left out)."""
+    full, last = divmod(systems, group_size)
+    return [group_size] * full + ([last] if last > 1 else [])
 
 
 def alpha_split(k: int, group_size: int, n0: int, alpha: float) -> tuple[float, ...]:
@@ -245,7 +233,11 @@ class _Knockout:
 
         `keep(systems, block)`, if given, receives every block of observations.
         """
-        members = deal(survivors, self.group_size)
+        size = self.group_size
+        groups = -(-len(survivors) // size)
+        flat = np.full(groups * size, -1, dtype=np.int64)
+        flat[: len(survivors)] = survivors
+        members: IntArray = flat.reshape(groups, size)
         counts = (members >= 0).sum(axis=1)
         winners = [members[counts == 1, 0]]  # groups of one advance unopposed
         members = members[counts >= 2]
@@ -409,7 +401,7 @@ def _tournament(run: _Knockout, alpha: float) -> Tournament:
         group_size=run.group_size,
         alpha_rounds=run.alpha_rounds,
         h2_rounds=tuple(
-            run.h2(max(_groups(n, run.group_size)), number)
+            run.h2(min(run.group_size, n), number)
             for number, n in enumerate(round_sizes(k, run.group_size), start=1)
         ),
         delta=run.delta,
