@@ -10,11 +10,12 @@ inside every group, and advances each group's selection. It repeats until one sy
 remains. The rounds are known in advance: round r plays n_r systems, n_1 = k and
 n_(r+1) = ⌈n_r / g⌉, until one is left after R rounds. Round r's KN uses its own error
 α_r (`alpha_split`), with KN's constants for each group's own size.
+
 Consecutive, not dealt round-robin as PyPRS's KT deals them: candidate orderings are
 enumerated in lexicographic order, so neighbours share their first visits, and with
 common random numbers their differences vary little; KN's sample sizes grow with that
-variance (S²_il), not with how close the means are. Dealt groups spent 3.1 times the
-replications on the 8-visitor synthetic scenario (docs/scale-and-speed.md).
+variance (S²_il), not with how close the means are. Dealt groups spent almost four
+times the replications on the 8-visitor synthetic scenario (docs/scale-and-speed.md).
 
 Guarantee (indifference zone). If the best system b has μ_b ≥ μ_i + δ for all i ≠ b,
 it exceeds every member of its group by δ, so — given the group it plays in — KN
