@@ -96,3 +96,16 @@ def test_varying_a_parameter_keeps_each_replications_uniforms(tiny: Scenario) ->
     finite = np.isfinite(low.shock_times)
     np.testing.assert_allclose(high.shock_times[:, :cap][finite], low.shock_times[finite] / 2)
     np.testing.assert_array_equal(low.shock_severity, high.shock_severity[:, :cap])
+
+
+@pytest.mark.parametrize("mean", [3.6e16, -7.2e16, 1e300, -1e300, 40.0, -40.0])
+def test_a_truncated_normal_far_from_its_bounds_draws_within_them(mean: float) -> None:
+    dist = TypeAdapter(Distribution).validate_python(
+        {"dist": "normal", "mean": mean, "sd": 0.5, "low": 1, "high": 5}
+    )
+    x = dist.ppf(np.linspace(0, 1, 101))
+    assert np.isfinite(x).all()
+    assert ((x >= 1) & (x <= 5)).all()
+    near = 1 if mean < 1 else 5  # the mass sits at the bound nearer the mean
+    assert np.abs(x[1:-1] - near).max() < 0.05
+    assert np.all(np.diff(x) >= 0)  # a quantile function

@@ -157,6 +157,11 @@ class Triangular(_Dist):
         return self.high
 
 
+FAR_TAIL = 1e6
+"""Standard deviations beyond which a truncated normal's bounds are drawn from its
+exponential limit (`Normal.ppf`)."""
+
+
 class Normal(_Dist):
     """Normal(mean, sd), optionally truncated to [low, high].
 
@@ -182,9 +187,26 @@ class Normal(_Dist):
         return (self.lower - self.mu) / self.sd, (self.upper - self.mu) / self.sd
 
     def ppf(self, u: FloatArray) -> FloatArray:
+        """Inverse CDF, always within [low, high].
+
+        With [low, high] more than FAR_TAIL sds to one side of the mean, `mu + sd * z`
+        would lose every digit to cancellation: there the truncated normal is, to
+        O(1/z²), an exponential from the nearer bound with rate |z| / sd, drawn as such.
+        """
         a, b = self._bounds()
-        z = stats.truncnorm.ppf(_clip(np.asarray(u, dtype=np.float64)), a, b)
-        return np.asarray(self.mu + self.sd * z, dtype=np.float64)
+        u = _clip(np.asarray(u, dtype=np.float64))
+        if a > FAR_TAIL or b < -FAR_TAIL:
+            rate = a if a > 0 else -b
+            width = (self.upper - self.lower) / self.sd
+            t = (
+                -np.log1p(u * np.expm1(-rate * width)) / rate
+                if math.isfinite(width)
+                else (-np.log1p(-u) / rate)
+            )
+            x = self.lower + self.sd * t if a > 0 else self.upper - self.sd * t
+        else:
+            x = self.mu + self.sd * stats.truncnorm.ppf(u, a, b)
+        return np.asarray(np.clip(x, self.lower, self.upper), dtype=np.float64)
 
     def cdf(self, x: float) -> float:
         a, b = self._bounds()
