@@ -63,7 +63,7 @@ def pilot_delta(
     )
     with executor.session(BlockTask(scenario, orderings, pilot_seed)) as run:
         store.collect(run, 0, n0)
-    variance = store.moments.sd()[:, UTILITY] ** 2
+    variance = store.moments.sd(metric=UTILITY) ** 2
     pooled = float(np.sqrt(np.mean(variance)))
     if pooled == 0:
         raise SettingError(

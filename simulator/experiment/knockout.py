@@ -118,9 +118,7 @@ def _ranking(result: ExperimentResult, tournament: Tournament) -> Ranking:
     moments = result.metric_moments()
     counts = result.counts
     mean = moments.mean[:, UTILITY].copy()
-    n, m2 = moments.count[:, UTILITY], moments.m2[:, UTILITY]
-    with np.errstate(invalid="ignore", divide="ignore"):  # utility only: k x metrics is large
-        sd = np.where(n > 1, np.sqrt(m2 / (n - 1)), np.nan)
+    sd = moments.sd(metric=UTILITY)  # utility only: k x metrics is large
     half = (
         stats.t.ppf(0.5 + last.confidence / 2, np.maximum(counts - 1, 1))
         * sd

@@ -192,8 +192,7 @@ def summary_document(
     listed = list(ranking.order[:SUMMARY_LIMIT])
     moments = result.metric_moments()
     count, mean = moments.count[listed], moments.mean[listed]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.where(count > 1, np.sqrt(moments.m2[listed] / (count - 1)), np.nan)
+    sd = moments.sd(listed)
     total = len(result.orderings)
     return {
         "scenario": result.scenario.name,

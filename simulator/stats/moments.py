@@ -50,7 +50,12 @@ class MetricMoments:
         """Continue from a `state()`."""
         self.count, self.mean, self.m2 = (state[k].copy() for k in ("count", "mean", "m2"))
 
-    def sd(self) -> FloatArray:
-        """Sample standard deviation (NaN where fewer than 2 values)."""
+    def sd(
+        self, rows: slice | Sequence[int] = slice(None), metric: int | slice = slice(None)
+    ) -> FloatArray:
+        """Sample standard deviation (NaN where fewer than 2 values), of the orderings
+        `rows` and the metric(s) `metric` only (default: all), so a caller that needs a
+        few of a large run's rows does not compute them all."""
+        count, m2 = self.count[rows, metric], self.m2[rows, metric]
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(self.count > 1, np.sqrt(self.m2 / (self.count - 1)), np.nan)
+            return np.where(count > 1, np.sqrt(m2 / (count - 1)), np.nan)
