@@ -76,6 +76,15 @@ def tiny() -> Scenario:
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
+BROWSER_TESTS = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
+        reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and "
+        "chromium-driver; .ci/run installs them)",
+    ),
+]
+"""The marks of a module of tests that drive headless Chromium (its `pytestmark`)."""
 """Debian's chromium and chromium-driver (`.ci/run` installs them): the browser tests'."""
 
 

@@ -23,7 +23,7 @@ from simulator.api.whatif import WhatIf, nearest_flips
 from simulator.app.serve import free_port
 from simulator.scenario import load_scenario
 
-from .conftest import CHROMEDRIVER, CHROMIUM
+from .conftest import BROWSER_TESTS
 from .test_browser import LAYOUT, WIDTHS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,14 +31,7 @@ FLAGSHIP = ROOT / "scenarios" / "us_china_2023.yaml"
 WAIVER = "host.preference.waiver.probability"
 N, SEED = "20", "3"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
-        reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and "
-        "chromium-driver; .ci/run installs them)",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 
 @pytest.fixture(scope="module")

@@ -13,21 +13,14 @@ from selenium import webdriver
 
 from simulator.api import run_scenario
 
-from .conftest import CHROMEDRIVER, CHROMIUM
+from .conftest import BROWSER_TESTS
 from .test_figures import gated_scenario
 from .test_pages import run_command
 
 WIDTHS = (1280, 420)
 """A laptop and a phone, in CSS pixels."""
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()),
-        reason=f"needs {CHROMIUM} and {CHROMEDRIVER} (Debian packages chromium and "
-        "chromium-driver; .ci/run installs them)",
-    ),
-]
+pytestmark = BROWSER_TESTS
 
 LAYOUT = """
 const width = window.innerWidth;
