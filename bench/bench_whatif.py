@@ -48,6 +48,7 @@ def main() -> None:
         )
     print(f"  median {statistics.median(times):.2f} s, worst {max(times):.2f} s")
     print(f"  again (cached): {session.rank(values).seconds:.3f} s")
+    session.close()
 
 
 if __name__ == "__main__":
