@@ -18,7 +18,7 @@ import numpy as np
 
 from ..errors import ReplicationFailed
 from ..executors import WorkItem
-from ..model import Draws, compile_spec, simulate
+from ..model import Checkpoints, Draws, compile_spec, simulate
 from ..scenario import Scenario
 from ..types import FloatArray, Ordering
 from ..world import BLOCK_SIZE, WorldBlock, draw_block
@@ -69,9 +69,10 @@ class BlockTask:
         out = np.empty((len(plans), stop - start, len(spec.metrics)))
         for r in range(start, stop):
             draws = Draws.of(world, r)
+            shared = Checkpoints(draws)  # plans with the same first visitors share their turns
             for k, plan in enumerate(plans):
                 try:
-                    out[k, r - start] = simulate(spec, plan, draws)
+                    out[k, r - start] = simulate(spec, plan, draws, checkpoints=shared)
                 except Exception as error:
                     ordering = self.orderings[chosen[k]]
                     raise failure(ordering, first + r, self.seed, error) from error

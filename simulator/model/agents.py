@@ -24,28 +24,38 @@ from typing import Any
 import simpy
 
 from ..types import FloatArray
+from .checkpoints import Checkpoint, Checkpoints, saved
 from .draws import Draws
 from .events import Due, Trace, TraceEvent
 from .observed import ObservedPast
 from .preconditions import Preconditions
 from .spec import ASK, TRAVEL, Spec
-from .state import Process, logistic
+from .state import MACHINERY, Process, logistic
 
 
 class _Replication(Preconditions, ObservedPast):
     """The agents of one simulated replication: visitors, the host and incidents."""
 
-    def run(self) -> FloatArray:
-        """Run the replication to completion and return its outcome record."""
+    def run(self, resume: Checkpoint | None = None) -> FloatArray:
+        """Run the replication to completion and return its outcome record; from day 0,
+        or from a checkpoint of the same world whose prefix the plan starts with."""
         env = self.env
-        if self.draws.shock_times and not math.isinf(self.draws.shock_times[0]):
-            env.process(self.shocks())
+        first = 0
+        if resume is not None:
+            first = len(resume.prefix)
+            vars(self).update(resume.restore())
+            env.now = env._now = resume.now
+            self.calendar.free_at = resume.calendar_free
+            if resume.next_shock >= 0:
+                self.incidents = env.process(self.shocks(resume.next_shock, resume.shock_day))
+        elif self.draws.shock_times and not math.isinf(self.draws.shock_times[0]):
+            self.incidents = env.process(self.shocks())
         env.process(self.host())
         if self.spec.readings:
             env.process(self.readings())
         if self.trace is not None and self.spec.as_of is not None:
             env.process(self.as_of_marker(self.spec.as_of))
-        for v in self.plan:
+        for v in self.plan[first:]:
             env.process(self.visitor(v))
         env.run_all()
         if self.trace is not None:
@@ -55,6 +65,32 @@ class _Replication(Preconditions, ObservedPast):
                     text = f"still waiting for {self.waiting.get(v, 'its turn')}"
                     self.trace.append(TraceEvent(horizon, "give_up", ids[v], text))
         return self.record()
+
+    def save(self, position: int) -> None:
+        """At the start of the turn at `position`: save the state as a checkpoint, if
+        nothing but the next incident is pending (see `checkpoints`)."""
+        checkpoints = self.checkpoints
+        assert checkpoints is not None
+        if position <= checkpoints.depth() or position == len(self.plan) - 1:
+            return  # saved already, or resumed from there; or the prefix is the plan
+        env, calendar = self.env, self.calendar
+        queue = env._queue
+        if len(queue) > 1 or self.requests or self.planned or calendar.busy or calendar.waiting:
+            return
+        if self.on_visit or self.on_accept or self.on_track or self.on_climate:
+            return
+        next_shock, shock_day = -1, math.inf
+        if queue:
+            shock_day, _, _, event = queue[0]
+            incidents = self.incidents
+            if incidents is None or event is not incidents.target or shock_day <= env.now:
+                return
+            next_shock = self.shock_next
+        fields = {name: saved(value) for name, value in vars(self).items() if name not in MACHINERY}
+        checkpoint = Checkpoint(
+            self.plan[:position], env.now, fields, calendar.free_at, next_shock, shock_day
+        )
+        checkpoints.add(checkpoint)
 
     # -- the visitor ----------------------------------------------------------------------
 
@@ -104,12 +140,15 @@ class _Replication(Preconditions, ObservedPast):
         yield from self.give_up(v)
 
     def await_turn(self, v: int) -> Process:
-        """Under the sequential policy, wait until the previous visitor's turn is over."""
+        """Under the sequential policy, wait until the previous visitor's turn is over (and
+        save the state there, when the run keeps checkpoints)."""
         position = self.position[v]
         if self.spec.policy == "sequential" and position > 0 and not self.turn_over[position - 1]:
             if self.trace is not None:
                 self.waiting[v] = self.plan_text(position)
             yield self.turn_event(position - 1)
+        if self.checkpoints is not None:
+            self.save(position)
 
     def ask(self, v: int, attempt: int) -> Generator[simpy.Event, Any, bool]:
         """Send the host request number `attempt` (from 0) and wait for its answer."""
@@ -278,14 +317,19 @@ class _Replication(Preconditions, ObservedPast):
 
     # -- the world around them ------------------------------------------------------------
 
-    def shocks(self) -> Process:
+    def shocks(self, first: int = 0, day: float | None = None) -> Process:
         """Incidents: lower the climate, postpone or cancel every planned visit (accepted,
-        in preparation or waiting to travel)."""
+        in preparation or waiting to travel). A run resumed from a checkpoint starts at
+        incident `first`, due on `day` exactly."""
         env, trace = self.env, self.trace
-        for t, severity in zip(self.draws.shock_times, self.draws.shock_severity, strict=True):
+        times, severities = self.draws.shock_times, self.draws.shock_severity
+        for i in range(first, len(times)):
+            t = times[i]
             if math.isinf(t):
                 return
-            yield env.timeout(t - env.now)
+            self.shock_next = i
+            yield env.timeout(t - env.now) if day is None or i > first else env.at(day)
+            severity = severities[i]
             before = self.climate
             self.adjust_climate(-self.spec.climate_hit * severity)
             if trace is not None:
@@ -307,10 +351,30 @@ class _Replication(Preconditions, ObservedPast):
 
 
 def simulate(
-    spec: Spec, plan: tuple[int, ...], draws: Draws, trace: Trace | None = None
+    spec: Spec,
+    plan: tuple[int, ...],
+    draws: Draws,
+    trace: Trace | None = None,
+    checkpoints: Checkpoints | None = None,
 ) -> FloatArray:
     """Simulate one replication of the plan (visitor indices) in its world.
 
     Pass a list as `trace` to receive the replication's events; the record is the same.
+    Pass the same `Checkpoints` of these draws for every plan simulated in this world
+    to share the turns that plans with the same first visitors have in common (under
+    the sequential policy, in a run not conditioned on evidence, not traced); the
+    records are the same.
     """
-    return _Replication(spec, draws, plan, trace).run()
+    replication = _Replication(spec, draws, plan, trace)
+    if checkpoints is None or trace is not None or not resumable(spec):
+        return replication.run()
+    if checkpoints.draws is not draws:
+        raise ValueError("checkpoints of another world")
+    replication.checkpoints = checkpoints
+    return replication.run(checkpoints.deepest(plan))
+
+
+def resumable(spec: Spec) -> bool:
+    """Whether runs of `spec` can resume from checkpoints: the sequential policy, with no
+    observed past replayed."""
+    return spec.policy == "sequential" and spec.as_of is None and not spec.readings

@@ -62,6 +62,19 @@ class Clock(simpy.Environment):
         heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
         return event
 
+    def at(self, day: float) -> simpy.Timeout:
+        """An event processed on `day` exactly (not `now + (day - now)`, which can round)."""
+        if day < self._now:
+            raise ValueError(f"Day {day} is past")
+        event: simpy.Timeout = _new_timeout(simpy.Timeout)
+        event.env = self
+        event.callbacks = []
+        event._value = None
+        event._delay = day - self._now
+        event._ok = True
+        heappush(self._queue, (day, NORMAL, next(self._eid), event))
+        return event
+
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
         """Start the agent `generator` now."""
         return Agent(self, generator)

@@ -14,6 +14,7 @@ from typing import Any
 
 import simpy
 
+from .checkpoints import Checkpoints
 from .draws import Draws
 from .events import Clock, Due, HostCalendar, Trace, TraceEvent
 from .spec import Spec
@@ -27,12 +28,25 @@ def logistic(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
 
 
+MACHINERY = frozenset(
+    {"spec", "trace", "draws", "plan", "position", "env", "calendar", "checkpoints"}
+    | {"incidents", "shock_next", "doorbell", "requests", "planned", "waiting"}
+    | {"on_visit", "on_accept", "on_track", "on_climate", "on_turn"}
+)
+"""The fields of a replication that a checkpoint does not save: the plan, the SimPy
+machinery, and what is empty or re-created when a turn starts (`checkpoints`)."""
+
+
 class ReplicationState:
     """The shared state of one simulated replication.
 
     With a `trace` list, each event point appends a `TraceEvent`; without one (the
     experiment's hot path) the only cost is an `is not None` test at those points.
     """
+
+    checkpoints: Checkpoints | None = None  # where a sequential run saves its turns' states
+    incidents: simpy.Process | None = None  # the incidents' process, if incidents occur
+    shock_next = 0  # the index of the incident the incidents' process waits for
 
     def __init__(
         self, spec: Spec, draws: Draws, plan: tuple[int, ...], trace: Trace | None = None
