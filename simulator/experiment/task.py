@@ -71,6 +71,7 @@ class BlockTask:
             draws = Draws.of(world, r)
             shared = Checkpoints(draws)  # plans with the same first visitors share their turns
             for k, plan in enumerate(plans):
+                shared.then(plans[k + 1] if k + 1 < len(plans) else ())
                 try:
                     out[k, r - start] = simulate(spec, plan, draws, checkpoints=shared)
                 except Exception as error:

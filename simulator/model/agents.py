@@ -71,8 +71,8 @@ class _Replication(Preconditions, ObservedPast):
         nothing but the next incident is pending (see `checkpoints`)."""
         checkpoints = self.checkpoints
         assert checkpoints is not None
-        if position <= checkpoints.depth() or position == len(self.plan) - 1:
-            return  # saved already, or resumed from there; or the prefix is the plan
+        if not checkpoints.wanted(position):
+            return
         env, calendar = self.env, self.calendar
         queue = env._queue
         if len(queue) > 1 or self.requests or self.planned or calendar.busy or calendar.waiting:
@@ -86,7 +86,7 @@ class _Replication(Preconditions, ObservedPast):
             if incidents is None or event is not incidents.target or shock_day <= env.now:
                 return
             next_shock = self.shock_next
-        fields = {name: saved(value) for name, value in vars(self).items() if name not in MACHINERY}
+        fields = saved(vars(self), MACHINERY)
         checkpoint = Checkpoint(
             self.plan[:position], env.now, fields, calendar.free_at, next_shock, shock_day
         )

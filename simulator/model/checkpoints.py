@@ -23,17 +23,22 @@ checkpoint is saved and the plan is simulated from day 0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .draws import Draws
 
 
-def saved(value: Any) -> Any:
-    """A copy of a field's value that later changes to the field do not reach: a new
-    container of the same items (a field holds numbers, strings, or one level of
-    containers of them), or the value itself when it cannot change."""
-    return value.copy() if type(value) in _CONTAINERS else value
+def saved(fields: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A copy of a replication's fields but `skip` that later changes to them do not
+    reach: each container (a list, dict or set of numbers and strings: one level is
+    enough) is copied, and numbers, strings and truth values are immutable."""
+    return {
+        name: value.copy() if type(value) in _CONTAINERS else value
+        for name, value in fields.items()
+        if name not in skip
+    }
 
 
 _CONTAINERS = frozenset({list, dict, set})
@@ -52,7 +57,7 @@ class Checkpoint:
 
     def restore(self) -> dict[str, Any]:
         """The saved fields, copied so that a resumed run does not change them."""
-        return {name: saved(value) for name, value in self.fields.items()}
+        return saved(self.fields)
 
 
 class Checkpoints:
@@ -61,15 +66,34 @@ class Checkpoints:
     Pass one to `simulate` for every plan of the same world (`draws`); it keeps the
     states along one path of the tree of prefixes, so it holds at most one checkpoint
     per plan position and helps most when consecutive plans share long prefixes.
+    Telling it the plan that comes next (`then`) spares saving states that plan cannot
+    use.
     """
 
     def __init__(self, draws: Draws) -> None:
         self.draws = draws
         self.path: list[Checkpoint] = []
+        self.following: tuple[int, ...] | None = None
+        self.limit = 0  # the deepest plan position worth a checkpoint in the current run
+
+    def then(self, plan: tuple[int, ...]) -> None:
+        """The plan simulated after the next one (() when none is)."""
+        self.following = plan
 
     def deepest(self, plan: tuple[int, ...]) -> Checkpoint | None:
-        """The deepest checkpoint whose prefix `plan` starts with; deeper ones (another
-        branch) are dropped."""
+        """Start simulating `plan`: the deepest checkpoint whose prefix `plan` starts
+        with; deeper ones (another branch) are dropped."""
+        following = self.following
+        if following is None:  # not told: any prefix but the whole plan may serve
+            self.limit = len(plan) - 1
+        else:
+            shared = 0
+            for a, b in zip(plan, following, strict=False):
+                if a != b:
+                    break
+                shared += 1
+            self.limit = shared
+            self.following = None
         path = self.path
         while path:
             last = path[-1]
@@ -78,9 +102,10 @@ class Checkpoints:
             path.pop()
         return None
 
-    def depth(self) -> int:
-        """The plan position of the deepest checkpoint (0: none)."""
-        return len(self.path[-1].prefix) if self.path else 0
+    def wanted(self, position: int) -> bool:
+        """Whether a checkpoint at the start of the turn at `position` may serve a later
+        plan: deeper than the deepest saved, and not deeper than the next plan shares."""
+        return (len(self.path[-1].prefix) if self.path else 0) < position <= self.limit
 
     def add(self, checkpoint: Checkpoint) -> None:
         """Save a checkpoint deeper than the deepest on the current path."""
