@@ -29,8 +29,10 @@ from simulator.api.whatif import (
 from simulator.app.tipping import NICE, Computing, Failed, NicedWorker, Tipping
 from simulator.errors import InputError, SettingError
 from simulator.executors import ProcessExecutor
-from simulator.experiment import run_fixed
+from simulator.experiment import rank_orderings, run_fixed
+from simulator.output.calendar import calendar_from_summary
 from simulator.output.calendar_figure import calendar_figure
+from simulator.output.tables import summary_document
 from simulator.scenario import Scenario, load_scenario
 from simulator.types import Ordering
 
@@ -67,6 +69,9 @@ def test_a_view_is_the_run_of_that_setting_on_the_same_worlds(session: WhatIf) -
     assert np.array_equal(view.result.records, plain.records, equal_nan=True)
     assert view.best == view.ranking.best
     assert view.calendar.ordering == view.best
+    ranking = rank_orderings(plain.orderings, plain.records[:, :, 0], seed=3)
+    full = summary_document(plain, ranking, {"design": "fixed", "replications": 20})
+    assert view.calendar == calendar_from_summary(scenario, full)  # the run's calendar
     again = session.rank({WAIVER: 0.4})
     assert again.seconds == 0.0  # cached
     assert again.best == view.best

@@ -283,7 +283,8 @@ class WhatIf:
         scenario = self._base(policy).at(setting, "params")
         result = run_fixed(scenario, replications=n, seed=seed, executor=self.executor)
         ranking = rank_orderings(result.orderings, result.records[:, :, 0], seed=seed)
-        summary = summary_document(result, ranking, {"design": "fixed", "replications": n})
+        design = {"design": "fixed", "replications": n}
+        summary = summary_document(result, ranking, design, limit=1)  # the best's calendar
         calendar = calendar_from_summary(scenario, summary)
         view = View(setting, result, ranking, calendar, time.perf_counter() - start)
         self._views[key] = view

@@ -237,7 +237,7 @@ def calendar_from_summary(
     return Calendar(
         ordering=tuple(entry["ordering"]),
         rank=int(entry["rank"]),
-        candidates=len(entries),
+        candidates=total,
         replications=replications,
         quantiles_from=replications if kept is None else min(int(kept), replications),
         start=start,

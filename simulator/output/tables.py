@@ -182,14 +182,17 @@ def _conditioned_on(scenario: Scenario) -> dict[str, Any]:
 
 
 def summary_document(
-    result: ExperimentResult, ranking: Ranking, design: dict[str, Any]
+    result: ExperimentResult,
+    ranking: Ranking,
+    design: dict[str, Any],
+    limit: int = SUMMARY_LIMIT,
 ) -> dict[str, Any]:
-    """summary.json: the design, then per ordering (best first, the SUMMARY_LIMIT best
-    when there are more, with `orderings_total`) its ranking statistics and, per
-    outcome metric, n, mean, sd (all replications) and quantiles (from
-    `quantiles_from` replications: all of them unless the run did not keep them)."""
-    rows = ranking_rows(ranking, design.get("eliminated_at"), SUMMARY_LIMIT)
-    listed = list(ranking.order[:SUMMARY_LIMIT])
+    """summary.json: the design, then per ordering (best first, the `limit` best when
+    there are more, with `orderings_total`) its ranking statistics and, per outcome
+    metric, n, mean, sd (all replications) and quantiles (from `quantiles_from`
+    replications: all of them unless the run did not keep them)."""
+    rows = ranking_rows(ranking, design.get("eliminated_at"), limit)
+    listed = list(ranking.order[:limit])
     moments = result.metric_moments()
     count, mean = moments.count[listed], moments.mean[listed]
     sd = moments.sd(listed)
