@@ -86,11 +86,21 @@ class Agent(simpy.Process):
     method it leaves on the events it waits for is made once, not at every wait, and
     an agent that ends with no one waiting for it is not scheduled to be processed (a
     no-op SimPy would pop from the queue; skipping it changes no other event's order).
+
+    An agent also takes its first step when it is created, not at an `Initialize`
+    event. SimPy's `Initialize` events are urgent, due now, and processed in the order
+    the processes were made, before any other event; a first step schedules no urgent
+    event. Agents are all made on day 0 before the clock runs, so taking each first
+    step at once, in the same order, schedules the same events in the same relative
+    order, and only that order breaks ties: every later event is SimPy's.
     """
 
     def __init__(self, env: Clock, generator: Generator[simpy.Event, Any, Any]) -> None:
-        super().__init__(env, generator)
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
         self._wake = self._resume
+        self._resume(_START)
 
     def _resume(self, event: simpy.Event) -> None:
         env = self.env
@@ -125,6 +135,16 @@ class Agent(simpy.Process):
 
 
 _new_timeout: Callable[[type[simpy.Timeout]], simpy.Timeout] = object.__new__
+
+
+class _Started:
+    """What an agent's first step is resumed with: a processed event of value None."""
+
+    _ok = True
+    _value = None
+
+
+_START: Any = _Started()
 
 
 class Due(simpy.Event):
