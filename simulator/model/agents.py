@@ -22,6 +22,7 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import PENDING
 
 from ..types import FloatArray
 from .draws import Draws
@@ -120,7 +121,7 @@ class _Replication(Preconditions, ObservedPast):
             self.request_day[v] = self.env.now
         reply = Due(self.env)
         self.requests.append((v, attempt, reply))
-        if self.doorbell is not None and not self.doorbell.triggered:
+        if self.doorbell is not None and self.doorbell._value is PENDING:  # not triggered
             self.doorbell.succeed()
         yes: bool = yield reply
         return yes
@@ -150,7 +151,7 @@ class _Replication(Preconditions, ObservedPast):
         """Prepare for `days`; an incident postpones it or, if severe, cancels it.
         Returns the preparation left (0 when done)."""
         env, spec = self.env, self.spec
-        me = env.active_process
+        me = env._active_proc  # this agent (SimPy's `active_process`, without the call)
         assert me is not None
         self.planned.append(me)
         end = env.now + days
@@ -174,7 +175,7 @@ class _Replication(Preconditions, ObservedPast):
         waits, its visit is planned: an incident postpones it or, if severe, cancels it
         (None), as during the preparation."""
         env, spec = self.env, self.spec
-        me = env.active_process
+        me = env._active_proc  # this agent (SimPy's `active_process`, without the call)
         assert me is not None
         self.planned.append(me)
         start = env.now

@@ -10,7 +10,7 @@ from itertools import count
 from typing import Any, NamedTuple
 
 import simpy
-from simpy.events import NORMAL
+from simpy.events import NORMAL, PENDING
 
 
 class TraceEvent(NamedTuple):
@@ -45,9 +45,9 @@ class Clock(simpy.Environment):
         self._eid = count()
         self._active_proc = None
 
-    def event(self) -> simpy.Event:
+    def event(self) -> Signal:
         """A new untriggered event."""
-        return simpy.Event(self)
+        return Signal(self)
 
     def timeout(self, delay: float, value: Any = None) -> simpy.Timeout:  # type: ignore[override]
         """An event processed `delay` days from now (`simpy.Timeout`, built inline)."""
@@ -147,7 +147,22 @@ class _Started:
 _START: Any = _Started()
 
 
-class Due(simpy.Event):
+class Signal(simpy.Event):
+    """A `simpy.Event` that schedules itself inline when it succeeds (SimPy's `succeed`
+    calls `env.schedule`): the same event, due now, one call fewer."""
+
+    def succeed(self, value: Any = None) -> Signal:
+        """Succeed with `value`: the event is processed now, after those already due."""
+        if self._value is not PENDING:
+            raise RuntimeError(f"{self} has already been triggered")
+        self._ok = True
+        self._value = value
+        env = self.env
+        heappush(env._queue, (env._now, NORMAL, next(env._eid), self))  # schedule
+        return self
+
+
+class Due(Signal):
     """An event created now and scheduled later: a `simpy.Timeout` whose delay is known
     only after others have started waiting for it, and whose value is decided when it
     is processed. One event where a timeout and a second event would be two."""

@@ -94,7 +94,8 @@ class Preconditions(ReplicationState):
             return (yield from self.until_day(v, event, waived_at, text))
         env, trace, horizon = self.env, self.trace, self.spec.horizon
         soft = not math.isinf(waived_at)
-        if event is not None and not event.processed and waived_at > env.now:
+        # `callbacks is None`: processed (SimPy's `processed`, without the property call)
+        if event is not None and event.callbacks is not None and waived_at > env.now:
             if trace is not None:
                 self.log("wait", v, f"waits for {text}" + (" (soft)" if soft else ""))
                 self.waiting[v] = text
@@ -102,7 +103,7 @@ class Preconditions(ReplicationState):
                 yield event | env.timeout(waived_at - env.now)
             else:
                 yield event
-        if event is None or (event.processed and event.value):
+        if event is None or (event.callbacks is None and event._value):
             return True
         if not soft:  # it fired False: it can no longer hold
             if trace is not None:
