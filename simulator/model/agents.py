@@ -26,11 +26,11 @@ from simpy.events import PENDING
 
 from ..types import FloatArray
 from .draws import Draws
-from .events import Due, Trace, TraceEvent
+from .events import Trace, TraceEvent
 from .observed import ObservedPast
 from .preconditions import Preconditions
 from .spec import ASK, TRAVEL, Spec
-from .state import Process, logistic
+from .state import Process
 
 
 class _Replication(Preconditions, ObservedPast):
@@ -119,7 +119,7 @@ class _Replication(Preconditions, ObservedPast):
             self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
         if math.isnan(self.request_day[v]):
             self.request_day[v] = self.env.now
-        reply = Due(self.env)
+        reply = self.env.due()
         self.requests.append((v, attempt, reply))
         if self.doorbell is not None and self.doorbell._value is PENDING:  # not triggered
             self.doorbell.succeed()
@@ -270,7 +270,8 @@ class _Replication(Preconditions, ObservedPast):
         logit = spec.accept_logit[v] + spec.climate_weight * self.climate
         if not self.first_track_visited:
             logit += spec.preference[v]
-        chance = logistic(logit)
+        # logistic(logit), inline: 1 / (1 + e^-logit), 0 far below zero (e^-logit overflows)
+        chance = 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
         if self.trace is not None:
             verdict = "accepts" if u < chance else "declines"
             text = f"host {verdict} (chance {chance:.2f} at climate {self.climate:+.2f})"

@@ -46,8 +46,18 @@ class Clock(simpy.Environment):
         self._active_proc = None
 
     def event(self) -> Signal:
-        """A new untriggered event."""
-        return Signal(self)
+        """A new untriggered event (`simpy.Event.__init__`, inline)."""
+        event: Signal = _new_event(Signal)
+        event.env = self
+        event.callbacks = []
+        return event
+
+    def due(self) -> Due:
+        """A new `Due` event, to be scheduled later (`simpy.Event.__init__`, inline)."""
+        event: Due = _new_event(Due)
+        event.env = self
+        event.callbacks = []
+        return event
 
     def timeout(self, delay: float, value: Any = None) -> simpy.Timeout:  # type: ignore[override]
         """An event processed `delay` days from now (`simpy.Timeout`, built inline)."""
@@ -135,6 +145,7 @@ class Agent(simpy.Process):
 
 
 _new_timeout: Callable[[type[simpy.Timeout]], simpy.Timeout] = object.__new__
+_new_event: Callable[[type[Any]], Any] = object.__new__
 
 
 class _Started:

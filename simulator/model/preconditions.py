@@ -55,10 +55,10 @@ class Preconditions(ReplicationState):
         start = env.now if start is None else start
         if phase == TRAVEL and spec.policy != "sequential":
             position = self.position[v]
-            if position > 0:
+            if position > 0 and not self.turn_over[position - 1]:
                 waiver = spec.patience if spec.policy == "opportunistic" else math.inf
                 text = "" if self.trace is None else self.plan_text(position)
-                plan = None if self.turn_over[position - 1] else self.turn_event(position - 1)
+                plan = self.turn_event(position - 1)
                 if not (yield from self.until(v, plan, start + waiver, text)):
                     return False
         day = self.calendar_day(v, phase)

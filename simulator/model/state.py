@@ -22,11 +22,6 @@ Process = Generator[simpy.Event, Any, Any]
 Waiting = Generator[simpy.Event, Any, bool]
 
 
-def logistic(x: float) -> float:
-    """1 / (1 + e^-x), 0 far below zero (where e^-x would overflow)."""
-    return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
-
-
 class ReplicationState:
     """The shared state of one simulated replication.
 
@@ -85,7 +80,7 @@ class ReplicationState:
         """The event that the turn of the visitor at `position` in the plan is over."""
         event = self.on_turn.get(position)
         if event is None:
-            event = self.on_turn[position] = Due(self.env)
+            event = self.on_turn[position] = self.env.due()
         return event
 
     def end_turn(self, position: int, after: float = 0.0) -> None:
