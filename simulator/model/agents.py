@@ -119,7 +119,7 @@ class _Replication(Preconditions, ObservedPast):
             self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
         if math.isnan(self.request_day[v]):
             self.request_day[v] = self.env.now
-        reply = self.env.due()
+        reply = self.env.event()
         self.requests.append((v, attempt, reply))
         if self.doorbell is not None and self.doorbell._value is PENDING:  # not triggered
             self.doorbell.succeed()

@@ -1,4 +1,5 @@
-"""The model's own event kinds: a due event, the host's calendar, and trace lines."""
+"""The replication's clock, its agents and their one kind of event, the host's calendar,
+and trace lines."""
 
 from __future__ import annotations
 
@@ -53,22 +54,15 @@ class Clock(simpy.Environment):
         event.callbacks = []
         return event
 
-    def due(self) -> Due:
-        """A new `Due` event, to be scheduled later (`simpy.Event.__init__`, inline)."""
-        event: Due = _new_event(Due)
-        event.env = self
-        event.callbacks = []
-        return event
-
-    def timeout(self, delay: float, value: Any = None) -> simpy.Timeout:  # type: ignore[override]
-        """An event processed `delay` days from now (`simpy.Timeout`, built inline)."""
+    def timeout(self, delay: float, value: Any = None) -> Signal:  # type: ignore[override]
+        """An event processed `delay` days from now (a `simpy.Timeout`, built inline as a
+        `Signal`)."""
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
-        event: simpy.Timeout = _new_timeout(simpy.Timeout)
+        event: Signal = _new_event(Signal)
         event.env = self
         event.callbacks = []
         event._value = value
-        event._delay = delay
         event._ok = True
         heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
         return event
@@ -167,8 +161,7 @@ class Agent(simpy.Process):
         env._active_proc = None
 
 
-_new_timeout: Callable[[type[simpy.Timeout]], simpy.Timeout] = object.__new__
-_new_event: Callable[[type[Any]], Any] = object.__new__
+_new_event: Callable[[type[Signal]], Signal] = object.__new__
 
 
 class _Started:
@@ -182,8 +175,18 @@ _START: Any = _Started()
 
 
 class Signal(simpy.Event):
-    """A `simpy.Event` that schedules itself inline when it succeeds (SimPy's `succeed`
-    calls `env.schedule`): the same event, due now, one call fewer."""
+    """The replication's events: plain ones (`Clock.event`), timeouts (`Clock.timeout`)
+    and due events (`due`) are all of this one class. Python caches each attribute read
+    for the one type it last saw there; the event loop and the agents read `callbacks`,
+    `_ok` and `_value` of every event, and with SimPy's `Timeout` beside the model's own
+    kinds those reads missed their cache at most events.
+
+    A `Signal` schedules itself inline when it succeeds (SimPy's `succeed` calls
+    `env.schedule`), and it can be due: created now and scheduled later, a timeout
+    whose delay is known only after others have started waiting for it, and whose
+    value is decided when it is processed (one event where a timeout and a second
+    event would be two).
+    """
 
     def succeed(self, value: Any = None) -> Signal:
         """Succeed with `value`: the event is processed now, after those already due."""
@@ -194,12 +197,6 @@ class Signal(simpy.Event):
         env = self.env
         heappush(env._queue, (env._now, NORMAL, next(env._eid), self))  # schedule
         return self
-
-
-class Due(Signal):
-    """An event created now and scheduled later: a `simpy.Timeout` whose delay is known
-    only after others have started waiting for it, and whose value is decided when it
-    is processed. One event where a timeout and a second event would be two."""
 
     def due(self, delay: float, decide: Callable[..., Any], *args: Any) -> None:
         """Process this event `delay` days from now, with the value `decide(*args)` says
@@ -212,7 +209,7 @@ class Due(Signal):
 
 
 def _decide(event: Any) -> None:
-    """Give a `Due` event the value its `decide` says now (its first callback)."""
+    """Give a due event the value its `decide` says now (its first callback)."""
     decide, args = event._decide
     event._value = decide(*args)
 

@@ -15,7 +15,7 @@ from typing import Any
 import simpy
 
 from .draws import Draws
-from .events import Clock, Due, HostCalendar, Trace, TraceEvent
+from .events import Clock, HostCalendar, Signal, Trace, TraceEvent
 from .spec import Spec
 
 Process = Generator[simpy.Event, Any, Any]
@@ -61,10 +61,10 @@ class ReplicationState:
         self.on_track: dict[str, simpy.Event] = {}
         self.on_climate: list[tuple[float, simpy.Event]] = []
         self.turn_over = [False] * n  # by plan position: that visitor's turn is over
-        self.on_turn: dict[int, Due] = {}
+        self.on_turn: dict[int, Signal] = {}
         self.planned: list[simpy.Process] = []  # accepted, not yet travelling
         self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
-        self.requests: deque[tuple[int, int, Due]] = deque()  # the host's queue
+        self.requests: deque[tuple[int, int, Signal]] = deque()  # the host's queue
         self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
         self.calendar = HostCalendar(env, spec.spacing)
         self.waiting: dict[int, str] = {}  # only when tracing: what a visitor waits for
@@ -76,11 +76,11 @@ class ReplicationState:
             TraceEvent(self.env.now, kind, None if v is None else self.spec.ids[v], text)
         )
 
-    def turn_event(self, position: int) -> Due:
+    def turn_event(self, position: int) -> Signal:
         """The event that the turn of the visitor at `position` in the plan is over."""
         event = self.on_turn.get(position)
         if event is None:
-            event = self.on_turn[position] = self.env.due()
+            event = self.on_turn[position] = self.env.event()
         return event
 
     def end_turn(self, position: int, after: float = 0.0) -> None:
