@@ -32,8 +32,9 @@ class Clock(simpy.Environment):
     A replication makes one environment and a few dozen events, so SimPy's per-instance
     set-up (binding its event classes early) and its per-event overheads (a `step` call
     per event, a property call per `now`, a constructor call chain per timeout) show.
-    Here `now` is a plain attribute, the event constructors are plain methods, a
-    timeout is scheduled inline, and `run_all` processes events in one loop. Events
+    Here `now` is a plain attribute (SimPy's `_now` is not kept: `schedule` reads
+    `now`), the event constructors are plain methods, a timeout is scheduled inline,
+    and `run_all` processes events in one loop. Events
     are created, numbered and processed exactly as SimPy would, so every result is
     SimPy's.
     """
@@ -41,7 +42,7 @@ class Clock(simpy.Environment):
     now: float = 0.0  # an attribute here, not SimPy's property
 
     def __init__(self) -> None:
-        self._now = self.now = 0.0
+        self.now = 0.0
         self._queue = []
         self._eid = count()
         self._active_proc = None
@@ -64,8 +65,12 @@ class Clock(simpy.Environment):
         event.callbacks = []
         event._value = value
         event._ok = True
-        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), event))
         return event
+
+    def schedule(self, event: simpy.Event, priority: Any = NORMAL, delay: float = 0) -> None:
+        """Schedule `event` `delay` days from now (`simpy.Environment.schedule`)."""
+        heappush(self._queue, (self.now + delay, priority, next(self._eid), event))
 
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
         """Start the agent `generator` now."""
@@ -77,8 +82,7 @@ class Clock(simpy.Environment):
         """Process every event until none is left (`simpy.Environment.run()`, inlined)."""
         queue = self._queue
         while queue:
-            self._now, _, _, event = heappop(queue)
-            self.now = self._now
+            self.now, _, _, event = heappop(queue)
             callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
             for callback in callbacks:
                 callback(event)
@@ -195,7 +199,7 @@ class Signal(simpy.Event):
         self._ok = True
         self._value = value
         env = self.env
-        heappush(env._queue, (env._now, NORMAL, next(env._eid), self))  # schedule
+        heappush(env._queue, (env.now, NORMAL, next(env._eid), self))  # schedule
         return self
 
     def due(self, delay: float, decide: Callable[..., Any], *args: Any) -> None:
@@ -205,7 +209,7 @@ class Signal(simpy.Event):
         self._decide = decide, args
         self.callbacks.insert(0, _decide)  # before anyone waiting reads the value
         env = self.env
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # schedule
+        heappush(env._queue, (env.now + delay, NORMAL, next(env._eid), self))  # schedule
 
 
 def _decide(event: Any) -> None:
