@@ -82,4 +82,4 @@ class Outcome(ReplicationState):
             *self.achieved,
         ]
         values[0] = sum([w * values[i] for i, w in spec.weights])
-        return np.array(values)
+        return np.array(values, dtype=np.float64)  # every value is a float: no dtype to find

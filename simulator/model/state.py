@@ -27,7 +27,47 @@ class ReplicationState:
 
     With a `trace` list, each event point appends a `TraceEvent`; without one (the
     experiment's hot path) the only cost is an `is not None` test at those points.
+
+    The state's attributes are slots. CPython 3.11 keeps at most 30 attributes of an
+    instance in its compact layout; with more, the instance gets a dictionary, and
+    every `self.method()` call of the agents then misses its cache (the dictionary
+    is searched first). This state has more than 30, so it declares them here.
     """
+
+    __slots__ = (
+        "accept_day",
+        "achieved",
+        "calendar",
+        "climate",
+        "day",
+        "done_tracks",
+        "doorbell",
+        "draws",
+        "ended",
+        "ended_tracks",
+        "env",
+        "first_track_visited",
+        "gave_up",
+        "hold",
+        "on_accept",
+        "on_climate",
+        "on_track",
+        "on_turn",
+        "on_visit",
+        "plan",
+        "planned",
+        "position",
+        "precedence_cost",
+        "realized",
+        "request_day",
+        "requests",
+        "spec",
+        "trace",
+        "tracks_left",
+        "turn_over",
+        "value",
+        "waiting",
+    )
 
     def __init__(
         self, spec: Spec, draws: Draws, plan: tuple[int, ...], trace: Trace | None = None
