@@ -22,15 +22,16 @@ from collections.abc import Generator
 from typing import Any
 
 import simpy
+from simpy.events import PENDING
 
 from ..types import FloatArray
 from .checkpoints import Checkpoint, Checkpoints, saved
 from .draws import Draws
-from .events import Due, Trace, TraceEvent
+from .events import Trace, TraceEvent
 from .observed import ObservedPast
 from .preconditions import Preconditions
 from .spec import ASK, TRAVEL, Spec
-from .state import MACHINERY, Process, logistic
+from .state import STATE, Process
 
 
 class _Replication(Preconditions, ObservedPast):
@@ -43,7 +44,8 @@ class _Replication(Preconditions, ObservedPast):
         first = 0
         if resume is not None:
             first = len(resume.prefix)
-            vars(self).update(resume.restore())
+            for name, value in zip(STATE, resume.restore(), strict=True):
+                setattr(self, name, value)
             env.now = env._now = resume.now
             self.calendar.free_at = resume.calendar_free
             if resume.next_shock >= 0:
@@ -86,7 +88,7 @@ class _Replication(Preconditions, ObservedPast):
             if incidents is None or event is not incidents.target or shock_day <= env.now:
                 return
             next_shock = self.shock_next
-        fields = saved(vars(self), MACHINERY)
+        fields = saved(getattr(self, name) for name in STATE)
         checkpoint = Checkpoint(
             self.plan[:position], env.now, fields, calendar.free_at, next_shock, shock_day
         )
@@ -157,9 +159,9 @@ class _Replication(Preconditions, ObservedPast):
             self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
         if math.isnan(self.request_day[v]):
             self.request_day[v] = self.env.now
-        reply = Due(self.env)
+        reply = self.env.event()
         self.requests.append((v, attempt, reply))
-        if self.doorbell is not None and not self.doorbell.triggered:
+        if self.doorbell is not None and self.doorbell._value is PENDING:  # not triggered
             self.doorbell.succeed()
         yes: bool = yield reply
         return yes
@@ -189,7 +191,7 @@ class _Replication(Preconditions, ObservedPast):
         """Prepare for `days`; an incident postpones it or, if severe, cancels it.
         Returns the preparation left (0 when done)."""
         env, spec = self.env, self.spec
-        me = env.active_process
+        me = env._active_proc  # this agent (SimPy's `active_process`, without the call)
         assert me is not None
         self.planned.append(me)
         end = env.now + days
@@ -213,7 +215,7 @@ class _Replication(Preconditions, ObservedPast):
         waits, its visit is planned: an incident postpones it or, if severe, cancels it
         (None), as during the preparation."""
         env, spec = self.env, self.spec
-        me = env.active_process
+        me = env._active_proc  # this agent (SimPy's `active_process`, without the call)
         assert me is not None
         self.planned.append(me)
         start = env.now
@@ -308,7 +310,8 @@ class _Replication(Preconditions, ObservedPast):
         logit = spec.accept_logit[v] + spec.climate_weight * self.climate
         if not self.first_track_visited:
             logit += spec.preference[v]
-        chance = logistic(logit)
+        # logistic(logit), inline: 1 / (1 + e^-logit), 0 far below zero (e^-logit overflows)
+        chance = 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
         if self.trace is not None:
             verdict = "accepts" if u < chance else "declines"
             text = f"host {verdict} (chance {chance:.2f} at climate {self.climate:+.2f})"

@@ -23,22 +23,18 @@ checkpoint is saved and the plan is simulated from day 0.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from .draws import Draws
 
 
-def saved(fields: Mapping[str, Any], skip: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """A copy of a replication's fields but `skip` that later changes to them do not
-    reach: each container (a list, dict or set of numbers and strings: one level is
-    enough) is copied, and numbers, strings and truth values are immutable."""
-    return {
-        name: value.copy() if type(value) in _CONTAINERS else value
-        for name, value in fields.items()
-        if name not in skip
-    }
+def saved(values: Iterable[Any]) -> tuple[Any, ...]:
+    """A copy of a replication's field values that later changes to them do not reach:
+    each container (a list, dict or set of numbers and strings: one level is enough) is
+    copied, and numbers, strings and truth values are immutable."""
+    return tuple(value.copy() if type(value) in _CONTAINERS else value for value in values)
 
 
 _CONTAINERS = frozenset({list, dict, set})
@@ -50,12 +46,12 @@ class Checkpoint:
 
     prefix: tuple[int, ...]  # the plan's visitors before that turn
     now: float
-    fields: dict[str, Any]  # the replication's fields but the plan and machinery
+    fields: tuple[Any, ...]  # the replication's `state.STATE` fields, in that order
     calendar_free: float  # the day the host's calendar is free from
     next_shock: int  # index of the next incident, or -1: none is pending
     shock_day: float  # the day its event is scheduled for, exactly
 
-    def restore(self) -> dict[str, Any]:
+    def restore(self) -> tuple[Any, ...]:
         """The saved fields, copied so that a resumed run does not change them."""
         return saved(self.fields)
 

@@ -1,4 +1,5 @@
-"""The model's own event kinds: a due event, the host's calendar, and trace lines."""
+"""The replication's clock, its agents and their one kind of event, the host's calendar,
+and trace lines."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from itertools import count
 from typing import Any, NamedTuple
 
 import simpy
-from simpy.events import NORMAL
+from simpy.events import NORMAL, PENDING
 
 
 class TraceEvent(NamedTuple):
@@ -31,60 +32,69 @@ class Clock(simpy.Environment):
     A replication makes one environment and a few dozen events, so SimPy's per-instance
     set-up (binding its event classes early) and its per-event overheads (a `step` call
     per event, a property call per `now`, a constructor call chain per timeout) show.
-    Here `now` is a plain attribute, the event constructors are plain methods, a
-    timeout is scheduled inline, and `run_all` processes events in one loop. Events
-    are created, numbered and processed exactly as SimPy would, so every result is
-    SimPy's.
+    Here `now` is a plain attribute (SimPy's `_now` is not kept: `schedule` reads
+    `now`), the event constructors are plain methods, a timeout is scheduled inline,
+    and `run_all` processes events in one loop. Events are created, numbered and
+    processed exactly as SimPy would, so every result is SimPy's.
     """
 
     now: float = 0.0  # an attribute here, not SimPy's property
 
     def __init__(self) -> None:
-        self._now = self.now = 0.0
+        self.now = 0.0
         self._queue = []
         self._eid = count()
         self._active_proc = None
+        self._agents: list[Agent] = []
 
-    def event(self) -> simpy.Event:
-        """A new untriggered event."""
-        return simpy.Event(self)
+    def event(self) -> Signal:
+        """A new untriggered event (`simpy.Event.__init__`, inline)."""
+        event: Signal = _new_event(Signal)
+        event.env = self
+        event.callbacks = []
+        return event
 
-    def timeout(self, delay: float, value: Any = None) -> simpy.Timeout:  # type: ignore[override]
-        """An event processed `delay` days from now (`simpy.Timeout`, built inline)."""
+    def timeout(self, delay: float, value: Any = None) -> Signal:  # type: ignore[override]
+        """An event processed `delay` days from now (a `simpy.Timeout`, built inline as a
+        `Signal`)."""
         if delay < 0:
             raise ValueError(f"Negative delay {delay}")
-        event: simpy.Timeout = _new_timeout(simpy.Timeout)
+        event: Signal = _new_event(Signal)
         event.env = self
         event.callbacks = []
         event._value = value
-        event._delay = delay
         event._ok = True
-        heappush(self._queue, (self._now + delay, NORMAL, next(self._eid), event))
+        heappush(self._queue, (self.now + delay, NORMAL, next(self._eid), event))
         return event
 
-    def at(self, day: float) -> simpy.Timeout:
-        """An event processed on `day` exactly (not `now + (day - now)`, which can round)."""
-        if day < self._now:
+    def at(self, day: float) -> Signal:
+        """An event processed on `day` exactly (`now + (day - now)` can round to a
+        neighbouring number; a run resumed from a checkpoint needs the day itself)."""
+        if day < self.now:
             raise ValueError(f"Day {day} is past")
-        event: simpy.Timeout = _new_timeout(simpy.Timeout)
+        event: Signal = _new_event(Signal)
         event.env = self
         event.callbacks = []
         event._value = None
-        event._delay = day - self._now
         event._ok = True
         heappush(self._queue, (day, NORMAL, next(self._eid), event))
         return event
 
+    def schedule(self, event: simpy.Event, priority: Any = NORMAL, delay: float = 0) -> None:
+        """Schedule `event` `delay` days from now (`simpy.Environment.schedule`)."""
+        heappush(self._queue, (self.now + delay, priority, next(self._eid), event))
+
     def process(self, generator: Generator[simpy.Event, Any, Any]) -> simpy.Process:
         """Start the agent `generator` now."""
-        return Agent(self, generator)
+        agent = Agent(self, generator)
+        self._agents.append(agent)
+        return agent
 
     def run_all(self) -> None:
         """Process every event until none is left (`simpy.Environment.run()`, inlined)."""
         queue = self._queue
         while queue:
-            self._now, _, _, event = heappop(queue)
-            self.now = self._now
+            self.now, _, _, event = heappop(queue)
             callbacks, event.callbacks = event.callbacks, None  # type: ignore[assignment]
             for callback in callbacks:
                 callback(event)
@@ -92,6 +102,10 @@ class Clock(simpy.Environment):
                 error = type(event._value)(*event._value.args)
                 error.__cause__ = event._value
                 raise error
+        for agent in self._agents:
+            if agent._value is PENDING:  # still waiting, for what can no longer come
+                agent.close()
+        self._agents.clear()
 
 
 class Agent(simpy.Process):
@@ -99,11 +113,38 @@ class Agent(simpy.Process):
     method it leaves on the events it waits for is made once, not at every wait, and
     an agent that ends with no one waiting for it is not scheduled to be processed (a
     no-op SimPy would pop from the queue; skipping it changes no other event's order).
+
+    An agent also takes its first step when it is created, not at an `Initialize`
+    event. SimPy's `Initialize` events are urgent, due now, and processed in the order
+    the processes were made, before any other event; a first step schedules no urgent
+    event. Agents are all made before the clock runs (on day 0, or on the day a run
+    resumes from a checkpoint), so taking each first step at once, in the same order,
+    schedules the same events in the same relative order, and only that order breaks
+    ties: every later event is SimPy's. (An agent
+    made while the clock runs would need SimPy's `Initialize` to keep that order.)
+
+    A replication's objects refer to one another through its agents: an agent to its
+    `_wake`, which refers back to it, and a waiting agent's generator to the state
+    whose events hold its `_wake`. Left so, each replication waits for the garbage
+    collector, whose passes over it cost more than freeing it at once (about 2% of
+    the replication's instructions). So an agent drops its `_wake` when it ends, and
+    once the clock has no event left `run_all` closes the agents still waiting (the
+    host, for a request that cannot come): then reference counting frees the
+    replication as soon as it is done.
     """
 
     def __init__(self, env: Clock, generator: Generator[simpy.Event, Any, Any]) -> None:
-        super().__init__(env, generator)
+        self.env = env
+        self.callbacks = []
+        self._generator = generator
         self._wake = self._resume
+        self._resume(_START)
+
+    def close(self) -> None:
+        """End an agent that can never resume (the clock has no event left): its
+        generator is closed, as the garbage collector would close it."""
+        self._generator.close()
+        del self._wake, self._target
 
     def _resume(self, event: simpy.Event) -> None:
         env = self.env
@@ -123,11 +164,13 @@ class Agent(simpy.Process):
                 self._value = end.args[0] if end.args else None
                 if self.callbacks:
                     env.schedule(self)
+                del self._wake  # it refers to this agent: see the class's note
                 break
             except BaseException as error:
                 self._ok = False
                 self._value = error
                 env.schedule(self)
+                del self._wake
                 break
             callbacks = event.callbacks
             if callbacks is not None:  # not yet processed: wait for it
@@ -137,13 +180,42 @@ class Agent(simpy.Process):
         env._active_proc = None
 
 
-_new_timeout: Callable[[type[simpy.Timeout]], simpy.Timeout] = object.__new__
+_new_event: Callable[[type[Signal]], Signal] = object.__new__
 
 
-class Due(simpy.Event):
-    """An event created now and scheduled later: a `simpy.Timeout` whose delay is known
-    only after others have started waiting for it, and whose value is decided when it
-    is processed. One event where a timeout and a second event would be two."""
+class _Started:
+    """What an agent's first step is resumed with: a processed event of value None."""
+
+    _ok = True
+    _value = None
+
+
+_START: Any = _Started()
+
+
+class Signal(simpy.Event):
+    """The replication's events: plain ones (`Clock.event`), timeouts (`Clock.timeout`)
+    and due events (`due`) are all of this one class. Python caches each attribute read
+    for the one type it last saw there; the event loop and the agents read `callbacks`,
+    `_ok` and `_value` of every event, and with SimPy's `Timeout` beside the model's own
+    kinds those reads missed their cache at most events.
+
+    A `Signal` schedules itself inline when it succeeds (SimPy's `succeed` calls
+    `env.schedule`), and it can be due: created now and scheduled later, a timeout
+    whose delay is known only after others have started waiting for it, and whose
+    value is decided when it is processed (one event where a timeout and a second
+    event would be two).
+    """
+
+    def succeed(self, value: Any = None) -> Signal:
+        """Succeed with `value`: the event is processed now, after those already due."""
+        if self._value is not PENDING:
+            raise RuntimeError(f"{self} has already been triggered")
+        self._ok = True
+        self._value = value
+        env = self.env
+        heappush(env._queue, (env.now, NORMAL, next(env._eid), self))  # schedule
+        return self
 
     def due(self, delay: float, decide: Callable[..., Any], *args: Any) -> None:
         """Process this event `delay` days from now, with the value `decide(*args)` says
@@ -152,11 +224,11 @@ class Due(simpy.Event):
         self._decide = decide, args
         self.callbacks.insert(0, _decide)  # before anyone waiting reads the value
         env = self.env
-        heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), self))  # schedule
+        heappush(env._queue, (env.now + delay, NORMAL, next(env._eid), self))  # schedule
 
 
 def _decide(event: Any) -> None:
-    """Give a `Due` event the value its `decide` says now (its first callback)."""
+    """Give a due event the value its `decide` says now (its first callback)."""
     decide, args = event._decide
     event._value = decide(*args)
 

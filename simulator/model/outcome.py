@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from ..types import FloatArray
-from .state import ReplicationState, logistic
+from .state import ReplicationState
 
 
 class Outcome(ReplicationState):
@@ -25,7 +25,9 @@ class Outcome(ReplicationState):
             for after, track, boost in boosts:
                 if (after is not None and after in realized) or track in done_tracks:
                     logit += boost
-            if item_u[i] < logistic(logit):
+            # the chance of success, logistic(logit), inline: a call per item shows
+            chance = 1.0 / (1.0 + math.exp(-logit)) if logit > -700 else 0.0
+            if item_u[i] < chance:
                 self.achieved[i] = 1.0
                 self.value += value * worth
                 achieved += 1
@@ -80,4 +82,4 @@ class Outcome(ReplicationState):
             *self.achieved,
         ]
         values[0] = sum([w * values[i] for i, w in spec.weights])
-        return np.array(values)
+        return np.array(values, dtype=np.float64)  # every value is a float: no dtype to find

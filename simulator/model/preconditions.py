@@ -55,10 +55,10 @@ class Preconditions(ReplicationState):
         start = env.now if start is None else start
         if phase == TRAVEL and spec.policy != "sequential":
             position = self.position[v]
-            if position > 0:
+            if position > 0 and not self.turn_over[position - 1]:
                 waiver = spec.patience if spec.policy == "opportunistic" else math.inf
                 text = "" if self.trace is None else self.plan_text(position)
-                plan = None if self.turn_over[position - 1] else self.turn_event(position - 1)
+                plan = self.turn_event(position - 1)
                 if not (yield from self.until(v, plan, start + waiver, text)):
                     return False
         day = self.calendar_day(v, phase)
@@ -94,7 +94,8 @@ class Preconditions(ReplicationState):
             return (yield from self.until_day(v, event, waived_at, text))
         env, trace, horizon = self.env, self.trace, self.spec.horizon
         soft = not math.isinf(waived_at)
-        if event is not None and not event.processed and waived_at > env.now:
+        # `callbacks is None`: processed (SimPy's `processed`, without the property call)
+        if event is not None and event.callbacks is not None and waived_at > env.now:
             if trace is not None:
                 self.log("wait", v, f"waits for {text}" + (" (soft)" if soft else ""))
                 self.waiting[v] = text
@@ -102,7 +103,7 @@ class Preconditions(ReplicationState):
                 yield event | env.timeout(waived_at - env.now)
             else:
                 yield event
-        if event is None or (event.processed and event.value):
+        if event is None or (event.callbacks is None and event._value):
             return True
         if not soft:  # it fired False: it can no longer hold
             if trace is not None:

@@ -16,16 +16,11 @@ import simpy
 
 from .checkpoints import Checkpoints
 from .draws import Draws
-from .events import Clock, Due, HostCalendar, Trace, TraceEvent
+from .events import Clock, HostCalendar, Signal, Trace, TraceEvent
 from .spec import Spec
 
 Process = Generator[simpy.Event, Any, Any]
 Waiting = Generator[simpy.Event, Any, bool]
-
-
-def logistic(x: float) -> float:
-    """1 / (1 + e^-x), 0 far below zero (where e^-x would overflow)."""
-    return 1.0 / (1.0 + math.exp(-x)) if x > -700 else 0.0
 
 
 MACHINERY = frozenset(
@@ -42,11 +37,50 @@ class ReplicationState:
 
     With a `trace` list, each event point appends a `TraceEvent`; without one (the
     experiment's hot path) the only cost is an `is not None` test at those points.
+
+    The state's attributes are slots. CPython 3.11 keeps at most 30 attributes of an
+    instance in its compact layout; with more, the instance gets a dictionary, and
+    every `self.method()` call of the agents then misses its cache (the dictionary
+    is searched first). This state has more than 30, so it declares them here.
     """
 
-    checkpoints: Checkpoints | None = None  # where a sequential run saves its turns' states
-    incidents: simpy.Process | None = None  # the incidents' process, if incidents occur
-    shock_next = 0  # the index of the incident the incidents' process waits for
+    __slots__ = (
+        "accept_day",
+        "achieved",
+        "calendar",
+        "checkpoints",
+        "climate",
+        "day",
+        "done_tracks",
+        "doorbell",
+        "draws",
+        "ended",
+        "ended_tracks",
+        "env",
+        "first_track_visited",
+        "gave_up",
+        "hold",
+        "incidents",
+        "on_accept",
+        "on_climate",
+        "on_track",
+        "on_turn",
+        "on_visit",
+        "plan",
+        "planned",
+        "position",
+        "precedence_cost",
+        "realized",
+        "request_day",
+        "requests",
+        "shock_next",
+        "spec",
+        "trace",
+        "tracks_left",
+        "turn_over",
+        "value",
+        "waiting",
+    )
 
     def __init__(
         self, spec: Spec, draws: Draws, plan: tuple[int, ...], trace: Trace | None = None
@@ -80,13 +114,16 @@ class ReplicationState:
         self.on_track: dict[str, simpy.Event] = {}
         self.on_climate: list[tuple[float, simpy.Event]] = []
         self.turn_over = [False] * n  # by plan position: that visitor's turn is over
-        self.on_turn: dict[int, Due] = {}
+        self.on_turn: dict[int, Signal] = {}
         self.planned: list[simpy.Process] = []  # accepted, not yet travelling
         self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
-        self.requests: deque[tuple[int, int, Due]] = deque()  # the host's queue
+        self.requests: deque[tuple[int, int, Signal]] = deque()  # the host's queue
         self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
         self.calendar = HostCalendar(env, spec.spacing)
         self.waiting: dict[int, str] = {}  # only when tracing: what a visitor waits for
+        self.checkpoints: Checkpoints | None = None  # where a sequential run saves turns
+        self.incidents: simpy.Process | None = None  # the incidents' process, if any occur
+        self.shock_next = 0  # the index of the incident the incidents' process waits for
 
     def log(self, kind: str, v: int | None, text: str) -> None:
         """Add a trace event at the current day (only called when tracing)."""
@@ -95,11 +132,11 @@ class ReplicationState:
             TraceEvent(self.env.now, kind, None if v is None else self.spec.ids[v], text)
         )
 
-    def turn_event(self, position: int) -> Due:
+    def turn_event(self, position: int) -> Signal:
         """The event that the turn of the visitor at `position` in the plan is over."""
         event = self.on_turn.get(position)
         if event is None:
-            event = self.on_turn[position] = Due(self.env)
+            event = self.on_turn[position] = self.env.event()
         return event
 
     def end_turn(self, position: int, after: float = 0.0) -> None:
@@ -150,3 +187,7 @@ class ReplicationState:
             event = self.on_track.pop(track, None)
             if event is not None:
                 event.succeed(True)
+
+
+STATE = tuple(name for name in ReplicationState.__slots__ if name not in MACHINERY)
+"""The fields of a replication that a checkpoint saves: its state, not its machinery."""
