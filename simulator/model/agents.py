@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from operator import attrgetter
 from typing import Any
 
 import simpy
@@ -88,7 +89,7 @@ class _Replication(Preconditions, ObservedPast):
             if incidents is None or event is not incidents.target or shock_day <= env.now:
                 return
             next_shock = self.shock_next
-        fields = saved(getattr(self, name) for name in STATE)
+        fields = saved(_state_of(self))
         checkpoint = Checkpoint(
             self.plan[:position], env.now, fields, calendar.free_at, next_shock, shock_day
         )
@@ -351,6 +352,10 @@ class _Replication(Preconditions, ObservedPast):
                 if day < end and day + length > start:
                     day, moved = end, True
         return day
+
+
+_state_of = attrgetter(*STATE)
+"""The values of a replication's `STATE` fields, in that order."""
 
 
 def simulate(

@@ -34,7 +34,7 @@ def saved(values: Iterable[Any]) -> tuple[Any, ...]:
     """A copy of a replication's field values that later changes to them do not reach:
     each container (a list, dict or set of numbers and strings: one level is enough) is
     copied, and numbers, strings and truth values are immutable."""
-    return tuple(value.copy() if type(value) in _CONTAINERS else value for value in values)
+    return tuple([value.copy() if type(value) in _CONTAINERS else value for value in values])
 
 
 _CONTAINERS = frozenset({list, dict, set})

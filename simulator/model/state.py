@@ -140,7 +140,12 @@ class ReplicationState:
         return event
 
     def end_turn(self, position: int, after: float = 0.0) -> None:
-        """The turn of the visitor at `position` in the plan is over, `after` days from now."""
+        """The turn of the visitor at `position` in the plan is over, `after` days from now.
+
+        Nobody comes after the last visitor in the plan, so the end of its turn is neither
+        awaited nor read: it costs no event."""
+        if position == len(self.plan) - 1:
+            return
         if after > 0:
             self.turn_event(position).due(after, self.turn_ends, position)
             return
