@@ -1,0 +1,89 @@
+"""Benchmark shared turns: a run of consecutive candidates, world by world, simulated
+with checkpoints (as every work item is) and from day 0, on the same worlds.
+
+Prints, and asserts nothing (timings on shared machines are noisy): µs per
+ordering-replication both ways (best of three), the ratio, and SimPy events per
+ordering-replication both ways. The default is the first stage of a 9-visitor
+knockout round: 2,000 consecutive candidates of `synthetic_9`, 10 replications.
+
+Run: `.venv/bin/python bench/bench_checkpoints.py [--scenario FILE] [--candidates N]
+[--replications N] [--first K]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from simulator.model import Checkpoints, Draws, compile_spec, events, simulate
+from simulator.scenario import load_scenario
+from simulator.scenario.constraints import candidate_orderings
+from simulator.world import draw_block
+
+SYNTHETIC_9 = (
+    Path(__file__).resolve().parent.parent / "scenarios" / "synthetic" / "synthetic_9.yaml"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", type=Path, default=SYNTHETIC_9)
+    parser.add_argument("--candidates", type=int, default=2000)
+    parser.add_argument("--replications", type=int, default=10)
+    parser.add_argument("--first", type=int, default=100_000, help="first candidate's index")
+    args = parser.parse_args()
+    scenario = load_scenario(args.scenario)
+    spec = compile_spec(scenario)
+    orderings = candidate_orderings(scenario)
+    first = min(args.first, max(0, len(orderings) - args.candidates))
+    plans = [spec.index(o) for o in orderings[first : first + args.candidates]]
+    world = draw_block(scenario, 42, 0)
+    worlds = [Draws.of(world, r) for r in range(args.replications)]
+
+    def run(shared: bool) -> None:
+        for draws in worlds:
+            checkpoints = Checkpoints(draws) if shared else None
+            for k, plan in enumerate(plans):
+                if checkpoints is not None:
+                    checkpoints.then(plans[k + 1] if k + 1 < len(plans) else ())
+                simulate(spec, plan, draws, checkpoints=checkpoints)
+
+    def seconds(shared: bool) -> float:
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            run(shared)
+            best = min(best, time.perf_counter() - start)
+        return best
+
+    def events_per_run(shared: bool) -> float:
+        count = 0
+        pop = events.heappop
+
+        def counting(queue: list[Any]) -> Any:
+            nonlocal count
+            count += 1
+            return pop(queue)
+
+        events.heappop = counting
+        try:
+            run(shared)
+        finally:
+            events.heappop = pop
+        return count / (len(plans) * len(worlds))
+
+    runs = len(plans) * len(worlds)
+    print(
+        f"{scenario.name} ({scenario.policy.mode}): candidates {first:,} to "
+        f"{first + len(plans) - 1:,}, {len(worlds)} replications each"
+    )
+    alone, shared = seconds(False), seconds(True)
+    print(f"  from day 0:       {alone / runs * 1e6:6.0f} µs, {events_per_run(False):5.1f} events")
+    print(f"  with checkpoints: {shared / runs * 1e6:6.0f} µs, {events_per_run(True):5.1f} events")
+    print(f"  {alone / shared:.2f} times faster per ordering-replication")
+
+
+if __name__ == "__main__":
+    main()
