@@ -439,10 +439,12 @@ def _fail_at(
     world = Draws.of(draw_block(scenario, 1, index // 100), index % 100)
     target = (spec.index(ordering), world.preparation, world.accept_u)
 
-    def failing(spec: Any, plan: tuple[int, ...], draws: Draws, trace: Any = None) -> Any:
+    def failing(
+        spec: Any, plan: tuple[int, ...], draws: Draws, trace: Any = None, checkpoints: Any = None
+    ) -> Any:
         if (plan, draws.preparation, draws.accept_u) == target:
             raise ZeroDivisionError("a bug in the model")
-        return simulate(spec, plan, draws, trace)
+        return simulate(spec, plan, draws, trace, checkpoints)
 
     monkeypatch.setattr(task, "simulate", failing)  # in a run
     monkeypatch.setattr(replay, "simulate", failing)  # and replayed alone
@@ -523,8 +525,10 @@ def test_the_cli_reports_a_failing_replication_and_replays_it(
 def test_a_non_finite_utility_fails_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def nan_utility(spec: Any, plan: tuple[int, ...], draws: Draws, trace: Any = None) -> Any:
-        record = simulate(spec, plan, draws, trace)
+    def nan_utility(
+        spec: Any, plan: tuple[int, ...], draws: Draws, trace: Any = None, checkpoints: Any = None
+    ) -> Any:
+        record = simulate(spec, plan, draws, trace, checkpoints)
         if plan == (2, 1, 0):
             record[0] = np.nan
         return record

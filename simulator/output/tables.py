@@ -185,12 +185,13 @@ def summary_document(
     result: ExperimentResult,
     ranking: Ranking,
     design: dict[str, Any],
-    limit: int = SUMMARY_LIMIT,
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """summary.json: the design, then per ordering (best first, the `limit` best when
-    there are more, with `orderings_total`) its ranking statistics and, per outcome
-    metric, n, mean, sd (all replications) and quantiles (from `quantiles_from`
-    replications: all of them unless the run did not keep them)."""
+    there are more, with `orderings_total`; None: SUMMARY_LIMIT) its ranking statistics
+    and, per outcome metric, n, mean, sd (all replications) and quantiles (from
+    `quantiles_from` replications: all of them unless the run did not keep them)."""
+    limit = SUMMARY_LIMIT if limit is None else limit
     rows = ranking_rows(ranking, design.get("eliminated_at"), limit)
     listed = list(ranking.order[:limit])
     moments = result.metric_moments()
