@@ -47,7 +47,7 @@ class _Replication(Preconditions, ObservedPast):
             first = len(resume.prefix)
             for name, value in zip(STATE, resume.restore(), strict=True):
                 setattr(self, name, value)
-            env.now = env._now = resume.now
+            env.now = resume.now
             self.calendar.free_at = resume.calendar_free
             if resume.next_shock >= 0:
                 self.incidents = env.process(self.shocks(resume.next_shock, resume.shock_day))
