@@ -174,6 +174,13 @@ def _terminate(pool: ProcessPoolExecutor) -> None:
     # No public API before 3.14: reach for the worker processes.
     for process in list((pool._processes or {}).values()):
         process.kill()
+    # A worker killed while it wrote a result leaves the pool's manager thread waiting
+    # for the rest of that message, for ever: this process holds the pipe's other write
+    # end. Closing it (the workers' ends close as they die) gives the manager
+    # end-of-file instead, so it marks the pool broken and ends, and shutdown returns.
+    results = pool._result_queue
+    if results is not None:  # None: the pool was shut down already
+        results._writer.close()  # type: ignore[attr-defined]
     pool.shutdown(wait=True, cancel_futures=True)
 
 
