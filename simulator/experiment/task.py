@@ -12,13 +12,15 @@ alone (`replay_replication`).
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 
 from ..errors import ReplicationFailed
 from ..executors import WorkItem
-from ..model import Checkpoints, Draws, compile_spec, simulate
+from ..model import Checkpoints, Draws, Spec, compile_spec, simulate
 from ..scenario import Scenario
 from ..types import FloatArray, Ordering
 from ..world import BLOCK_SIZE, WorldBlock, draw_block
@@ -46,11 +48,42 @@ def draw_world(scenario: Scenario, seed: int, block: int) -> WorldBlock:
 
 @dataclass(frozen=True)
 class BlockTask:
-    """Simulate candidates on a slice of one world block (picklable for workers)."""
+    """Simulate candidates on a slice of one world block (picklable for workers).
+
+    A task keeps the last world block it drew: the work items of a design come block
+    by block, each block's in many items (a batch of a few replications of every
+    ordering still alive, cut by orderings over the workers), and drawing a block costs
+    more than simulating a small item in it. The block is not pickled with the task.
+    """
 
     scenario: Scenario
     orderings: tuple[Ordering, ...]
     seed: int
+    _world: dict[int, WorldBlock] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The task without its drawn world or compiled model (workers make their own)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_world", "spec")}
+
+    @cached_property
+    def spec(self) -> Spec:
+        """The scenario compiled for the model, once per process."""
+        return compile_spec(self.scenario)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _world={})
+
+    def world(self, block: int) -> WorldBlock:
+        """World block `block` of this task's scenario and seed, drawn once per process
+        for consecutive items of that block."""
+        world = self._world.get(block)
+        if world is None:
+            world = draw_world(self.scenario, self.seed, block)
+            self._world.clear()
+            self._world[block] = world
+        return world
 
     def __call__(self, item: WorkItem) -> FloatArray:
         """Records of shape (candidates, stop - start, metrics) for one work item.
@@ -58,12 +91,12 @@ class BlockTask:
         Raises ReplicationFailed, naming the first replication that failed.
         """
         block, start, stop, systems = item
-        spec = compile_spec(self.scenario)
+        spec = self.spec
         chosen = range(len(self.orderings)) if systems is None else systems
         plans = [spec.index(self.orderings[k]) for k in chosen]
         first = block * BLOCK_SIZE
         try:
-            world = draw_world(self.scenario, self.seed, block)
+            world = self.world(block)
         except Exception as error:
             raise failure(None, first, self.seed, error) from error
         out = np.empty((len(plans), stop - start, len(spec.metrics)))
