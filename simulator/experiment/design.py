@@ -4,6 +4,7 @@ and whether its outcome records fit in memory."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError, SettingError
@@ -57,7 +58,7 @@ def resolve_design(
     *,
     fixed: bool = True,
     keep: bool | None = True,
-) -> tuple[int, int, tuple[Ordering, ...]]:
+) -> tuple[int, int, Sequence[Ordering]]:
     """Replications, seed and candidates of a run, checked before any work starts.
 
     For a fixed design (N replications of every candidate) this also checks that the

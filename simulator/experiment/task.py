@@ -12,6 +12,7 @@ alone (`replay_replication`).
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +20,7 @@ import numpy as np
 from ..errors import ReplicationFailed
 from ..executors import WorkItem
 from ..model import Checkpoints, Draws, compile_spec, simulate
-from ..scenario import Scenario
+from ..scenario import Orderings, Scenario
 from ..types import FloatArray, Ordering
 from ..world import BLOCK_SIZE, WorldBlock, draw_block
 
@@ -49,7 +50,7 @@ class BlockTask:
     """Simulate candidates on a slice of one world block (picklable for workers)."""
 
     scenario: Scenario
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]  # `Orderings` pickles small to every worker
     seed: int
 
     def __call__(self, item: WorkItem) -> FloatArray:
@@ -60,7 +61,8 @@ class BlockTask:
         block, start, stop, systems = item
         spec = compile_spec(self.scenario)
         chosen = range(len(self.orderings)) if systems is None else systems
-        plans = [spec.index(self.orderings[k]) for k in chosen]
+        rows = Orderings.of(spec.ids, self.orderings).plans(systems)
+        plans: list[tuple[int, ...]] = list(map(tuple, rows.tolist()))
         first = block * BLOCK_SIZE
         try:
             world = draw_world(self.scenario, self.seed, block)
