@@ -96,6 +96,8 @@ def test_orderings_equal_any_sequence_of_the_same_orderings_and_hash_like_tuples
     assert hash(candidates) == hash(reordered) == hash(reference)
     assert {reference: "found"}[candidates] == "found"
     assert Orderings(("a",), np.zeros((0, 1), dtype=np.int8)) == Orderings(("b", "c"), [])
+    with pytest.raises(ValueError, match="at least one visitor"):
+        Orderings((), [])
     assert Orderings(("a", "b"), []) == ()
 
 

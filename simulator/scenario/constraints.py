@@ -112,4 +112,6 @@ def candidate_orderings(scenario: Scenario) -> Orderings:
     The order is deterministic (lexicographic in the scenario's visitor order), so
     every table indexed by candidates is too.
     """
-    return Orderings(tuple(v.id for v in scenario.visitors), candidate_array(scenario))
+    plans = candidate_array(scenario)
+    plans.flags.writeable = False  # Orderings keeps it as it is, without a copy
+    return Orderings(tuple(v.id for v in scenario.visitors), plans)

@@ -1,7 +1,7 @@
 """Orderings held as one array: a sequence of visitor-id tuples without a tuple each.
 
 A scenario's candidates (up to 9! = 362,880) are rows of a read-only int8 array of
-visitor indices into `ids`, 3.3 MB at 9 visitors where the tuples of ids are 42 MB.
+visitor indices into `ids`, 3.3 MB at 9 visitors where the tuples of ids are 43 MB.
 `Orderings` reads as the tuple of tuples it replaces: `o[k]` is the k-th ordering as a
 tuple of ids, a slice is an `Orderings`, iterating converts rows a chunk at a time, and
 `index` and `in` search the array at once. It equals any sequence of the same orderings
@@ -37,9 +37,11 @@ class Orderings(Sequence[Ordering]):
         read-only). Raises ValueError when `array` is not such a table."""
         self._ids = tuple(ids)
         n = len(self._ids)
+        if not n:
+            raise ValueError("orderings need at least one visitor")
         rows = np.asarray(array, dtype=np.int8)
-        if rows.size == 0:
-            rows = rows.reshape(0, n)
+        if rows.ndim == 1 and not rows.size:
+            rows = rows.reshape(0, n)  # no orderings, given as []
         if rows.ndim != 2 or rows.shape[1] != n:
             raise ValueError(f"orderings of {n} visitors need {n} columns")
         if rows.size and not (rows.min() >= 0 and rows.max() < n):
