@@ -116,7 +116,9 @@ WORKER_BYTES = 200 << 20
 """Memory of a worker process before it holds the orderings (measured: 170 MB)."""
 
 WORKER_ORDERING_BYTES = 150
-"""Memory per candidate ordering in each worker: its copy of the ordering."""
+"""Memory per candidate ordering in each worker: its copy of the ordering (what a tuple
+of ids cost when the peaks were measured; a row of the candidates' int8 array is 9
+bytes at 9 visitors, so this is now a margin)."""
 
 
 def selection_memory_estimate(orderings: int, metrics: int, workers: int) -> int:
