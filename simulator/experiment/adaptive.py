@@ -4,6 +4,7 @@ simulating only what elimination leaves (see `stats.selection`)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,7 @@ class AdaptiveResult:
 
 def pilot_delta(
     scenario: Scenario,
-    orderings: tuple[Ordering, ...],
+    orderings: Sequence[Ordering],
     seed: int,
     n0: int,
     executor: Executor,

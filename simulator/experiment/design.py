@@ -4,6 +4,7 @@ and whether its outcome records fit in memory."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from ..errors import InputError, SettingError
@@ -57,7 +58,7 @@ def resolve_design(
     *,
     fixed: bool = True,
     keep: bool | None = True,
-) -> tuple[int, int, tuple[Ordering, ...]]:
+) -> tuple[int, int, Sequence[Ordering]]:
     """Replications, seed and candidates of a run, checked before any work starts.
 
     For a fixed design (N replications of every candidate) this also checks that the
@@ -115,7 +116,9 @@ WORKER_BYTES = 200 << 20
 """Memory of a worker process before it holds the orderings (measured: 170 MB)."""
 
 WORKER_ORDERING_BYTES = 150
-"""Memory per candidate ordering in each worker: its copy of the ordering."""
+"""Memory per candidate ordering in each worker: its copy of the ordering (what a tuple
+of ids cost when the peaks were measured; a row of the candidates' int8 array is 9
+bytes at 9 visitors, so this is now a margin)."""
 
 
 def selection_memory_estimate(orderings: int, metrics: int, workers: int) -> int:

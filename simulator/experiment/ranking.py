@@ -8,6 +8,7 @@ streamed past once.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..stats.bootstrap import BOOTSTRAP_SAMPLES, poisson_weights
@@ -45,7 +46,7 @@ def utility_stream(
 
 
 def rank_orderings(
-    orderings: tuple[Ordering, ...],
+    orderings: Sequence[Ordering],
     utility: FloatArray,
     *,
     seed: int,

@@ -72,7 +72,7 @@ class ExperimentResult:
     """
 
     scenario: Scenario
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]
     metrics: tuple[str, ...]
     records: FloatArray  # (orderings, kept replications, metrics)
     counts: IntArray
@@ -325,7 +325,7 @@ class RecordStore:
         self.reached[rows] = np.maximum(self.reached[rows], first + width)
 
     def result(
-        self, scenario: Scenario, orderings: tuple[Ordering, ...], seed: int
+        self, scenario: Scenario, orderings: Sequence[Ordering], seed: int
     ) -> ExperimentResult:
         return ExperimentResult(
             scenario=scenario,

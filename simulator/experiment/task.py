@@ -12,6 +12,7 @@ alone (`replay_replication`).
 from __future__ import annotations
 
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 from ..errors import ReplicationFailed
 from ..executors import WorkItem
 from ..model import Checkpoints, Draws, Spec, compile_spec, simulate
-from ..scenario import Scenario
+from ..scenario import Orderings, Scenario
 from ..types import FloatArray, Ordering
 from ..world import BLOCK_SIZE, WorldBlock, draw_block
 
@@ -57,7 +58,7 @@ class BlockTask:
     """
 
     scenario: Scenario
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]  # `Orderings` pickles small to every worker
     seed: int
     _world: dict[int, WorldBlock] = field(
         default_factory=dict, init=False, repr=False, compare=False
@@ -67,13 +68,13 @@ class BlockTask:
         """The task without its drawn world or compiled model (workers make their own)."""
         return {k: v for k, v in self.__dict__.items() if k not in ("_world", "spec")}
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _world={})
+
     @cached_property
     def spec(self) -> Spec:
         """The scenario compiled for the model, once per process."""
         return compile_spec(self.scenario)
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state, _world={})
 
     def world(self, block: int) -> WorldBlock:
         """World block `block` of this task's scenario and seed, drawn once per process
@@ -93,7 +94,8 @@ class BlockTask:
         block, start, stop, systems = item
         spec = self.spec
         chosen = range(len(self.orderings)) if systems is None else systems
-        plans = [spec.index(self.orderings[k]) for k in chosen]
+        rows = Orderings.of(spec.ids, self.orderings).plans(systems)
+        plans: list[tuple[int, ...]] = list(map(tuple, rows.tolist()))
         first = block * BLOCK_SIZE
         try:
             world = self.world(block)

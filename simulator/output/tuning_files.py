@@ -51,7 +51,7 @@ def _parameter(a: Assumption) -> Document:
 # --- sweep --------------------------------------------------------------------------------
 
 
-def _label(orderings: tuple[Ordering, ...], k: int) -> str:
+def _label(orderings: Sequence[Ordering], k: int) -> str:
     return ordering_text(orderings[k])
 
 

@@ -14,6 +14,7 @@ from .assumptions import CORNER_LIMIT, corners, describe, field_keys, is_number
 from .constraints import candidate_orderings, is_candidate, iter_orderings
 from .dump import scenario_hash, scenario_to_yaml
 from .load import load_scenario, resolve_raw, validate_loaded, validate_raw
+from .orderings import Orderings
 from .origins import LineMap, Location
 from .overrides import Override, apply_overrides, parse_override
 from .schema import (
@@ -44,6 +45,7 @@ __all__ = [
     "Experiment",
     "LineMap",
     "Location",
+    "Orderings",
     "Override",
     "Scenario",
     "UntilGate",

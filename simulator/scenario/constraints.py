@@ -5,25 +5,20 @@ the first of every candidate, in the order they were made.
 
 All n! permutations (at most 9! = 362,880) are laid out as one small array of visitor
 indices, `candidate_array` (3.3 MB at 9 visitors), and the constraints (`first`,
-`last`, `before`) are applied to it column by column: no Python object per ordering
-is made until an ordering is read as a tuple of ids.
+`last`, `before`) are applied to it column by column. `candidate_orderings` keeps that
+array (as `Orderings`): no Python object per ordering is made until one is read as a
+tuple of ids.
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TypeAlias
 
 import numpy as np
-from numpy.typing import NDArray
 
 from ..types import Ordering, VisitorId
+from .orderings import Orderings, PlanArray
 from .schema import Scenario
-
-PlanArray: TypeAlias = NDArray[np.int8]
-"""Orderings as rows of visitor indices."""
 
 Rule = Callable[[VisitorId, int, set[VisitorId]], bool]
 """Whether a visitor may take a position, given the visitors placed before it."""
@@ -96,19 +91,6 @@ def iter_orderings(scenario: Scenario) -> Iterator[Ordering]:
     yield from candidate_orderings(scenario)
 
 
-@contextmanager
-def _collection_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector: making 362,880 tuples (which hold no cycles)
-    would otherwise set it off again and again over a growing heap, five times slower."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def is_candidate(scenario: Scenario, ordering: Ordering) -> bool:
     """Whether `ordering` is one of `candidate_orderings(scenario)`, without listing
     them (there can be 9! = 362,880)."""
@@ -123,12 +105,13 @@ def is_candidate(scenario: Scenario, ordering: Ordering) -> bool:
     return True
 
 
-def candidate_orderings(scenario: Scenario) -> tuple[Ordering, ...]:
-    """All orderings of the visitors allowed by the scenario's constraints.
+def candidate_orderings(scenario: Scenario) -> Orderings:
+    """All orderings of the visitors allowed by the scenario's constraints, as rows of
+    indices into the scenario's visitors (`Orderings`).
 
     The order is deterministic (lexicographic in the scenario's visitor order), so
     every table indexed by candidates is too.
     """
-    ids = np.array([v.id for v in scenario.visitors], dtype=object)
-    with _collection_paused():
-        return tuple(map(tuple, ids[candidate_array(scenario)].tolist()))
+    plans = candidate_array(scenario)
+    plans.flags.writeable = False  # Orderings keeps it as it is, without a copy
+    return Orderings(tuple(v.id for v in scenario.visitors), plans)

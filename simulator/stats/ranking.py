@@ -32,7 +32,7 @@ luck of its first replications against the others' longer record.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 
@@ -51,7 +51,7 @@ orderings with identical outcomes differ only by rounding in how their means are
 class Ranking:
     """Per-ordering statistics, in candidate order; `order` lists indices best first."""
 
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]
     replications: IntArray
     mean: FloatArray
     sd: FloatArray
@@ -198,7 +198,7 @@ def differences_to(
 
 
 def _assemble(
-    orderings: tuple[Ordering, ...],
+    orderings: Sequence[Ordering],
     counts: IntArray,
     moments: tuple[FloatArray, FloatArray, FloatArray],
     boot: Callable[[slice], FloatArray],
@@ -313,7 +313,7 @@ class UtilityStream:
             setattr(bootstrap, name, state[name].copy())
 
     def ranking(
-        self, orderings: tuple[Ordering, ...], *, first: int | None = None, confidence: float = 0.95
+        self, orderings: Sequence[Ordering], *, first: int | None = None, confidence: float = 0.95
     ) -> Ranking:
         """Rank the orderings once all replications have arrived."""
         n, k = self.n, len(orderings)
@@ -342,7 +342,7 @@ class UtilityStream:
 
 
 def rank_utilities(
-    orderings: tuple[Ordering, ...],
+    orderings: Sequence[Ordering],
     utility: FloatArray,
     resampling: Resampling,
     *,

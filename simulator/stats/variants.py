@@ -11,6 +11,7 @@ otherwise).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,7 +40,7 @@ class VariantComparison:
     `moves` lists ordering indices by how far their rank moved, largest first.
     """
 
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]
     paired: bool
     rank_a: IntArray
     rank_b: IntArray
@@ -98,7 +99,7 @@ def mean_differences(
 
 
 def compare_variants(
-    orderings: tuple[Ordering, ...],
+    orderings: Sequence[Ordering],
     utility_a: FloatArray,
     utility_b: FloatArray,
     others: dict[str, tuple[FloatArray, FloatArray]],

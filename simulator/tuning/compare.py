@@ -142,7 +142,9 @@ def compare_variant_results(
     a: ExperimentResult, b: ExperimentResult, metrics: tuple[str, ...], confidence: float = 0.95
 ) -> VariantComparison:
     """Compare two variants on the orderings they share (in A's candidate order)."""
-    shared = [o for o in a.orderings if o in set(b.orderings)]
+    rows_in_b = {o: k for k, o in enumerate(b.orderings)}
+    rows_a = [k for k, o in enumerate(a.orderings) if o in rows_in_b]
+    shared = [a.orderings[k] for k in rows_a]
     if not shared:
         raise InputError(
             f"the variants {a.scenario.name!r} and {b.scenario.name!r} share no ordering "
@@ -155,8 +157,7 @@ def compare_variant_results(
                 f"{{metrics}} {literal(m)}: not in both variants; allowed: {', '.join(common)}",
                 setting="metrics",
             )
-    rows_a = [a.orderings.index(o) for o in shared]
-    rows_b = [b.orderings.index(o) for o in shared]
+    rows_b = [rows_in_b[o] for o in shared]
 
     def pick(result: ExperimentResult, rows: list[int], metric: str) -> FloatArray:
         return result.metric(metric)[rows]

@@ -36,7 +36,7 @@ Done = Callable[[int], None]
 
 def run_orderings(
     scenario: Scenario,
-    orderings: tuple[Ordering, ...],
+    orderings: Sequence[Ordering],
     *,
     replications: int | None = None,
     seed: int | None = None,

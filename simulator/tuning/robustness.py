@@ -47,7 +47,7 @@ class Robustness:
 
     base: Base
     assumptions: tuple[Assumption, ...]
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]
     settings: tuple[Setting, ...]
     means: FloatArray  # (settings, orderings)
     regret: FloatArray  # (settings, orderings)

@@ -31,6 +31,7 @@ draws the tornado figure.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -101,7 +102,7 @@ class Sensitivity:
     base: Base
     method: str
     assumptions: tuple[Assumption, ...]
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]
     selected: int
     selection_replications: int | None
     runner_up: int

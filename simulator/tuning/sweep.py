@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import SettingError
@@ -92,7 +93,7 @@ class Sweep:
     base: Base
     axes: tuple[Assumption, ...]
     tolerances: tuple[float, ...]
-    orderings: tuple[Ordering, ...]
+    orderings: Sequence[Ordering]
     points: tuple[SweepPoint, ...]
     tipping_points: tuple[TippingPoint, ...]
     replications: int
@@ -122,7 +123,7 @@ class _Sweeper:
         base: Base,
         axes: tuple[Assumption, ...],
         tolerances: tuple[float, ...],
-        orderings: tuple[Ordering, ...],
+        orderings: Sequence[Ordering],
         replications: int,
         seed: int,
         executor: Executor | None,
