@@ -240,3 +240,19 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "candidate orderings: 24" in done.stdout
+
+
+def test_json_lists_the_best_orderings_and_counts_them_all_as_summary_json_does(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from simulator.output import run_console
+
+    every = run_json(tmp_path / "all", FLAGSHIP)
+    assert len(every["ranking"]) == 24
+    assert "orderings_total" not in every
+    monkeypatch.setattr(run_console, "SUMMARY_LIMIT", 5)
+    best = run_json(tmp_path / "best", FLAGSHIP)
+    assert best["orderings_total"] == 24
+    assert best["ranking"] == every["ranking"][:5]
+    written = (Path(best["results"]) / "ranking.csv").read_text(encoding="utf-8")
+    assert len(written.splitlines()) == 1 + 24  # the file still lists every ordering

@@ -131,9 +131,12 @@ def compared_sentence(design: dict[str, Any]) -> str:
     )
 
 
-def ranking_document(ranking: Ranking, design: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ranking as JSON-ready rows, ordering as a list of visitor ids."""
+def ranking_document(
+    ranking: Ranking, design: dict[str, Any], limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The `limit` best rows of the ranking (None: all) as JSON-ready rows, ordering as
+    a list of visitor ids."""
     return [
         row | {"ordering": row["ordering"].split(",")}
-        for row in ranking_rows(ranking, design.get("eliminated_at"))
+        for row in ranking_rows(ranking, design.get("eliminated_at"), limit)
     ]

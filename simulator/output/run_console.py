@@ -17,6 +17,7 @@ from .ranking_text import (
     ranking_legend,
     ranking_table,
 )
+from .tables import SUMMARY_LIMIT
 from .terminal import Printer
 
 
@@ -28,14 +29,18 @@ def run_document(
     directory: Path,
     calendars: list[Calendar] | None,
 ) -> dict[str, Any]:
-    """The run as one JSON document (`calendars` None: none were asked for)."""
+    """The run as one JSON document (`calendars` None: none were asked for). Its ranking
+    lists the SUMMARY_LIMIT best orderings, as summary.json does; with more candidates,
+    `orderings_total` counts them all and ranking.csv lists them."""
+    total = len(result.orderings)
     document = {
         "scenario": result.scenario.name,
         "seed": result.seed,
         "design": {k: v for k, v in design.items() if k != "eliminated_at"},
         "recommendation": recommendation,
         "results": str(directory),
-        "ranking": ranking_document(ranking, design),
+        "ranking": ranking_document(ranking, design, SUMMARY_LIMIT),
+        **({"orderings_total": total} if total > SUMMARY_LIMIT else {}),
     }
     past = conditioning(result.scenario)
     if past is not None:
