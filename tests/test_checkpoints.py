@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -43,7 +44,7 @@ def _records(
             if checkpoints is not None and ahead:
                 checkpoints.then(plans[order[i + 1]] if i + 1 < len(order) else ())
             record = simulate(spec, plans[k], draws, checkpoints=checkpoints)
-            out[r * len(plans) + k] = record.tobytes()
+            out[r * len(plans) + k] = np.array(record).tobytes()
     return out
 
 
@@ -158,6 +159,19 @@ def test_a_checkpoint_saves_every_state_field_as_independent_plain_data() -> Non
         assert isinstance(value, plain) or (
             type(value) in (list, set, dict) and all(isinstance(x, plain) for x in items)
         ), name
+
+
+def test_a_replication_made_from_a_saved_state_holds_it_field_by_field() -> None:
+    """A resumed replication takes its state in one assignment, field by field in
+    `STATE` order: a field added to the state must be added there too."""
+    scenario = load_scenario(SCENARIOS / "sequential.yaml")
+    spec = compile_spec(scenario)
+    draws = Draws.of(draw_block(scenario, 1, 0), 0)
+    marks = tuple(f"field {i}" for i in range(len(STATE)))
+    replication = _Replication(spec, draws, (0, 1, 2, 3), state=marks)
+    assert {name: getattr(replication, name) for name in STATE} == dict(
+        zip(STATE, marks, strict=True)
+    )
 
 
 def test_an_event_at_a_day_is_processed_on_that_day_exactly() -> None:

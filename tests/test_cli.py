@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from simulator.cli import main
+from simulator.output import run_console
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 FLAGSHIP = SCENARIOS / "us_china_2023.yaml"
@@ -245,8 +246,6 @@ def test_python_dash_m_runs_the_same_command_line() -> None:
 def test_json_lists_the_best_orderings_and_counts_them_all_as_summary_json_does(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from simulator.output import run_console
-
     every = run_json(tmp_path / "all", FLAGSHIP)
     assert len(every["ranking"]) == 24
     assert "orderings_total" not in every

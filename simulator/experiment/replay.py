@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import ReplicationFailed, SettingError, literal
 from ..model import Draws, Trace, TraceEvent, compile_spec, simulate
 from ..scenario import Scenario, UntilGate
@@ -99,7 +101,7 @@ def replay_replication(
     record: FloatArray | None = None
     failed: ReplicationFailed | None = None
     try:
-        record = simulate(spec, plan, draws, trace)
+        record = np.array(simulate(spec, plan, draws, trace), dtype=np.float64)
     except Exception as error:
         failed = failure(ordering, replication, seed, error)
     if record is not None and not math.isfinite(record[0]):

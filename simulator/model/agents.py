@@ -25,7 +25,6 @@ from typing import Any
 import simpy
 from simpy.events import PENDING
 
-from ..types import FloatArray
 from .checkpoints import Checkpoint, Checkpoints, saved
 from .draws import Draws
 from .events import Trace, TraceEvent
@@ -38,15 +37,14 @@ from .state import STATE, Process
 class _Replication(Preconditions, ObservedPast):
     """The agents of one simulated replication: visitors, the host and incidents."""
 
-    def run(self, resume: Checkpoint | None = None) -> FloatArray:
+    def run(self, resume: Checkpoint | None = None) -> list[float]:
         """Run the replication to completion and return its outcome record; from day 0,
-        or from a checkpoint of the same world whose prefix the plan starts with."""
+        or from a checkpoint of the same world whose prefix the plan starts with (the
+        replication was made with that checkpoint's state)."""
         env = self.env
         first = 0
-        if resume is not None:
+        if resume is not None:  # its state is restored: only the machinery is left to set
             first = len(resume.prefix)
-            for name, value in zip(STATE, resume.restore(), strict=True):
-                setattr(self, name, value)
             env.now = resume.now
             self.calendar.free_at = resume.calendar_free
             if resume.next_shock >= 0:
@@ -364,8 +362,9 @@ def simulate(
     draws: Draws,
     trace: Trace | None = None,
     checkpoints: Checkpoints | None = None,
-) -> FloatArray:
-    """Simulate one replication of the plan (visitor indices) in its world.
+) -> list[float]:
+    """Simulate one replication of the plan (visitor indices) in its world: its outcome
+    record, laid out as `spec.metrics`.
 
     Pass a list as `trace` to receive the replication's events; the record is the same.
     Pass the same `Checkpoints` of these draws for every plan simulated in this world
@@ -373,13 +372,15 @@ def simulate(
     the sequential policy, in a run not conditioned on evidence, not traced); the
     records are the same.
     """
-    replication = _Replication(spec, draws, plan, trace)
     if checkpoints is None or trace is not None or not resumable(spec):
-        return replication.run()
+        return _Replication(spec, draws, plan, trace).run()
     if checkpoints.draws is not draws:
         raise ValueError("checkpoints of another world")
+    resume = checkpoints.deepest(plan)
+    state = None if resume is None else resume.restore()
+    replication = _Replication(spec, draws, plan, trace, state)
     replication.checkpoints = checkpoints
-    return replication.run(checkpoints.deepest(plan))
+    return replication.run(resume)
 
 
 def resumable(spec: Spec) -> bool:

@@ -24,8 +24,7 @@ checkpoint is saved and the plan is simulated from day 0.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .draws import Draws
 
@@ -40,9 +39,9 @@ def saved(values: Iterable[Any]) -> tuple[Any, ...]:
 _CONTAINERS = frozenset({list, dict, set})
 
 
-@dataclass(frozen=True)
-class Checkpoint:
-    """A sequential replication's state when the turn at `len(prefix)` starts."""
+class Checkpoint(NamedTuple):
+    """A sequential replication's state when the turn at `len(prefix)` starts (a named
+    tuple: a run saves one at most turns, and a tuple is quick to make)."""
 
     prefix: tuple[int, ...]  # the plan's visitors before that turn
     now: float

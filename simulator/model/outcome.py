@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
-from ..types import FloatArray
 from .state import ReplicationState
 
 
@@ -61,9 +58,11 @@ class Outcome(ReplicationState):
         ]
         return text + (f"; precedence cost {', '.join(costs)}" if costs else "")
 
-    def record(self) -> FloatArray:
+    def record(self) -> list[float]:
         """The outcome record, laid out as `spec.metrics`: `schema.RECORD_HEAD`, the
-        visit, request and acceptance days, then the agenda items."""
+        visit, request and acceptance days, then the agenda items. Plain floats: the
+        caller writes them into its array, which costs less than making one per
+        replication."""
         spec, realized, plan, day = self.spec, self.realized, self.plan, self.day
         positions = [self.position[v] for v in realized]
         values = [
@@ -82,4 +81,4 @@ class Outcome(ReplicationState):
             *self.achieved,
         ]
         values[0] = sum([w * values[i] for i, w in spec.weights])
-        return np.array(values, dtype=np.float64)  # every value is a float: no dtype to find
+        return values

@@ -83,8 +83,15 @@ class ReplicationState:
     )
 
     def __init__(
-        self, spec: Spec, draws: Draws, plan: tuple[int, ...], trace: Trace | None = None
+        self,
+        spec: Spec,
+        draws: Draws,
+        plan: tuple[int, ...],
+        trace: Trace | None = None,
+        state: tuple[Any, ...] | None = None,
     ) -> None:
+        """A replication on day 0, or, given `state` (the values of its `STATE` fields,
+        in that order, as a checkpoint restores them), in the middle of its run."""
         n = len(spec.ids)
         self.spec = spec
         self.trace = trace
@@ -94,29 +101,33 @@ class ReplicationState:
         self.position = [0] * n
         for position, v in enumerate(plan):
             self.position[v] = position
-        self.climate = draws.initial_climate
-        self.realized: list[int] = []
-        self.day = [math.nan] * n
-        self.request_day = [math.nan] * n
-        self.accept_day = [math.nan] * n
-        self.achieved = [0.0] * spec.item_count
-        self.value = 0.0
-        self.precedence_cost = 0.0
-        self.first_track_visited = spec.first_track is None
-        self.done_tracks: set[str] = set()
-        # what conditions read, and the events of those being waited for
-        self.ended = [False] * n  # the visit is over
-        self.gave_up = [False] * n
-        self.tracks_left = dict(spec.track_sizes)  # visitors of each track not given up
-        self.ended_tracks: set[str] = set()
+        if state is not None:
+            self.restore(state)
+        else:
+            self.climate = draws.initial_climate
+            self.realized: list[int] = []
+            self.day = [math.nan] * n
+            self.request_day = [math.nan] * n
+            self.accept_day = [math.nan] * n
+            self.achieved = [0.0] * spec.item_count
+            self.value = 0.0
+            self.precedence_cost = 0.0
+            self.first_track_visited = spec.first_track is None
+            self.done_tracks: set[str] = set()
+            # what conditions read
+            self.ended = [False] * n  # the visit is over
+            self.gave_up = [False] * n
+            self.tracks_left = dict(spec.track_sizes)  # visitors of each track not given up
+            self.ended_tracks: set[str] = set()
+            self.turn_over = [False] * n  # by plan position: that visitor's turn is over
+            self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
+        # the events of those waiting for a change
         self.on_visit: dict[int, simpy.Event] = {}
         self.on_accept: dict[int, simpy.Event] = {}
         self.on_track: dict[str, simpy.Event] = {}
         self.on_climate: list[tuple[float, simpy.Event]] = []
-        self.turn_over = [False] * n  # by plan position: that visitor's turn is over
         self.on_turn: dict[int, Signal] = {}
         self.planned: list[simpy.Process] = []  # accepted, not yet travelling
-        self.hold = [0.0] * n  # travel not before this day (an incident's postponement)
         self.requests: deque[tuple[int, int, Signal]] = deque()  # the host's queue
         self.doorbell: simpy.Event | None = None  # rung when a request reaches an idle host
         self.calendar = HostCalendar(env, spec.spacing)
@@ -124,6 +135,28 @@ class ReplicationState:
         self.checkpoints: Checkpoints | None = None  # where a sequential run saves turns
         self.incidents: simpy.Process | None = None  # the incidents' process, if any occur
         self.shock_next = 0  # the index of the incident the incidents' process waits for
+
+    def restore(self, state: tuple[Any, ...]) -> None:
+        """Set the `STATE` fields to `state`, in that order (one assignment: a resumed
+        run does this for every plan)."""
+        (
+            self.accept_day,
+            self.achieved,
+            self.climate,
+            self.day,
+            self.done_tracks,
+            self.ended,
+            self.ended_tracks,
+            self.first_track_visited,
+            self.gave_up,
+            self.hold,
+            self.precedence_cost,
+            self.realized,
+            self.request_day,
+            self.tracks_left,
+            self.turn_over,
+            self.value,
+        ) = state
 
     def log(self, kind: str, v: int | None, text: str) -> None:
         """Add a trace event at the current day (only called when tracing)."""
