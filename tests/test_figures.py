@@ -60,7 +60,7 @@ def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_every_figure_is_a_valid_png(run_dir: Path) -> None:
-    written = write_figures(run_dir)
+    written = write_figures(RunFiles.read(run_dir))
     assert written == [f"figures/{spec.name}" for spec in FIGURES]
     for name in written:
         data = (run_dir / name).read_bytes()
@@ -73,8 +73,8 @@ def test_every_figure_is_a_valid_png(run_dir: Path) -> None:
 
 
 def test_figures_are_byte_identical_when_redrawn(run_dir: Path) -> None:
-    first = {n: (run_dir / n).read_bytes() for n in write_figures(run_dir)}
-    second = {n: (run_dir / n).read_bytes() for n in write_figures(run_dir)}
+    first = {n: (run_dir / n).read_bytes() for n in write_figures(RunFiles.read(run_dir))}
+    second = {n: (run_dir / n).read_bytes() for n in write_figures(RunFiles.read(run_dir))}
     assert first == second
 
 
@@ -133,7 +133,7 @@ def test_without_rank_probabilities_the_heatmap_is_skipped(run_dir: Path, tmp_pa
     copy = tmp_path / "run"
     shutil.copytree(run_dir, copy)
     (copy / "rank_probabilities.csv").unlink()
-    assert "figures/rank_probabilities.png" not in write_figures(copy)
+    assert "figures/rank_probabilities.png" not in write_figures(RunFiles.read(copy))
 
 
 def gate(**changes: Any) -> UntilGate:
@@ -165,16 +165,16 @@ def test_opening_quantiles_mix_in_the_crisis_extension() -> None:
 
 def test_missing_run_directory_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no such results directory"):
-        write_figures(tmp_path / "nowhere")
+        RunFiles.read(tmp_path / "nowhere")
     with pytest.raises(InputError, match=r"not a results directory \(no manifest.json\)"):
-        write_figures(tmp_path)
+        RunFiles.read(tmp_path)
 
 
 def test_a_failed_run_has_no_results_to_draw(tmp_path: Path) -> None:
     manifest = {"status": "failed", "error": "KeyboardInterrupt: "}
     (tmp_path / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError, match=r"did not complete \(status 'failed'.*no summary\.json"):
-        write_figures(tmp_path)
+        RunFiles.read(tmp_path)
 
 
 def test_a_corrupt_result_file_names_the_file(run_dir: Path, tmp_path: Path) -> None:
@@ -182,16 +182,16 @@ def test_a_corrupt_result_file_names_the_file(run_dir: Path, tmp_path: Path) -> 
     shutil.copytree(run_dir, copy)
     (copy / "summary.json").write_text('{"design": \n')
     with pytest.raises(InputError, match=r"summary.json:2: not valid JSON"):
-        write_figures(copy)
+        write_figures(RunFiles.read(copy))
     (copy / "summary.json").write_bytes((run_dir / "summary.json").read_bytes())
     (copy / "ranking.csv").write_text("rank,ordering\n1,a\n")
     with pytest.raises(InputError, match=r"ranking.csv: no rows, or missing column\(s\)"):
-        write_figures(copy)
+        write_figures(RunFiles.read(copy))
 
 
 def test_top_must_be_positive(run_dir: Path) -> None:
     with pytest.raises(SettingError, match=r"^top must be between 1 and 100") as error:
-        write_figures(run_dir, top=0)
+        write_figures(RunFiles.read(run_dir), top=0)
     assert error.value.setting == "top"
 
 

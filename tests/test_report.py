@@ -18,6 +18,7 @@ from simulator.experiment import AdaptiveSettings
 from simulator.output.assumptions import describe_distribution
 from simulator.output.figures import FIGURES, write_figures
 from simulator.output.report import write_report
+from simulator.output.runfiles import RunFiles
 from simulator.scenario import Visitor
 
 from .test_figures import PNG_SIGNATURE, gated_scenario
@@ -102,8 +103,9 @@ def parse(path: Path) -> Page:
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("runs")
     directory = run_scenario(gated_scenario(), replications=40, seed=5, out=out).directory
-    write_figures(directory)
-    write_report(directory)
+    run = RunFiles.read(directory)
+    write_figures(run)
+    write_report(run)
     return directory
 
 
@@ -188,7 +190,7 @@ def test_an_adaptive_report_states_the_guarantee(tmp_path: Path) -> None:
     done = run_scenario(gated_scenario(), adaptive=settings, seed=3, out=tmp_path)
     assert parse(done.directory / "report.html").images, "the run draws its figures"
     shutil.rmtree(done.directory / "figures")
-    page = parse(write_report(done.directory))
+    page = parse(write_report(RunFiles.read(done.directory)))
     text = page.text("recommendation")
     assert text.startswith("Recommendation Selected: ")
     assert done.design["guarantee"] in text

@@ -17,6 +17,7 @@ def rebuild_report(directory: Path, *, top: int = TOP) -> list[Path]:
     check_top(top)
     RunFiles.check(directory)  # a results directory, before a lock file is made in it
     with exclusive(directory):
-        figures = write_figures(directory, top=top)
-        page = write_report(directory, top=top)
+        run = RunFiles.read(directory)  # once for both: a ranking can be large
+        figures = write_figures(run, top=top)
+        page = write_report(run, top=top)
     return [*(directory / name for name in figures), page]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -342,11 +341,10 @@ def check_top(top: int) -> None:
         raise SettingError(f"{{top}} must be between 1 and {MAX_TOP} (got {top})", setting="top")
 
 
-def write_figures(run_dir: Path, *, top: int = TOP) -> list[str]:
-    """Draw every figure of a run from its files into `figures/`; return the paths
-    written, relative to the run directory."""
+def write_figures(run: RunFiles, *, top: int = TOP) -> list[str]:
+    """Draw every figure of a run, read from its files, into `figures/`; return the
+    paths written, relative to the run directory."""
     check_top(top)
-    run = RunFiles.read(run_dir)
     written = []
     for spec in FIGURES:
         figure = DRAWERS[spec.name](run, top)

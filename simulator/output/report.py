@@ -233,10 +233,9 @@ def render_report(run: RunFiles, *, top: int = TOP) -> str:
     )
 
 
-def write_report(run_dir: Path, *, top: int = TOP) -> Path:
-    """Write report.html into a run directory from its files (and its figures/, if
-    drawn); return its path."""
-    run = RunFiles.read(run_dir)
+def write_report(run: RunFiles, *, top: int = TOP) -> Path:
+    """Write report.html into a run directory, read from its files (with its figures/,
+    if drawn); return its path."""
     path = run.path / "report.html"
     files.write_text(path, render_report(run, top=top))
     return path

@@ -37,6 +37,7 @@ from . import files, tables
 from .checkpoint import BlockCheckpoint, sha256_file
 from .figures import write_figures
 from .report import write_report
+from .runfiles import RunFiles
 
 PACKAGES = (
     "visitsim",
@@ -312,8 +313,9 @@ class RunDirectory:
         can rebuild them later.
         """
         try:
-            drawn = write_figures(self.path)
-            drawn.append(write_report(self.path).name)
+            run = RunFiles.read(self.path)  # once for both: a ranking can be large
+            drawn = write_figures(run)
+            drawn.append(write_report(run).name)
         except Exception as error:  # a figure must never cost the results
             self.manifest["presentation_error"] = f"{type(error).__name__}: {error}"
         else:

@@ -14,8 +14,9 @@ import math
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -26,11 +27,21 @@ from ..types import FloatArray, Ordering
 
 RESULT_FILES = ("summary.json", "ranking.csv")
 RANKING_COLUMNS = ("rank", "ordering", "replications", "mean_utility", "ci_low", "ci_high")
+RANKING_EXTRAS = (
+    "p_best",
+    "sucra",
+    "mcb_low",
+    "mcb_high",
+    "diff_best",
+    "diff_best_low",
+    "diff_best_high",
+)
+"""Columns a ranking may leave empty (statistics a design did not compute), in order."""
 
 
-@dataclass(frozen=True, slots=True)
-class RankingRow:
-    """One row of ranking.csv (slotted: a table can have 362,880 of them)."""
+class RankingRow(NamedTuple):
+    """One row of ranking.csv (a named tuple, quick to make: a table can have 362,880
+    of them)."""
 
     rank: int
     ordering: Ordering
@@ -61,43 +72,74 @@ def _read_json(path: Path) -> Any:
         raise InputError(f"{path}: cannot read it ({error})") from None
 
 
-def _read_csv(path: Path, required: Sequence[str]) -> Iterator[dict[str, str]]:
-    """The rows of a CSV table, read from the file as they are used (a ranking can
-    have hundreds of thousands)."""
+def _read_rows(path: Path, required: Sequence[str]) -> Iterator[list[str]]:
+    """The header, then the rows, of a CSV table, read from the file as they are used
+    (a ranking can have hundreds of thousands); the table must have `required`
+    columns and at least one row."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            first = next(reader, None)
-            missing = [c for c in required if first is None or c not in first]
+            reader = csv.reader(handle)
+            header, first = next(reader, None), next(reader, None)
+            missing = [c for c in required if first is None or header is None or c not in header]
             if missing:
                 raise InputError(f"{path}: no rows, or missing column(s) {', '.join(missing)}")
+            assert header is not None
             assert first is not None
+            yield header
             yield first
             yield from reader
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"{path}: cannot read it ({error})") from None
 
 
+def _read_csv(path: Path, required: Sequence[str]) -> Iterator[dict[str, str]]:
+    """The rows of a CSV table as dictionaries (see `_read_rows`)."""
+    rows = _read_rows(path, required)
+    header = next(rows)
+    for row in rows:
+        yield dict(zip(header, row, strict=False))
+
+
 def _ranking_rows(path: Path) -> tuple[RankingRow, ...]:
+    rows = _read_rows(path, RANKING_COLUMNS)
+    header = next(rows)
+    names = (*RANKING_COLUMNS, *RANKING_EXTRAS, "eliminated_at")
+    # a column the table lacks reads the empty cell appended to every row
+    cells = itemgetter(*(header.index(n) if n in header else len(header) for n in names))
     try:
         return tuple(
             RankingRow(
-                rank=int(row["rank"]),
-                ordering=tuple(map(sys.intern, row["ordering"].split(","))),  # ids shared
-                replications=int(row["replications"]),
-                mean=float(row["mean_utility"]),
-                ci_low=float(row["ci_low"]),
-                ci_high=float(row["ci_high"]),
-                p_best=_number(row.get("p_best")),
-                sucra=_number(row.get("sucra")),
-                mcb_low=_number(row.get("mcb_low")),
-                mcb_high=_number(row.get("mcb_high")),
-                diff_best=_number(row.get("diff_best")),
-                diff_best_low=_number(row.get("diff_best_low")),
-                diff_best_high=_number(row.get("diff_best_high")),
-                eliminated_at=None if not row.get("eliminated_at") else int(row["eliminated_at"]),
+                int(rank),
+                tuple(map(sys.intern, ordering.split(","))),  # ids shared
+                int(replications),
+                float(mean),
+                float(low),
+                float(high),
+                _number(p_best),
+                _number(sucra),
+                _number(mcb_low),
+                _number(mcb_high),
+                _number(diff),
+                _number(diff_low),
+                _number(diff_high),
+                int(eliminated) if eliminated else None,
             )
-            for row in _read_csv(path, RANKING_COLUMNS)
+            for (
+                rank,
+                ordering,
+                replications,
+                mean,
+                low,
+                high,
+                p_best,
+                sucra,
+                mcb_low,
+                mcb_high,
+                diff,
+                diff_low,
+                diff_high,
+                eliminated,
+            ) in (cells([*row, ""]) for row in rows)
         )
     except ValueError as error:
         raise InputError(f"{path}: not a ranking table ({error})") from None
