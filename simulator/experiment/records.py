@@ -33,6 +33,14 @@ PIECE_VALUES = 2 << 20
 work a worker returns: a large work item is cut by orderings into pieces of this size,
 each merged as it arrives, so memory does not grow with the number of orderings."""
 
+PIECE_ORDERINGS = 256
+"""Fewest orderings in a piece cut only to share work: a piece's first ordering is
+simulated from day 0 in every replication, its others resume shared turns (`model`)."""
+
+PIECES_PER_WORKER = 8
+"""Most pieces per worker a large batch is cut into, so that the workers end it at about
+the same time (the last piece to end leaves the other workers idle until it does)."""
+
 STATE_SECONDS = 10.0
 """How often a streamed run saves its merged statistics to its checkpoint."""
 
@@ -178,8 +186,9 @@ class RecordStore:
 
         Returns their utilities, shape (systems, stop - start). All work items are
         submitted at once (workers run them in parallel; an item is split by orderings
-        when there are fewer items than twice the workers, and into pieces of at most
-        PIECE_VALUES values, each taken in as it arrives); `done` hears the replication
+        when there are fewer items than 2 to PIECES_PER_WORKER per worker, as many as
+        pieces of PIECE_ORDERINGS allow, and into pieces of at most PIECE_VALUES values,
+        each taken in as it arrives); `done` hears the replication
         reached as each item's results arrive, in order.
         """
         chosen = tuple(range(len(self.counts))) if systems is None else tuple(systems)
@@ -197,7 +206,8 @@ class RecordStore:
             for item, was_kept, skip in zip(items, kept, skipped, strict=True)
             if not (was_kept or skip)
         ]
-        parts = -(-2 * self.workers // len(todo)) if todo else 1
+        wanted = max(2, min(PIECES_PER_WORKER, len(chosen) // PIECE_ORDERINGS // self.workers))
+        parts = -(-wanted * self.workers // len(todo)) if todo else 1
         metrics = self.records.shape[2]
         pieces = [
             split_item(
