@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import click
 import pytest
@@ -80,8 +81,10 @@ def test_validate_and_report_quiet_print_nothing(
     # `report` draws as before (drawing is tested in test_report); -q only stops the list.
     drawn: list[Path] = []
     (tmp_path / "manifest.json").write_text("{}")  # a results directory, as far as report checks
-    monkeypatch.setattr(report, "write_figures", lambda d, top: drawn.append(d) or ["a.png"])
-    monkeypatch.setattr(report, "write_report", lambda d, top: d / "report.html")
+    files = SimpleNamespace(check=lambda d: None, read=lambda d: SimpleNamespace(path=d))
+    monkeypatch.setattr(report, "RunFiles", files)
+    monkeypatch.setattr(report, "write_figures", lambda r, top: drawn.append(r.path) or ["a.png"])
+    monkeypatch.setattr(report, "write_report", lambda r, top: r.path / "report.html")
     listed = invoke("report", tmp_path)
     assert listed.stdout.splitlines() == [str(tmp_path / "a.png"), str(tmp_path / "report.html")]
     result = invoke("report", tmp_path, "--quiet")
