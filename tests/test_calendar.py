@@ -285,3 +285,34 @@ def test_the_report_has_the_predicted_calendar(document: dict[str, Any], tmp_pat
     # the best ordering that starts with another visitor: b,a,c (the only one with b first)
     assert "The best ordering that starts with Visitor B: Visitor B → Visitor A" in text
     assert len(page.tables["calendar calendar-2"]) == 1 + 3
+
+
+def test_a_run_that_kept_no_replications_dates_its_calendar_by_means(
+    document: dict[str, Any], records: dict[tuple[str, ...], dict[str, np.ndarray]]
+) -> None:
+    """An adaptive tournament keeps each metric's mean and sd, not its replications: its
+    calendar gives mean dates and says so, rather than a table of n/a."""
+    files = RunFiles.read(Path(document["results"]))
+    summary = json.loads(json.dumps(files.summary))
+    summary["quantiles_from"] = 0
+    for entry in summary["orderings"]:
+        for stats in entry["metrics"].values():
+            for q in ("q05", "q25", "q50", "q75", "q95"):
+                stats.pop(q, None)
+    calendar = calendar_from_summary(files.scenario, summary)
+    assert calendar.by_mean
+    table = records[calendar.ordering]
+    for row in calendar.rows:
+        for step, (_, prefix) in zip(row.steps(), STEPS, strict=True):
+            values = table[f"{prefix}.{row.id}"]
+            if step.n:
+                mean = START + dt.timedelta(days=math.floor(float(np.nanmean(values))))
+                assert step.median_text() == mean.strftime("%d %b") + (
+                    f" {mean.year}" if mean.year != START.year else ""
+                )
+                assert step.range_text() == ""
+    text = "\n".join(calendar_lines(calendar))
+    assert "mean date in 2023 (the run kept no replications" in text
+    assert "n/a" not in text
+    assert "dates from the first" not in text
+    assert "\n\n" not in text  # no empty range lines

@@ -68,6 +68,7 @@ class Step:
     start: dt.date
     q25: float | None = None
     q75: float | None = None
+    mean: float | None = None  # the mean day, shown when no quantile was kept
 
     @property
     def share(self) -> float:
@@ -80,10 +81,13 @@ class Step:
         return None if day is None else day_date(self.start, day)
 
     def median_text(self) -> str:
-        """The median date (`12 Jul`), `never`, or `n/a` when no quantile was kept."""
+        """The median date (`12 Jul`), `never`, or, when no quantile was kept (a run
+        that keeps no replications), the mean date, or `n/a`."""
         if self.n == 0:
             return "never"
         date = self.date("q50")
+        if date is None and self.mean is not None:
+            date = day_date(self.start, self.mean)
         return "n/a" if date is None else short_date(date, self.start.year)
 
     def range_text(self) -> str:
@@ -107,6 +111,7 @@ class Step:
             "q05": self.q05,
             "q50": self.q50,
             "q95": self.q95,
+            "mean": self.mean,
             "dates": {q: None if d is None else d.isoformat() for q, d in dates.items()},
         }
 
@@ -138,6 +143,12 @@ class Calendar:
     start: dt.date
     rows: tuple[CalendarRow, ...]
 
+    @property
+    def by_mean(self) -> bool:
+        """Whether its dates are means: the run kept no replications to take medians and
+        ranges from (an adaptive tournament keeps only each metric's mean and sd)."""
+        return self.quantiles_from == 0
+
     def document(self) -> dict[str, Any]:
         """The calendar as a JSON-ready document."""
         return {
@@ -167,6 +178,7 @@ def _step(stats: dict[str, Any], replications: int, start: dt.date) -> Step:
         start=start,
         q25=stats.get("q25"),
         q75=stats.get("q75"),
+        mean=stats.get("mean") if stats.get("n") else None,
     )
 
 
@@ -263,7 +275,7 @@ def calendar_lines(calendar: Calendar, width: int = 80) -> list[str]:
     with no trailing spaces: a table with each median date above its 5–95% range, or, if
     that is too wide, one block of lines per visitor."""
     size = f"{calendar.replications:,} replications"
-    if calendar.quantiles_from < calendar.replications:
+    if 0 < calendar.quantiles_from < calendar.replications:
         size += f", dates from the first {calendar.quantiles_from:,}"
     title = (
         f"Calendar of {'→'.join(calendar.ordering)} "
@@ -275,8 +287,11 @@ def calendar_lines(calendar: Calendar, width: int = 80) -> list[str]:
     if max(len(line) for line in table) > width:
         table, where = _blocks(calendar, cells), "beside it"
     note = (
-        f"median date in {calendar.start.year}, 5–95% range {where}; among replications "
-        "where it happens"
+        f"mean date in {calendar.start.year} (the run kept no replications to take medians "
+        "and ranges from); among replications where it happens"
+        if calendar.by_mean
+        else f"median date in {calendar.start.year}, 5–95% range {where}; among "
+        "replications where it happens"
     )
     return [*_wrap(title, width), *_wrap(note, width), *table]
 
@@ -293,7 +308,8 @@ def _table(calendar: Calendar, cells: list[list[tuple[str, str]]]) -> list[str]:
         shown = share_text(row.visit.n, row.visit.replications)
         lines.append(f" {row.id:<{ids}}{medians}  {shown:>7}")
         ranges = "".join(f"  {r:<{column}}" for _, r in pairs)
-        lines.append(f" {'':<{ids}}{ranges}".rstrip())
+        if ranges.strip():  # none when the dates are means
+            lines.append(f" {'':<{ids}}{ranges}".rstrip())
     return lines
 
 

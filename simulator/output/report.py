@@ -141,6 +141,7 @@ def _calendars(run: RunFiles) -> list[dict[str, Any]]:
         out.append(
             {
                 "title": f"{label}: {_names(run.scenario, ordering)} (rank {calendar.rank})",
+                "by_mean": calendar.by_mean,
                 "rows": [
                     {
                         "name": row.name,
