@@ -297,8 +297,7 @@ def test_a_run_that_kept_no_replications_dates_its_calendar_by_means(
     summary["quantiles_from"] = 0
     for entry in summary["orderings"]:
         for stats in entry["metrics"].values():
-            for q in ("q05", "q25", "q50", "q75", "q95"):
-                stats.pop(q, None)
+            stats.update(dict.fromkeys(("q05", "q25", "q50", "q75", "q95")))  # as written
     calendar = calendar_from_summary(files.scenario, summary)
     assert calendar.by_mean
     table = records[calendar.ordering]
@@ -316,3 +315,25 @@ def test_a_run_that_kept_no_replications_dates_its_calendar_by_means(
     assert "n/a" not in text
     assert "dates from the first" not in text
     assert "\n\n" not in text  # no empty range lines
+
+
+def test_a_report_without_kept_replications_says_its_dates_are_means(
+    document: dict[str, Any], tmp_path: Path
+) -> None:
+    """The page of a run that kept no replications (a knockout tournament) shows mean
+    dates, says why, and drops the at-a-glance table's empty 5–95% column."""
+    copy = tmp_path / "run"
+    shutil.copytree(Path(document["results"]), copy)
+    summary = json.loads((copy / "summary.json").read_text(encoding="utf-8"))
+    summary["quantiles_from"] = 0
+    for entry in summary["orderings"]:
+        for stats in entry["metrics"].values():
+            stats.update(dict.fromkeys(("q05", "q25", "q50", "q75", "q95")))  # as written
+    (copy / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    rebuilt = CliRunner().invoke(main, ["report", str(copy), "-q"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    page = parse(copy / "report.html")
+    assert "the mean date" in page.text("calendar")
+    assert "n/a" not in page.text("calendar")
+    assert page.tables["glance"][0] == ["outcome", "value"]
+    assert all(len(row) == 2 for row in page.tables["glance"])
