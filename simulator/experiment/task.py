@@ -66,7 +66,7 @@ class BlockTask:
 
     def __getstate__(self) -> dict[str, Any]:
         """The task without its drawn world or compiled model (workers make their own)."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_world", "spec")}
+        return {k: v for k, v in self.__dict__.items() if k not in ("_world", "spec", "rows")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, _world={})
@@ -75,6 +75,11 @@ class BlockTask:
     def spec(self) -> Spec:
         """The scenario compiled for the model, once per process."""
         return compile_spec(self.scenario)
+
+    @cached_property
+    def rows(self) -> Orderings:
+        """The orderings as rows of the model's visitor indices, once per process."""
+        return Orderings.of(self.spec.ids, self.orderings)
 
     def world(self, block: int) -> WorldBlock:
         """World block `block` of this task's scenario and seed, drawn once per process
@@ -94,8 +99,7 @@ class BlockTask:
         block, start, stop, systems = item
         spec = self.spec
         chosen = range(len(self.orderings)) if systems is None else systems
-        rows = Orderings.of(spec.ids, self.orderings).plans(systems)
-        plans: list[tuple[int, ...]] = list(map(tuple, rows.tolist()))
+        plans: list[tuple[int, ...]] = list(map(tuple, self.rows.plans(systems).tolist()))
         first = block * BLOCK_SIZE
         try:
             world = self.world(block)
