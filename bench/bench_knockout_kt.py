@@ -15,6 +15,7 @@ separate environment, with what `simulator.stats` needs,
 and run `PYTHONPATH=. /tmp/peer/bin/python bench/bench_knockout_kt.py --macro 10`.
 Without PyPRS the bench prints visitsim's figures and how to install the peer.
 KT is pure Python, one sample at a time: `--peer-macro` caps its macro-replications.
+`--split kt` plays visitsim with KT's own errors per round (see validate_knockout.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from validate_knockout import Problem, Tally, parser, problems, run_visitsim
+from validate_knockout import Problem, Tally, parser, problems, run_visitsim, split_by
 
 from simulator.stats.synthetic import Normals
 
@@ -103,7 +104,8 @@ def main() -> None:
         f"visitsim knockout vs PyPRS KT: unit variances, rho = {args.rho}, delta = "
         f"{args.delta}, 1 - alpha = {1 - args.alpha}, n0 = {args.n0}, groups of "
         f"{args.group_size}; visitsim {args.macro} macro-replications per row, batch "
-        f"{args.batch}; {'systems in a fixed random order' if args.shuffle else 'best last'}."
+        f"{args.batch}, {args.split} split of alpha; "
+        f"{'systems in a fixed random order' if args.shuffle else 'best last'}."
     )
     if peer:
         import ray  # noqa: PLC0415 - the peer's environment only
@@ -117,7 +119,8 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for problem in problems(args):
-        ours = run_visitsim(problem, range(args.macro), args.batch)
+        with split_by(args.split):
+            ours = run_visitsim(problem, range(args.macro), args.batch)
         line = (
             f"{problem.name:<13} {problem.k:>6} {ours.pcs:>12.3f} {ours.samples:>11,.0f}"
             f" {ours.seconds:>6.2f}"

@@ -6,9 +6,10 @@ system last) and prints the empirical probability of correct selection with its
 standard error, the mean total sample size (replications simulated, all rounds) and
 the mean time per tournament. `--shuffle` places the systems in a fixed random order
 (the same in every macro-replication) instead of by their means, so that groups of
-consecutive systems are not groups of neighbouring means. `--split even` or
-`--split geometric` plays the same problems with α/R or α/2^r (renormalised) per round
-instead of the optimised split, to measure what the split saves. Asserts nothing; the
+consecutive systems are not groups of neighbouring means. `--split even`,
+`--split geometric` or `--split kt` plays the same problems with α/R, α/2^r
+(renormalised) or KT's own α/2^r (its unspent α/2^R added to round 1) per round instead
+of the optimised split, to measure what the split saves and where it costs. Asserts nothing; the
 statistical tests live in tests/test_tournament.py.
 Run: `.venv/bin/python bench/validate_knockout.py [--macro 100] [--sizes 1024 4096]`.
 """
@@ -92,7 +93,14 @@ def splits() -> dict[str, Callable[[int, int, int, float], tuple[float, ...]]]:
         weights = 0.5 ** np.arange(1, tournament.tournament_rounds(k, group_size) + 1)
         return tuple(float(a) for a in alpha * weights / weights.sum())
 
-    return {"optimal": tournament.alpha_split, "even": even, "geometric": geometric}
+    def kt(k: int, group_size: int, _n0: int, alpha: float) -> tuple[float, ...]:
+        # KT's α/2^r in every round, and the α/2^R it leaves unspent given to round 1:
+        # no round's error is below KT's, so no round's h² is above it.
+        errors = alpha * 0.5 ** np.arange(1, tournament.tournament_rounds(k, group_size) + 1)
+        errors[0] += alpha - errors.sum()
+        return tuple(float(a) for a in errors)
+
+    return {"optimal": tournament.alpha_split, "even": even, "geometric": geometric, "kt": kt}
 
 
 @contextmanager
@@ -137,6 +145,9 @@ def parser(description: str | None) -> argparse.ArgumentParser:
     options.add_argument("--rho", type=float, default=0.0, help="correlation of the CRN rows")
     options.add_argument("--batch", type=int, default=10)
     options.add_argument("--shuffle", action="store_true", help="systems in a random order")
+    options.add_argument(
+        "--split", choices=sorted(splits()), default="optimal", help="visitsim's split of alpha"
+    )
     return options
 
 
@@ -150,9 +161,7 @@ def problems(args: argparse.Namespace) -> Iterator[Problem]:
 
 
 def main() -> None:
-    options = parser(__doc__)
-    options.add_argument("--split", choices=sorted(splits()), default="optimal")
-    args = options.parse_args()
+    args = parser(__doc__).parse_args()
     print(
         f"Knockout tournament validation: unit variances, rho = {args.rho}, delta = "
         f"{args.delta}, 1 - alpha = {1 - args.alpha}, n0 = {args.n0}, groups of "
