@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from simulator.model import Checkpoints, Draws, compile_spec, events, simulate
+import numpy as np
+
+from simulator.model import Checkpoints, Draws, common_prefixes, compile_spec, events, simulate
 from simulator.scenario import load_scenario
 from simulator.scenario.constraints import candidate_orderings
 from simulator.world import draw_block
@@ -39,6 +41,7 @@ def main() -> None:
     orderings = candidate_orderings(scenario)
     first = min(args.first, max(0, len(orderings) - args.candidates))
     plans = [spec.index(o) for o in orderings[first : first + args.candidates]]
+    following = common_prefixes(np.array(plans))
     world = draw_block(scenario, 42, 0)
     worlds = [Draws.of(world, r) for r in range(args.replications)]
 
@@ -47,7 +50,7 @@ def main() -> None:
             checkpoints = Checkpoints(draws) if shared else None
             for k, plan in enumerate(plans):
                 if checkpoints is not None:
-                    checkpoints.then(plans[k + 1] if k + 1 < len(plans) else ())
+                    checkpoints.then(following[k])
                 simulate(spec, plan, draws, checkpoints=checkpoints)
 
     def seconds() -> tuple[float, float]:

@@ -4,6 +4,7 @@ run gives the same record, to the last bit, as a run from day 0."""
 from __future__ import annotations
 
 import random
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulator.model import Checkpoints, Draws, compile_spec, events, simulate
+from simulator.model import (
+    Checkpoints,
+    Draws,
+    common_prefix,
+    common_prefixes,
+    compile_spec,
+    events,
+    simulate,
+)
 from simulator.model.agents import _Replication
 from simulator.model.state import STATE
 from simulator.scenario import Scenario, load_scenario
@@ -42,7 +51,8 @@ def _records(
         checkpoints = Checkpoints(draws) if shared else None
         for i, k in enumerate(order):
             if checkpoints is not None and ahead:
-                checkpoints.then(plans[order[i + 1]] if i + 1 < len(order) else ())
+                following = plans[order[i + 1]] if i + 1 < len(order) else ()
+                checkpoints.then(common_prefix(plans[k], following))
             record = simulate(spec, plans[k], draws, checkpoints=checkpoints)
             out[r * len(plans) + k] = np.array(record).tobytes()
     return out
@@ -185,3 +195,13 @@ def test_an_event_at_a_day_is_processed_on_that_day_exactly() -> None:
     env.at(day).callbacks.append(lambda _: seen.append(env.now))
     env.run_all()
     assert seen == [day]
+
+
+def test_the_prefixes_a_task_tells_its_checkpoints_are_those_next_plans_share() -> None:
+    scenario = load_scenario(SCENARIOS / "synthetic" / "synthetic_5.yaml")
+    plans = candidate_orderings(scenario).plans()[::7]
+    told = common_prefixes(plans)
+    rows = [tuple(row) for row in plans.tolist()]
+    assert told == [common_prefix(a, b) for a, b in pairwise(rows)] + [0]
+    assert common_prefixes(plans[:0]) == []
+    assert common_prefixes(np.vstack([plans[:1], plans[:1]])) == [plans.shape[1], 0]

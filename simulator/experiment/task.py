@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import ReplicationFailed
 from ..executors import WorkItem
-from ..model import Checkpoints, Draws, Spec, compile_spec, simulate
+from ..model import Checkpoints, Draws, Spec, common_prefixes, compile_spec, simulate
 from ..scenario import Orderings, Scenario
 from ..types import FloatArray, Ordering
 from ..world import BLOCK_SIZE, WorldBlock, draw_block
@@ -99,7 +99,9 @@ class BlockTask:
         block, start, stop, systems = item
         spec = self.spec
         chosen = range(len(self.orderings)) if systems is None else systems
-        plans: list[tuple[int, ...]] = list(map(tuple, self.rows.plans(systems).tolist()))
+        rows = self.rows.plans(systems)
+        plans: list[tuple[int, ...]] = list(map(tuple, rows.tolist()))
+        following = common_prefixes(rows)
         first = block * BLOCK_SIZE
         try:
             world = self.world(block)
@@ -110,7 +112,7 @@ class BlockTask:
             draws = Draws.of(world, r)
             shared = Checkpoints(draws)  # plans with the same first visitors share their turns
             for k, plan in enumerate(plans):
-                shared.then(plans[k + 1] if k + 1 < len(plans) else ())
+                shared.then(following[k])
                 try:
                     out[k, r - start] = simulate(spec, plan, draws, checkpoints=shared)
                 except Exception as error:

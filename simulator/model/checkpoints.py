@@ -23,8 +23,11 @@ checkpoint is saved and the plan is simulated from day 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
 
 from .draws import Draws
 
@@ -55,41 +58,62 @@ class Checkpoint(NamedTuple):
         return saved(self.fields)
 
 
+def common_prefix(plan: Sequence[int], other: Sequence[int]) -> int:
+    """How many first visitors two plans share."""
+    shared = 0
+    for a, b in zip(plan, other, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared
+
+
+def common_prefixes(plans: NDArray[np.integer[Any]]) -> list[int]:
+    """For plans simulated in the order of their rows (one plan per row), how many first
+    visitors each shares with the next (0 for the last): what `Checkpoints.then` is told,
+    for a whole run of plans at once."""
+    if len(plans) == 0:
+        return []
+    differ = plans[1:] != plans[:-1]
+    shared = np.where(differ.any(axis=1), differ.argmax(axis=1), plans.shape[1])
+    return [*shared.tolist(), 0]
+
+
 class Checkpoints:
     """The checkpoints of one world along the last plan simulated in it, deepest last.
 
     Pass one to `simulate` for every plan of the same world (`draws`); it keeps the
     states along one path of the tree of prefixes, so it holds at most one checkpoint
     per plan position and helps most when consecutive plans share long prefixes.
-    Telling it the plan that comes next (`then`) spares saving states that plan cannot
-    use.
+    Telling it, before each plan, how many first visitors the plan after it shares
+    (`then`) spares saving states that plan cannot use, and finding the checkpoint it
+    resumes from is then a comparison of depths.
     """
 
     def __init__(self, draws: Draws) -> None:
         self.draws = draws
         self.path: list[Checkpoint] = []
-        self.following: tuple[int, ...] | None = None
+        self.following: int | None = None  # what the plan after the next one shares
+        self.common: int | None = None  # what the next plan shares with the last one run
         self.limit = 0  # the deepest plan position worth a checkpoint in the current run
 
-    def then(self, plan: tuple[int, ...]) -> None:
-        """The plan simulated after the next one (() when none is)."""
-        self.following = plan
+    def then(self, shared: int) -> None:
+        """The plan simulated after the next one shares its first `shared` visitors with
+        it (0 when none follows; `common_prefix`)."""
+        self.following = shared
 
     def deepest(self, plan: tuple[int, ...]) -> Checkpoint | None:
         """Start simulating `plan`: the deepest checkpoint whose prefix `plan` starts
         with; deeper ones (another branch) are dropped."""
-        following = self.following
-        if following is None:  # not told: any prefix but the whole plan may serve
-            self.limit = len(plan) - 1
-        else:
-            shared = 0
-            for a, b in zip(plan, following, strict=False):
-                if a != b:
-                    break
-                shared += 1
-            self.limit = shared
-            self.following = None
+        following, common = self.following, self.common
+        # not told: any prefix but the whole plan may serve
+        self.limit = len(plan) - 1 if following is None else following
+        self.following, self.common = None, following
         path = self.path
+        if common is not None:  # the path is the last plan's: keep what this one shares
+            while path and len(path[-1].prefix) > common:
+                path.pop()
+            return path[-1] if path else None
         while path:
             last = path[-1]
             if plan[: len(last.prefix)] == last.prefix:
