@@ -377,7 +377,7 @@ def simulate(
     if checkpoints.draws is not draws:
         raise ValueError("checkpoints of another world")
     resume = checkpoints.deepest(plan)
-    state = None if resume is None else resume.restore()
+    state = None if resume is None else checkpoints.fields(resume)
     replication = _Replication(spec, draws, plan, trace, state)
     replication.checkpoints = checkpoints
     return replication.run(resume)

@@ -121,6 +121,14 @@ class Checkpoints:
             path.pop()
         return None
 
+    def fields(self, checkpoint: Checkpoint) -> tuple[Any, ...]:
+        """The saved fields a plan resuming from `checkpoint` (`deepest`) starts from:
+        a copy (`Checkpoint.restore`), or the saved ones themselves when the plan after
+        it shares fewer visitors, so that no later plan resumes from it (its last use)."""
+        if self.limit < len(checkpoint.prefix) and self.common is not None:
+            return checkpoint.fields
+        return checkpoint.restore()
+
     def wanted(self, position: int) -> bool:
         """Whether a checkpoint at the start of the turn at `position` may serve a later
         plan: deeper than the deepest saved, and not deeper than the next plan shares."""
