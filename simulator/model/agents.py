@@ -377,7 +377,7 @@ def simulate(
     if checkpoints.draws is not draws:
         raise ValueError("checkpoints of another world")
     resume = checkpoints.deepest(plan)
-    state = None if resume is None else checkpoints.fields(resume)
+    state = None if resume is None else checkpoints.state_for(resume)
     replication = _Replication(spec, draws, plan, trace, state)
     replication.checkpoints = checkpoints
     return replication.run(resume)

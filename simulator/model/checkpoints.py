@@ -121,7 +121,7 @@ class Checkpoints:
             path.pop()
         return None
 
-    def fields(self, checkpoint: Checkpoint) -> tuple[Any, ...]:
+    def state_for(self, checkpoint: Checkpoint) -> tuple[Any, ...]:
         """The saved fields a plan resuming from `checkpoint` (`deepest`) starts from:
         a copy (`Checkpoint.restore`), or the saved ones themselves when the plan after
         it shares fewer visitors, so that no later plan resumes from it (its last use)."""
