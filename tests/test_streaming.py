@@ -15,6 +15,7 @@ from simulator import api, experiment
 from simulator.executors import ProcessExecutor, SerialExecutor
 from simulator.experiment import AdaptiveSettings, design, run_fixed
 from simulator.experiment.ranking import bootstrap_weights, rank_orderings, utility_stream
+from simulator.output.ranking_text import KNOCKOUT_MEANS, ranking_legend
 from simulator.output.runfiles import RunFiles
 from simulator.scenario import load_scenario
 from simulator.stats.moments import MetricMoments
@@ -162,7 +163,10 @@ def test_many_orderings_play_a_knockout_tournament_identically_on_any_executor(
     assert all(row.replications >= 10 for row in run.ranking)
     manifest = json.loads((serial.directory / "manifest.json").read_text())
     assert "presentation_error" not in manifest
-    assert (serial.directory / "report.html").is_file()
+    # Both the terminal and the page warn that an eliminated ordering's mean flatters it.
+    assert KNOCKOUT_MEANS in ranking_legend(serial.ranking, design)
+    assert "the rounds it won, which flatter it" in (serial.directory / "report.html").read_text()
+    assert KNOCKOUT_MEANS not in ranking_legend(serial.ranking, design | {"rounds": None})
 
 
 def test_the_tournament_finds_the_best_the_fixed_design_finds(

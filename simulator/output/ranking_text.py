@@ -63,6 +63,14 @@ def ranking_table(
     return table
 
 
+KNOCKOUT_MEANS = (
+    "Below the final round, orderings are listed by the round they reached; the mean of "
+    "one that was eliminated includes the rounds it won, which flatter it, so a mean "
+    "above the selected ordering's is no evidence against the selection."
+)
+"""Why a knockout run's table may show an eliminated ordering with a higher mean."""
+
+
 def ranking_legend(ranking: Ranking, design: dict[str, Any]) -> str:
     """What the ranking table's columns and the MCB sentence under it mean."""
     text = (
@@ -73,6 +81,8 @@ def ranking_legend(ranking: Ranking, design: dict[str, Any]) -> str:
         text += " MCB: Hsu's multiple comparisons with the best."
     if design["design"] == "adaptive":
         text += " reps: replications run; out: replications when it was eliminated."
+    if design.get("rounds"):
+        text += f" {KNOCKOUT_MEANS}"
     return text
 
 

@@ -26,7 +26,7 @@ from .calendar import run_calendar, share_text
 from .figures import FIGURES, TOP
 from .page import Provenance, embed_figure, provenance, render_page
 from .plotting import color
-from .ranking_text import compared_sentence
+from .ranking_text import KNOCKOUT_MEANS, compared_sentence
 from .runfiles import RankingRow, RunFiles
 
 RANKING_ROWS = 50
@@ -218,6 +218,7 @@ def render_report(run: RunFiles, *, top: int = TOP) -> str:
         scenario=scenario,
         size_text=run.size_text,
         adaptive=run.design.get("design") == "adaptive",
+        knockout_means=KNOCKOUT_MEANS if run.design.get("rounds") else "",
         recommendation=recommendation(run),
         details=[s for s in (_mcb_sentence(run), _design_sentence(run)) if s],
         glance=_glance(run),
