@@ -8,9 +8,9 @@ the mean time per tournament. `--shuffle` places the systems in a fixed random o
 (the same in every macro-replication) instead of by their means, so that groups of
 consecutive systems are not groups of neighbouring means. `--split even`,
 `--split geometric` or `--split kt` plays the same problems with α/R, α/2^r
-(renormalised) or KT's own α/2^r (its unspent α/2^R added to round 1) per round instead
-of the optimised split, to measure what the split saves and where it costs. Asserts nothing; the
-statistical tests live in tests/test_tournament.py.
+(renormalised) or KT's own α/2^r (its unspent α/2^R added to round 1) per round
+instead of the optimised split, to measure what the split saves and where it costs.
+Asserts nothing; the statistical tests live in tests/test_tournament.py.
 Run: `.venv/bin/python bench/validate_knockout.py [--macro 100] [--sizes 1024 4096]`.
 """
 
