@@ -18,7 +18,7 @@ from simulator.executors import SerialExecutor, WorkItem
 from simulator.experiment import BlockTask, RecordStore, design, records, run_fixed
 from simulator.experiment.task import split_item
 from simulator.output import files, tables
-from simulator.scenario import candidate_orderings, load_scenario, metric_names
+from simulator.scenario import Orderings, candidate_orderings, load_scenario, metric_names
 from simulator.scenario.constraints import candidate_array, permutation_array
 from simulator.stats.ranking import Ranking
 from simulator.types import FloatArray
@@ -87,13 +87,15 @@ def test_pieces_merged_as_they_arrive_give_the_same_statistics(
         assert np.array_equal(values, pieces.moments.state()[name]), name
 
 
-def _ranking(k: int) -> Ranking:
+def _ranking(k: int, compact: bool = False) -> Ranking:
     rng = np.random.default_rng(0)  # only the table's layout is under test
     mean = rng.normal(size=k)
+    mean[4] = np.nan  # an ordering without a mean writes an empty cell
     nan = np.full(k, np.nan)
     final = np.where(np.arange(k) < 3, rng.random(k), np.nan)
+    orderings = tuple(permutations("abcdefgh"))[:k]
     return Ranking(
-        orderings=tuple(permutations("abcdefgh"))[:k],
+        orderings=Orderings.of("abcdefgh", orderings) if compact else orderings,
         replications=np.full(k, 10),
         mean=mean,
         sd=np.ones(k),
@@ -113,16 +115,19 @@ def _ranking(k: int) -> Ranking:
     )
 
 
+@pytest.mark.parametrize("compact", [False, True], ids=["tuples", "array"])
 def test_ranking_csv_is_written_in_pieces_as_one_table(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, compact: bool
 ) -> None:
-    ranking = _ranking(2500)
+    ranking = _ranking(2500, compact)
     out = [None if k % 7 else 40 for k in range(2500)]
     rows = tables.ranking_rows(ranking, out)
+    texts = [",".join(ranking.orderings[k]) for k in ranking.order]
+    assert [row["ordering"] for row in rows] == texts
     whole = tables.csv_text(list(rows[0]), [list(row.values()) for row in rows])
     monkeypatch.setattr(tables, "CSV_CHUNK_ROWS", 300)
     pieces = list(tables.ranking_csv(ranking, out))
-    assert len(pieces) == 10
+    assert len(pieces) == 9
     files.write_text(tmp_path / "ranking.csv", iter(pieces))
     assert (tmp_path / "ranking.csv").read_text(encoding="utf-8") == whole
     assert whole.count("\n") == 2501

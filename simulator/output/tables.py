@@ -11,14 +11,13 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
 from typing import Any
 
 import numpy as np
 
 from ..evidence.condition import conditioning
 from ..experiment import ExperimentResult
-from ..scenario import Scenario
+from ..scenario import Orderings, Scenario
 from ..stats.ranking import Ranking
 from ..types import FloatArray, Ordering
 
@@ -54,32 +53,47 @@ def _cell(x: float) -> str:
     return "" if math.isnan(x) else repr(float(x))
 
 
-def iter_ranking_rows(
-    ranking: Ranking, eliminated_at: Sequence[int | None] | None = None
-) -> Iterator[dict[str, Any]]:
-    """One row per ordering, best first, with the ranking's statistics (diff_best: the
-    paired mean difference to the best ordering, with its interval), made as they are read.
+RANKING_EXTRAS = (
+    "p_best",
+    "sucra",
+    "mcb_low",
+    "mcb_high",
+    "diff_best",
+    "diff_best_low",
+    "diff_best_high",
+)
+"""Ranking statistics a design may not compute (NaN in the ranking, None in a row)."""
 
-    `eliminated_at` (adaptive design) is the replication count at which the selection
-    procedure dropped each ordering, None for those it kept.
-    """
-    for position, k in enumerate(ranking.order):
-        yield {
-            "rank": position + 1,
-            "ordering": ordering_text(ranking.orderings[k]),
-            "replications": int(ranking.replications[k]),
-            "mean_utility": float(ranking.mean[k]),
-            "ci_low": float(ranking.ci_low[k]),
-            "ci_high": float(ranking.ci_high[k]),
-            "p_best": num(float(ranking.p_best[k])),
-            "sucra": num(float(ranking.sucra[k])),
-            "mcb_low": num(float(ranking.mcb_low[k])),
-            "mcb_high": num(float(ranking.mcb_high[k])),
-            "diff_best": num(float(ranking.diff_best[k])),
-            "diff_best_low": num(float(ranking.diff_best_low[k])),
-            "diff_best_high": num(float(ranking.diff_best_high[k])),
-            "eliminated_at": None if eliminated_at is None else eliminated_at[k],
-        }
+
+MEASURED = ("mean_utility", "ci_low", "ci_high")
+"""Ranking columns of floats that every design computes (NaN where it could not)."""
+
+
+def _ranking_columns(
+    ranking: Ranking, eliminated_at: Sequence[int | None] | None, first: int, stop: int
+) -> dict[str, list[Any]]:
+    """The ranking's rows `first`..`stop`-1 (best first) as columns of plain values:
+    one numpy gather and one `tolist` per statistic, not a conversion per cell."""
+    picked = np.asarray(ranking.order[first:stop], dtype=np.intp)
+    ks: list[int] = picked.tolist()
+    orderings = ranking.orderings
+    return {
+        "rank": list(range(first + 1, first + 1 + len(ks))),
+        "ordering": orderings.joined(ks, ",")
+        if isinstance(orderings, Orderings)
+        else [ordering_text(orderings[k]) for k in ks],
+        "replications": ranking.replications[picked].astype(np.int64).tolist(),
+        "mean_utility": ranking.mean[picked].tolist(),
+        "ci_low": ranking.ci_low[picked].tolist(),
+        "ci_high": ranking.ci_high[picked].tolist(),
+        **{
+            name: [None if math.isnan(v) else v for v in getattr(ranking, name)[picked].tolist()]
+            for name in RANKING_EXTRAS
+        },
+        "eliminated_at": [None] * len(ks)
+        if eliminated_at is None
+        else [eliminated_at[k] for k in ks],
+    }
 
 
 def ranking_rows(
@@ -87,8 +101,17 @@ def ranking_rows(
     eliminated_at: Sequence[int | None] | None = None,
     limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The first `limit` (default all) of `iter_ranking_rows`."""
-    return list(islice(iter_ranking_rows(ranking, eliminated_at), limit))
+    """The first `limit` (default all) orderings, best first, one row each with the
+    ranking's statistics (diff_best: the paired mean difference to the best ordering,
+    with its interval; None where the design did not compute a statistic).
+
+    `eliminated_at` (adaptive design) is the replication count at which the selection
+    procedure dropped each ordering, None for those it kept.
+    """
+    stop = len(ranking.order) if limit is None else min(limit, len(ranking.order))
+    columns = _ranking_columns(ranking, eliminated_at, 0, stop)
+    rows = zip(*columns.values(), strict=True)
+    return [dict(zip(columns, values, strict=True)) for values in rows]
 
 
 def _csv_rows(rows: Iterable[Iterable[Any]]) -> str:
@@ -116,21 +139,32 @@ def csv_text(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return out.getvalue() + _csv_rows(rows)
 
 
-CSV_CHUNK_ROWS = 10_000
+CSV_CHUNK_ROWS = 20_000
 """Rows of ranking.csv made and written at a time."""
 
 
 def ranking_csv(
     ranking: Ranking, eliminated_at: Sequence[int | None] | None = None
 ) -> Iterator[str]:
-    """ranking.csv, one row per candidate ordering, best first, as consecutive pieces of
-    text: a table of hundreds of thousands of orderings is written as it is made,
-    never held whole."""
-    rows = iter_ranking_rows(ranking, eliminated_at)
-    first = next(rows)
-    yield csv_text(list(first), [list(first.values())])
-    while chunk := list(islice(rows, CSV_CHUNK_ROWS)):
-        yield _csv_rows(row.values() for row in chunk)
+    """ranking.csv, one row per candidate ordering, best first (the columns of
+    `ranking_rows`), as consecutive pieces of text: a table of hundreds of thousands of
+    orderings is written as it is made, never held whole.
+
+    The same text as `csv_text` of those rows: the csv module writes floats with `repr`
+    and None as an empty cell, so only the MEASURED columns need their NaN emptied.
+    """
+    for first in range(0, len(ranking.order), CSV_CHUNK_ROWS):
+        columns = _ranking_columns(ranking, eliminated_at, first, first + CSV_CHUNK_ROWS)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        if not first:
+            writer.writerow(columns)
+        cells = (
+            ["" if math.isnan(v) else v for v in column] if name in MEASURED else column
+            for name, column in columns.items()
+        )
+        writer.writerows(zip(*cells, strict=True))
+        yield out.getvalue()
 
 
 def rank_probabilities_csv(ranking: Ranking) -> str | None:
