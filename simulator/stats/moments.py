@@ -26,14 +26,21 @@ class MetricMoments:
         self.m2 = np.zeros((orderings, metrics))
 
     def add(self, part: FloatArray, rows: Sequence[int] | None = None) -> None:
-        """Merge records of shape (len(rows), replications, metrics); rows default to all."""
-        chosen = slice(None) if rows is None else list(rows)
-        valid = ~np.isnan(part)
-        count = valid.sum(axis=1)
-        values = np.where(valid, part, 0.0)
+        """Merge records of shape (len(rows), replications, metrics); rows default to all.
+
+        Missing values (NaN) are left out. One buffer serves the block's values and then
+        their deviations, emptied in place: a 9-visitor run merges millions of records.
+        """
+        chosen = slice(None) if rows is None else np.asarray(rows, dtype=np.intp)
+        missing = np.isnan(part)
+        count = part.shape[1] - missing.sum(axis=1)
+        values = part.copy()
+        np.copyto(values, 0.0, where=missing)
         block_mean = values.sum(axis=1) / np.maximum(count, 1)
-        centred = np.where(valid, part - block_mean[:, None, :], 0.0)
-        block_m2 = (centred * centred).sum(axis=1)
+        centred = np.subtract(part, block_mean[:, None, :], out=values)
+        np.copyto(centred, 0.0, where=missing)
+        centred *= centred
+        block_m2 = centred.sum(axis=1)
         old = self.count[chosen]
         total = old + count
         share = np.where(total > 0, count / np.maximum(total, 1), 0.0)
