@@ -4,9 +4,12 @@ memory refused before it starts."""
 
 from __future__ import annotations
 
+import csv
+import gc
+import io
 import math
 from collections.abc import Iterator, Sequence
-from itertools import permutations
+from itertools import islice, permutations
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +17,11 @@ import pytest
 from click.testing import CliRunner
 
 from simulator.cli import main
+from simulator.errors import InputError
 from simulator.executors import SerialExecutor, WorkItem
 from simulator.experiment import BlockTask, RecordStore, design, records, run_fixed
 from simulator.experiment.task import split_item
-from simulator.output import files, tables
+from simulator.output import files, runfiles, tables
 from simulator.scenario import Orderings, candidate_orderings, load_scenario, metric_names
 from simulator.scenario.constraints import candidate_array, permutation_array
 from simulator.stats.ranking import Ranking
@@ -90,7 +94,6 @@ def test_pieces_merged_as_they_arrive_give_the_same_statistics(
 def _ranking(k: int, compact: bool = False) -> Ranking:
     rng = np.random.default_rng(0)  # only the table's layout is under test
     mean = rng.normal(size=k)
-    mean[4] = np.nan  # an ordering without a mean writes an empty cell
     nan = np.full(k, np.nan)
     final = np.where(np.arange(k) < 3, rng.random(k), np.nan)
     orderings = tuple(permutations("abcdefgh"))[:k]
@@ -132,6 +135,37 @@ def test_ranking_csv_is_written_in_pieces_as_one_table(
     assert (tmp_path / "ranking.csv").read_text(encoding="utf-8") == whole
     assert whole.count("\n") == 2501
     assert tables.ranking_rows(ranking, out, 5) == rows[:5]
+    read = runfiles.read_ranking(tmp_path / "ranking.csv")
+    assert [(r.rank, r.ordering, r.mean, r.eliminated_at) for r in read] == [
+        (row["rank"], tuple(row["ordering"].split(",")), row["mean_utility"], row["eliminated_at"])
+        for row in rows
+    ]
+    assert gc.isenabled()
+
+
+def test_a_missing_statistic_is_an_empty_cell_as_in_every_table() -> None:
+    ranking = _ranking(10)
+    ranking.mean[ranking.order[4]] = np.nan
+    rows = tables.ranking_rows(ranking)
+    text = "".join(tables.ranking_csv(ranking))
+    assert text == tables.csv_text(list(rows[0]), [list(row.values()) for row in rows])
+    fifth = next(islice(csv.reader(io.StringIO(text)), 5, None))
+    assert fifth[2:5] == ["10", "", repr(float(ranking.ci_low[ranking.order[4]]))]
+
+
+def test_reading_a_ranking_leaves_the_garbage_collector_as_it_was(tmp_path: Path) -> None:
+    bad = tmp_path / "ranking.csv"
+    bad.write_text("rank,ordering,replications,mean_utility,ci_low,ci_high\n1,a,x,1,0,2\n")
+    with pytest.raises(InputError, match="not a ranking table"):
+        runfiles.read_ranking(bad)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        files.write_text(bad, tables.ranking_csv(_ranking(3)))
+        assert len(runfiles.read_ranking(bad)) == 3
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 
 def test_summary_json_lists_the_best_orderings_and_says_how_many_there_are(

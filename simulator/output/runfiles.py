@@ -107,6 +107,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def read_ranking(path: Path) -> tuple[RankingRow, ...]:
+    """A ranking.csv, every row read and checked; a table that is not one is an
+    `InputError`."""
+    with _collector_paused():
+        return _ranking_rows(path)
+
+
 def _ranking_rows(path: Path) -> tuple[RankingRow, ...]:
     rows = _read_rows(path, RANKING_COLUMNS)
     header = next(rows)
@@ -208,8 +215,7 @@ class RunFiles:
         summary = _read_json(path / "summary.json")
         if not isinstance(summary, dict) or "orderings" not in summary:
             raise InputError(f"{path / 'summary.json'}: not a run summary (no orderings)")
-        with _collector_paused():
-            ranking = _ranking_rows(path / "ranking.csv")
+        ranking = read_ranking(path / "ranking.csv")
         return cls(
             path=path,
             manifest=manifest,
