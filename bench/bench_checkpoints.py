@@ -4,10 +4,12 @@ with checkpoints (as every work item is) and from day 0, on the same worlds.
 Prints, and asserts nothing (timings on shared machines are noisy): µs per
 ordering-replication both ways (best of five, alternating), the ratio, and SimPy events per
 ordering-replication both ways. The default is the first stage of a 9-visitor
-knockout round: 2,000 consecutive candidates of `synthetic_9`, 10 replications.
+knockout round: 2,000 consecutive candidates of `synthetic_9`, 10 replications;
+`--every 16` takes one candidate in 16 instead, as the orderings alive in a later
+round lie (they share fewer first visitors, so fewer turns).
 
 Run: `.venv/bin/python bench/bench_checkpoints.py [--scenario FILE] [--candidates N]
-[--replications N] [--first K]`.
+[--replications N] [--first K] [--every N]`.
 """
 
 from __future__ import annotations
@@ -35,12 +37,21 @@ def main() -> None:
     parser.add_argument("--candidates", type=int, default=2000)
     parser.add_argument("--replications", type=int, default=10)
     parser.add_argument("--first", type=int, default=100_000, help="first candidate's index")
+    parser.add_argument(
+        "--every",
+        type=int,
+        default=1,
+        help="take every Nth candidate from the first (16: one per group of a knockout round)",
+    )
     args = parser.parse_args()
     scenario = load_scenario(args.scenario)
     spec = compile_spec(scenario)
     orderings = candidate_orderings(scenario)
-    first = min(args.first, max(0, len(orderings) - args.candidates))
-    plans = [spec.index(o) for o in orderings[first : first + args.candidates]]
+    if args.every < 1:
+        parser.error("--every must be at least 1")
+    span = (args.candidates - 1) * args.every + 1
+    first = min(args.first, max(0, len(orderings) - span))
+    plans = [spec.index(o) for o in orderings[first : first + span : args.every]]
     following = common_prefixes(np.array(plans))
     world = draw_block(scenario, 42, 0)
     worlds = [Draws.of(world, r) for r in range(args.replications)]
@@ -81,8 +92,8 @@ def main() -> None:
 
     runs = len(plans) * len(worlds)
     print(
-        f"{scenario.name} ({scenario.policy.mode}): candidates {first:,} to "
-        f"{first + len(plans) - 1:,}, {len(worlds)} replications each"
+        f"{scenario.name} ({scenario.policy.mode}): {len(plans):,} candidates, every "
+        f"{args.every} from {first:,}, {len(worlds)} replications each"
     )
     alone, shared = seconds()
     print(f"  from day 0:       {alone / runs * 1e6:6.0f} µs, {events_per_run(False):5.1f} events")
