@@ -59,6 +59,13 @@ def test_orderings_read_like_a_tuple_of_tuples() -> None:
     assert list(reversed(candidates)) == list(reversed(reference))
 
 
+def test_joined_writes_the_orderings_asked_for_as_text_in_that_order() -> None:
+    candidates, reference = candidate_orderings(constrained()), expected()
+    assert candidates.joined([2, 0, 2], ",") == [",".join(reference[k]) for k in (2, 0, 2)]
+    assert candidates.joined(np.array([1]), "→") == ["→".join(reference[1])]
+    assert candidates.joined([], ",") == []
+
+
 def test_index_contains_and_count_search_the_array() -> None:
     candidates, reference = candidate_orderings(constrained()), expected()
     for k, ordering in enumerate(reference):
