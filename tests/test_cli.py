@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import csv
 import gzip
+import inspect
 import json
 import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner, Result
 
+import simulator.cli
 from simulator.cli import main
+from simulator.cli.main import COMMANDS
 from simulator.output import run_console
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
@@ -230,6 +234,46 @@ def test_python_dash_m_and_help() -> None:
     for command in ("run", "validate"):
         assert command in result.stdout
     assert "--replications" in invoke("run", "--help").stdout
+
+
+def test_the_command_table_lists_every_command_with_its_own_help() -> None:
+    """`visitsim --help` lists the commands from `COMMANDS` without loading them: the
+    table must name every command module's command and begin its help the same way."""
+    ctx = click.Context(main)
+    modules = {
+        path.stem
+        for path in Path(simulator.cli.__file__).parent.glob("*.py")
+        if path.stem not in {"__init__", "main", "options", "recording"}
+    }
+    assert set(COMMANDS) == modules
+    for name, text in COMMANDS.items():
+        command = main.get_command(ctx, name)
+        assert command is not None, name
+        assert command.help is not None
+        assert text == " ".join(inspect.cleandoc(command.help).split("\n\n")[0].split()), name
+        for limit in (30, 45, 60, 74, 120):
+            listed = click.Command(name, help=text).get_short_help_str(limit)
+            assert listed == command.get_short_help_str(limit), (name, limit)
+
+
+def test_help_answers_without_loading_the_simulator() -> None:
+    """`visitsim --help` and a mistyped command answer at once: neither loads numpy, scipy
+    or matplotlib (seconds of start-up on a small machine)."""
+    code = (
+        "import sys\n"
+        "from simulator.cli import main\n"
+        "for args in (['--help'], ['rn']):\n"
+        "    try:\n"
+        "        main(args)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = sorted({'numpy', 'scipy', 'matplotlib'} & set(sys.modules))\n"
+        "print('loaded:', heavy, file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "Commands:" in done.stdout
+    assert "error: no such command 'rn'" in done.stderr
+    assert "loaded: []" in done.stderr, done.stderr
 
 
 def test_python_dash_m_runs_the_same_command_line() -> None:

@@ -15,7 +15,8 @@ from simulator.api import report
 from simulator.cli import main
 
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "two_visitors.yaml"
-COMMANDS = sorted(main.commands)
+CONTEXT = click.Context(main)
+COMMANDS = main.list_commands(CONTEXT)
 QUIET_EXEMPT = {"schema", "app"}  # they print one thing: the schema, the address
 """Commands whose only output is their result, so -q would have nothing to leave out."""
 
@@ -25,7 +26,9 @@ def invoke(*args: str | Path) -> Result:
 
 
 def option(command: str, name: str) -> click.Option | None:
-    found = [p for p in main.commands[command].params if p.name == name]
+    loaded = main.get_command(CONTEXT, command)
+    assert loaded is not None, command
+    found = [p for p in loaded.params if p.name == name]
     return found[0] if found and isinstance(found[0], click.Option) else None
 
 

@@ -1,41 +1,13 @@
 """The `visitsim` command line: parse options, call the Python API, print.
 
 `main.py` is the command group; each command lives in its own module, which parses,
-calls one API function and prints. Importing the modules registers the commands.
+calls one API function and prints. A command's module is imported, and so registered
+with the group, when the command is first looked up (`main.COMMANDS`), so that
+`visitsim --help` and a mistyped command answer at once.
 """
 
 from __future__ import annotations
 
-from . import (
-    app,
-    calibrate,
-    compare,
-    init,
-    report,
-    reproduce,
-    robustness,
-    run,
-    schema,
-    score,
-    sensitivity,
-    sweep,
-    validate,
-)
 from .main import main
 
-__all__ = [
-    "app",
-    "calibrate",
-    "compare",
-    "init",
-    "main",
-    "report",
-    "reproduce",
-    "robustness",
-    "run",
-    "schema",
-    "score",
-    "sensitivity",
-    "sweep",
-    "validate",
-]
+__all__ = ["main"]

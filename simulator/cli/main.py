@@ -11,6 +11,7 @@ is 130 or 143.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import signal
 import threading
@@ -21,9 +22,58 @@ from typing import Any, NoReturn
 import click
 
 from ..errors import Interrupted, ReplicationFailed, SimulatorError
-from .options import option_names
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+COMMANDS: dict[str, str] = {
+    "app": (
+        "A local web page to move SCENARIO's uncertain assumptions and watch the ranking "
+        "move: the ranking, the recommended calendar and the paired differences are "
+        "redrawn on the same worlds at each move, then each assumption's nearest tipping "
+        "points are found in the background; a variant file and a full run of it are a "
+        "button away. Ctrl-C stops it."
+    ),
+    "calibrate": (
+        "Find the settings of SCENARIO's uncertain assumptions that are consistent with "
+        "the observations (history matching), and rank the orderings across them."
+    ),
+    "compare": ("Compare outcome distributions."),
+    "init": (
+        "Write a commented starter scenario to NAME.yaml (or to NAME if it ends in "
+        ".yaml): three visitors, one gate and a host preference, ready to validate and "
+        "run. An existing file is never overwritten."
+    ),
+    "report": ("Rebuild the figures and report.html of RUN_DIR from its files (no simulation)."),
+    "reproduce": (
+        "Run RUN_DIR again from its manifest and resolved scenario, into a new run "
+        "directory, and check that every result table (ranking.csv, summary.json, ...) "
+        "has the SHA-256 the manifest recorded. Exit status 1 if any differs."
+    ),
+    "robustness": (
+        "Run every ordering of SCENARIO under sampled settings of the contested "
+        "assumptions; report mean utility, worst case, regret and how often each is best."
+    ),
+    "run": ("Simulate the candidate orderings of SCENARIO and rank them."),
+    "schema": ("Print the JSON Schema of the scenario format (for editor completion and checks)."),
+    "score": (
+        "Score SCENARIO's forecast against the events observed after its start (or after "
+        "--as-of): CRPS of each event's day, Brier and log scores of whether it happened, "
+        "PIT values and interval coverage, with a calibration figure."
+    ),
+    "sensitivity": (
+        "How much each assumption of SCENARIO moves the selected ordering's margin over "
+        "the runner-up, and the top orderings' mean utilities."
+    ),
+    "sweep": (
+        "Rank every ordering at each point of a grid over one or two assumptions of "
+        "SCENARIO, and locate the tipping points where the best ordering changes."
+    ),
+    "validate": ("Check SCENARIO: print its errors (file:line: field: problem) or a summary."),
+}
+"""Every command, by name (its module in this package), with the first paragraph of its
+help. `visitsim --help` lists them from here and a command's module is imported only
+when the command runs: the modules load numpy, scipy and matplotlib, which take
+seconds. A test checks this table against the commands themselves."""
 
 
 @contextlib.contextmanager
@@ -67,8 +117,27 @@ def _usage_error(ctx: click.Context, error: click.ClickException) -> NoReturn:
 
 
 class _Group(click.Group):
-    """Turns `SimulatorError` and click's usage errors into a one-line message and its
-    exit status, and a stop signal into status 128 + its number."""
+    """Loads each command when it is used (`COMMANDS`); turns `SimulatorError` and
+    click's usage errors into a one-line message and its exit status, and a stop signal
+    into status 128 + its number."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            importlib.import_module(f"{__package__}.{cmd_name}")  # registers the command
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their short help, as click lists them, without loading them."""
+        limit = formatter.width - 6 - max(len(name) for name in COMMANDS)
+        rows = [
+            (name, click.Command(name, help=text).get_short_help_str(limit))
+            for name, text in COMMANDS.items()
+        ]
+        with formatter.section("Commands"):
+            formatter.write_dl(sorted(rows))
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if not args and self.no_args_is_help:
@@ -104,6 +173,27 @@ class _Group(click.Group):
                 )
             click.echo(message, err=True)
             ctx.exit(stop.exit_code)
+
+
+def option_names(ctx: click.Context) -> dict[str, str]:
+    """Each setting's option as the user types it (`max_replications` → `--max-replications`),
+    from every command of the group, for messages the engine phrases with setting names;
+    an on/off flag's off switch as `no_` and its name (`no_keep_replications`)."""
+    group = ctx.command
+    commands = (
+        [group.get_command(ctx, name) for name in group.list_commands(ctx)]
+        if isinstance(group, click.Group)
+        else [group]
+    )
+    names: dict[str, str] = {}
+    for command in commands:
+        for param in command.params if command is not None else ():
+            if isinstance(param, click.Option) and param.name:
+                long = [o for o in param.opts if o.startswith("--")]
+                names.setdefault(param.name, (long or param.opts)[0])
+                if param.secondary_opts:
+                    names.setdefault(f"no_{param.name}", param.secondary_opts[0])
+    return names
 
 
 def _replay_hint(failure: ReplicationFailed) -> None:

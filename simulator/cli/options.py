@@ -178,23 +178,6 @@ def quiet_option(text: str = "No progress bar (it goes to stderr).") -> Callable
     return click.option("--quiet", "-q", is_flag=True, help=text)
 
 
-def option_names(ctx: click.Context) -> dict[str, str]:
-    """Each setting's option as the user types it (`max_replications` → `--max-replications`),
-    from every command of the group, for messages the engine phrases with setting names;
-    an on/off flag's off switch as `no_` and its name (`no_keep_replications`)."""
-    group = ctx.command
-    commands = group.commands.values() if isinstance(group, click.Group) else [group]
-    names: dict[str, str] = {}
-    for command in commands:
-        for param in command.params:
-            if isinstance(param, click.Option) and param.name:
-                long = [o for o in param.opts if o.startswith("--")]
-                names.setdefault(param.name, (long or param.opts)[0])
-                if param.secondary_opts:
-                    names.setdefault(f"no_{param.name}", param.secondary_opts[0])
-    return names
-
-
 def design_options(command: F) -> F:
     """--design and the adaptive procedure's options, handed to the command as one
     `adaptive` (None for the fixed design), and --keep-replications."""

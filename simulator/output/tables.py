@@ -11,15 +11,17 @@ import csv
 import io
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..evidence.condition import conditioning
-from ..experiment import ExperimentResult
 from ..scenario import Orderings, Scenario
-from ..stats.ranking import Ranking
 from ..types import FloatArray, Ordering
+
+if TYPE_CHECKING:  # annotations only: the terminal's tables need not load the statistics
+    from ..experiment import ExperimentResult
+    from ..stats.ranking import Ranking
 
 QUANTILES = (0.05, 0.25, 0.50, 0.75, 0.95)
 SUMMARY_LIMIT = 1000

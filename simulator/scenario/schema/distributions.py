@@ -4,18 +4,27 @@ Every random quantity in a world is `dist.ppf(u)` for a uniform `u` drawn once p
 replication. Changing a parameter therefore moves each replication's value smoothly
 instead of reshuffling the draws: common random numbers survive parameter sweeps.
 Each family validates its parameters on construction and knows its exact mean.
+
+scipy is imported in the methods that need it, not with the module: loading a scenario
+(`visitsim validate`) then does not wait over a second for scipy.stats to load.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 from typing import Annotated, Any, Literal, TypeAlias
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from scipy import special, stats
 
 from ...types import FloatArray
+
+
+def _scipy(module: str) -> Any:
+    """scipy's `module` (`special` or `stats`), imported on first use (module doc)."""
+    return importlib.import_module(f"scipy.{module}")
+
 
 # Uniforms are kept away from exactly 0 and 1 so that unbounded families stay finite.
 _U_EPS = 1e-12
@@ -205,17 +214,17 @@ class Normal(_Dist):
             )
             x = self.lower + self.sd * t if a > 0 else self.upper - self.sd * t
         else:
-            x = self.mu + self.sd * stats.truncnorm.ppf(u, a, b)
+            x = self.mu + self.sd * _scipy("stats").truncnorm.ppf(u, a, b)
         return np.asarray(np.clip(x, self.lower, self.upper), dtype=np.float64)
 
     def cdf(self, x: float) -> float:
         a, b = self._bounds()
-        return float(stats.truncnorm.cdf((x - self.mu) / self.sd, a, b))
+        return float(_scipy("stats").truncnorm.cdf((x - self.mu) / self.sd, a, b))
 
     @property
     def mean(self) -> float:
         a, b = self._bounds()
-        return float(stats.truncnorm.mean(a, b, loc=self.mu, scale=self.sd))
+        return float(_scipy("stats").truncnorm.mean(a, b, loc=self.mu, scale=self.sd))
 
     @property
     def lower(self) -> float:
@@ -234,13 +243,13 @@ class LogNormal(_Dist):
     sigma: float = Field(gt=0, allow_inf_nan=False)
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        z = special.ndtri(_clip(np.asarray(u, dtype=np.float64)))
+        z = _scipy("special").ndtri(_clip(np.asarray(u, dtype=np.float64)))
         return np.asarray(self.median * np.exp(self.sigma * z), dtype=np.float64)
 
     def cdf(self, x: float) -> float:
         if x <= 0:
             return 0.0
-        return float(special.ndtr(math.log(x / self.median) / self.sigma))
+        return float(_scipy("special").ndtr(math.log(x / self.median) / self.sigma))
 
     @property
     def mean(self) -> float:
@@ -282,12 +291,12 @@ class Beta(_Dist):
         return self
 
     def ppf(self, u: FloatArray) -> FloatArray:
-        x = special.betaincinv(self.a, self.b, np.asarray(u, dtype=np.float64))
+        x = _scipy("special").betaincinv(self.a, self.b, np.asarray(u, dtype=np.float64))
         return np.asarray(self.low + (self.high - self.low) * x, dtype=np.float64)
 
     def cdf(self, x: float) -> float:
         z = min(max((x - self.low) / (self.high - self.low), 0.0), 1.0)
-        return float(special.betainc(self.a, self.b, z))
+        return float(_scipy("special").betainc(self.a, self.b, z))
 
     @property
     def mean(self) -> float:
