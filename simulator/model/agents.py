@@ -98,11 +98,15 @@ class _Replication(Preconditions, ObservedPast):
     def visitor(self, v: int) -> Process:
         """One visitor: ask, prepare, travel, visit; give up when it cannot. In a
         conditioned run, its observed past is replayed first."""
-        env, spec, trace = self.env, self.spec, self.trace
+        env, spec = self.env, self.spec
         past = spec.past[v] if spec.past else None
         attempt, yes, send = 0, None, False
         if past is None:
-            yield from self.await_turn(v)
+            turn = self.turn_to_await(v)
+            if turn is not None:
+                yield turn
+            if self.checkpoints is not None:  # the turn starts: save the state here
+                self.save(self.position[v])
         elif past.visit is not None:
             yield from self.observed_visit(v, past)
             return
@@ -115,11 +119,9 @@ class _Replication(Preconditions, ObservedPast):
                     yield from self.give_up(v)
                     return
                 send = False
-                yes = yield from self.ask(v, attempt)
+                yes = yield self.ask(v, attempt)
                 if env.now >= spec.horizon:
-                    if trace is not None:
-                        self.log("give_up", v, "no answer from the host before the horizon")
-                    yield from self.give_up(v)
+                    yield from self.give_up(v, "no answer from the host before the horizon")
                     return
             if not yes:
                 yield from self.retry_later(v, attempt)
@@ -136,23 +138,22 @@ class _Replication(Preconditions, ObservedPast):
                 return
             yield from self.travel(v)
             return
-        if trace is not None:
-            self.log("give_up", v, f"gives up after {attempts} requests")
-        yield from self.give_up(v)
+        yield from self.give_up(v, f"gives up after {attempts} requests")
 
-    def await_turn(self, v: int) -> Process:
-        """Under the sequential policy, wait until the previous visitor's turn is over (and
-        save the state there, when the run keeps checkpoints)."""
+    def turn_to_await(self, v: int) -> simpy.Event | None:
+        """Under the sequential policy, the event that the previous visitor's turn is over,
+        for `v` to wait for before it asks; None when there is nothing to wait for (a
+        plain call, not a process: one generator fewer per visitor)."""
         position = self.position[v]
         if self.spec.policy == "sequential" and position > 0 and not self.turn_over[position - 1]:
             if self.trace is not None:
                 self.waiting[v] = self.plan_text(position)
-            yield self.turn_event(position - 1)
-        if self.checkpoints is not None:
-            self.save(position)
+            return self.turn_event(position - 1)
+        return None
 
-    def ask(self, v: int, attempt: int) -> Generator[simpy.Event, Any, bool]:
-        """Send the host request number `attempt` (from 0) and wait for its answer."""
+    def ask(self, v: int, attempt: int) -> simpy.Event:
+        """Send the host request number `attempt` (from 0): the event of its answer, for
+        `v` to wait for (a plain call, not a process: one generator fewer per request)."""
         if self.trace is not None:
             attempts = self.spec.max_attempts
             self.log("request", v, f"asks for a visit (request {attempt + 1} of {attempts})")
@@ -162,8 +163,7 @@ class _Replication(Preconditions, ObservedPast):
         self.requests.append((v, attempt, reply))
         if self.doorbell is not None and self.doorbell._value is PENDING:  # not triggered
             self.doorbell.succeed()
-        yes: bool = yield reply
-        return yes
+        return reply
 
     def retry_later(self, v: int, attempt: int) -> Process:
         """After refused request `attempt`, wait the drawn delay before asking again."""
@@ -181,7 +181,12 @@ class _Replication(Preconditions, ObservedPast):
         if self.trace is not None:
             self.log("prepare", v, f"accepted; prepares for {preparation:.1f} days")
         left = (yield from self.prepare(v, preparation)) if preparation > 0 else 0.0
-        go = None if left > 0 else (yield from self.ready_to_travel(v))
+        if left > 0:
+            go = None
+        elif self.ready(v, TRAVEL):  # nothing to wait for: no wait to start (the common case)
+            go = True
+        else:
+            go = yield from self.ready_to_travel(v)
         if go is None and self.trace is not None:
             self.log("cancel", v, "the incident cancels the planned visit")
         return left, go
@@ -261,9 +266,11 @@ class _Replication(Preconditions, ObservedPast):
         self.calendar.release()
         self.end_turn(self.position[v], after=spec.min_gap)
 
-    def give_up(self, v: int) -> Process:
+    def give_up(self, v: int, why: str | None = None) -> Process:
         """`v` will not visit: conditions on it can no longer hold, and once the previous
-        planned visitor's turn is over, so is `v`'s."""
+        planned visitor's turn is over, so is `v`'s. `why`, if given, is traced."""
+        if why is not None and self.trace is not None:
+            self.log("give_up", v, why)
         self.gave_up[v] = True
         event = self.on_visit.pop(v, None)
         if event is not None:
