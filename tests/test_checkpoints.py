@@ -184,6 +184,26 @@ def test_a_replication_made_from_a_saved_state_holds_it_field_by_field() -> None
     )
 
 
+def test_a_snapshot_and_its_copies_hold_every_field_and_share_no_container() -> None:
+    """`snapshot` and `copied` list the fields one by one, as `restore` does: a field
+    added to the state must be added there too, and what they give must share no
+    container with the replication or the checkpoint, which a resumed run changes."""
+    scenario = load_scenario(SCENARIOS / "sequential.yaml")
+    spec = compile_spec(scenario)
+    draws = Draws.of(draw_block(scenario, 1, 0), 0)
+    replication = _Replication(spec, draws, (0, 1, 2, 3))
+    replication.run()
+    values = [getattr(replication, name) for name in STATE]
+    snapshot = replication.snapshot()
+    copy = _Replication.copied(snapshot)
+    assert list(snapshot) == values
+    assert list(copy) == values
+    for name, value, saved, copied in zip(STATE, values, snapshot, copy, strict=True):
+        if isinstance(value, (list, set, dict)):
+            assert saved is not value, name
+            assert copied is not saved, name
+
+
 def test_an_event_at_a_day_is_processed_on_that_day_exactly() -> None:
     """A resumed run schedules the pending incident by its day: a delay from another
     day can round to a neighbouring number."""

@@ -19,19 +19,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
-from operator import attrgetter
 from typing import Any
 
 import simpy
 from simpy.events import PENDING
 
-from .checkpoints import Checkpoint, Checkpoints, saved
+from .checkpoints import Checkpoint, Checkpoints
 from .draws import Draws
 from .events import Trace, TraceEvent
 from .observed import ObservedPast
 from .preconditions import Preconditions
 from .spec import ASK, TRAVEL, Spec
-from .state import STATE, Process
+from .state import Process
 
 
 class _Replication(Preconditions, ObservedPast):
@@ -87,7 +86,7 @@ class _Replication(Preconditions, ObservedPast):
             if incidents is None or event is not incidents.target or shock_day <= env.now:
                 return
             next_shock = self.shock_next
-        fields = saved(_state_of(self))
+        fields = self.snapshot()
         checkpoint = Checkpoint(
             self.plan[:position], env.now, fields, calendar.free_at, next_shock, shock_day
         )
@@ -359,10 +358,6 @@ class _Replication(Preconditions, ObservedPast):
         return day
 
 
-_state_of = attrgetter(*STATE)
-"""The values of a replication's `STATE` fields, in that order."""
-
-
 def simulate(
     spec: Spec,
     plan: tuple[int, ...],
@@ -384,7 +379,11 @@ def simulate(
     if checkpoints.draws is not draws:
         raise ValueError("checkpoints of another world")
     resume = checkpoints.deepest(plan)
-    state = None if resume is None else checkpoints.state_for(resume)
+    state = None
+    if resume is not None:  # the saved fields themselves at their last use, else a copy
+        state = (
+            resume.fields if checkpoints.last_use(resume) else _Replication.copied(resume.fields)
+        )
     replication = _Replication(spec, draws, plan, trace, state)
     replication.checkpoints = checkpoints
     return replication.run(resume)

@@ -23,23 +23,13 @@ checkpoint is saved and the plan is simulated from day 0.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
 from .draws import Draws
-
-
-def saved(values: Iterable[Any]) -> tuple[Any, ...]:
-    """A copy of a replication's field values that later changes to them do not reach:
-    each container (a list, dict or set of numbers and strings: one level is enough) is
-    copied, and numbers, strings and truth values are immutable."""
-    return tuple([value.copy() if type(value) in _CONTAINERS else value for value in values])
-
-
-_CONTAINERS = frozenset({list, dict, set})
 
 
 class Checkpoint(NamedTuple):
@@ -52,10 +42,6 @@ class Checkpoint(NamedTuple):
     calendar_free: float  # the day the host's calendar is free from
     next_shock: int  # index of the next incident, or -1: none is pending
     shock_day: float  # the day its event is scheduled for, exactly
-
-    def restore(self) -> tuple[Any, ...]:
-        """The saved fields, copied so that a resumed run does not change them."""
-        return saved(self.fields)
 
 
 def common_prefix(plan: Sequence[int], other: Sequence[int]) -> int:
@@ -121,13 +107,11 @@ class Checkpoints:
             path.pop()
         return None
 
-    def state_for(self, checkpoint: Checkpoint) -> tuple[Any, ...]:
-        """The saved fields a plan resuming from `checkpoint` (`deepest`) starts from:
-        a copy (`Checkpoint.restore`), or the saved ones themselves when the plan after
-        it shares fewer visitors, so that no later plan resumes from it (its last use)."""
-        if self.limit < len(checkpoint.prefix) and self.common is not None:
-            return checkpoint.fields
-        return checkpoint.restore()
+    def last_use(self, checkpoint: Checkpoint) -> bool:
+        """Whether the plan resuming from `checkpoint` (`deepest`) is the last to: the
+        plan after it shares fewer visitors. It may then take the saved fields
+        themselves; any other must copy them (`ReplicationState.copied`)."""
+        return self.limit < len(checkpoint.prefix) and self.common is not None
 
     def wanted(self, position: int) -> bool:
         """Whether a checkpoint at the start of the turn at `position` may serve a later

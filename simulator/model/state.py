@@ -158,6 +158,70 @@ class ReplicationState:
             self.value,
         ) = state
 
+    def snapshot(self) -> tuple[Any, ...]:
+        """The `STATE` fields' values, in that order, each container copied: what a
+        checkpoint saves. Written out field by field, as `restore` is: a run saves one
+        at most turns, and a loop over the fields took twice as long."""
+        return (
+            self.accept_day.copy(),
+            self.achieved.copy(),
+            self.climate,
+            self.day.copy(),
+            self.done_tracks.copy(),
+            self.ended.copy(),
+            self.ended_tracks.copy(),
+            self.first_track_visited,
+            self.gave_up.copy(),
+            self.hold.copy(),
+            self.precedence_cost,
+            self.realized.copy(),
+            self.request_day.copy(),
+            self.tracks_left.copy(),
+            self.turn_over.copy(),
+            self.value,
+        )
+
+    @staticmethod
+    def copied(state: tuple[Any, ...]) -> tuple[Any, ...]:
+        """A saved state (`snapshot`) with each container copied, for a resumed run to
+        change without changing the checkpoint (field by field, as `snapshot`)."""
+        (
+            accept_day,
+            achieved,
+            climate,
+            day,
+            done_tracks,
+            ended,
+            ended_tracks,
+            first_track_visited,
+            gave_up,
+            hold,
+            precedence_cost,
+            realized,
+            request_day,
+            tracks_left,
+            turn_over,
+            value,
+        ) = state
+        return (
+            accept_day.copy(),
+            achieved.copy(),
+            climate,
+            day.copy(),
+            done_tracks.copy(),
+            ended.copy(),
+            ended_tracks.copy(),
+            first_track_visited,
+            gave_up.copy(),
+            hold.copy(),
+            precedence_cost,
+            realized.copy(),
+            request_day.copy(),
+            tracks_left.copy(),
+            turn_over.copy(),
+            value,
+        )
+
     def log(self, kind: str, v: int | None, text: str) -> None:
         """Add a trace event at the current day (only called when tracing)."""
         assert self.trace is not None
